@@ -1,0 +1,49 @@
+//! Turning an access token into an `Actor`, checking that its session is still alive.
+
+use thiserror::Error;
+
+use super::AuthService;
+use crate::{Actor, StoreError};
+
+/// How the caller presented the access token: cookies need a CSRF check on unsafe methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Bearer,
+    Cookie,
+}
+
+#[derive(Debug, Error)]
+pub enum AuthenticateError {
+    #[error("the access token is invalid or expired")]
+    InvalidToken,
+    #[error("the session has ended")]
+    SessionEnded,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for AuthenticateError {
+    fn from(err: StoreError) -> Self {
+        Self::Unexpected(err.into())
+    }
+}
+
+impl AuthService {
+    pub async fn authenticate(&self, access_token: &str) -> Result<Actor, AuthenticateError> {
+        let claims = self
+            .tokens
+            .verify_access(access_token)
+            .map_err(|_| AuthenticateError::InvalidToken)?;
+        let session = self
+            .sessions
+            .get(claims.session_id)
+            .await?
+            .filter(|s| s.user_id() == claims.user_id && s.is_live(self.clock.now()))
+            .ok_or(AuthenticateError::SessionEnded)?;
+        Ok(Actor {
+            user_id: session.user_id(),
+            session_id: session.id(),
+            roles: claims.roles,
+        })
+    }
+}

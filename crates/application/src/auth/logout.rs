@@ -1,0 +1,58 @@
+//! Ending the caller's own session, by access token or by refresh token alone.
+
+use domain::SessionId;
+use thiserror::Error;
+
+use super::{AuthService, refresh_token::RefreshToken};
+use crate::{Actor, StoreError};
+
+#[derive(Debug, Error)]
+pub enum LogoutError {
+    #[error("no live session matches the credentials")]
+    NotAuthenticated,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for LogoutError {
+    fn from(err: StoreError) -> Self {
+        Self::Unexpected(err.into())
+    }
+}
+
+impl AuthService {
+    pub async fn logout(&self, actor: &Actor) -> Result<(), LogoutError> {
+        self.sessions.delete(actor.session_id).await?;
+        tracing::info!(user_id = %actor.user_id, session_id = %actor.session_id, "logged out");
+        Ok(())
+    }
+
+    /// The session a refresh token belongs to, if it is the current or the just-replaced token
+    /// of a live session: lets a client whose access token expired still log out.
+    pub async fn session_of_refresh_token(
+        &self,
+        presented: &str,
+    ) -> Result<SessionId, LogoutError> {
+        let token = RefreshToken::parse(presented).ok_or(LogoutError::NotAuthenticated)?;
+        let digest = token.digest();
+        let session = self
+            .sessions
+            .get(token.session())
+            .await?
+            .ok_or(LogoutError::NotAuthenticated)?;
+        let parts = session.parts();
+        let known =
+            parts.refresh == digest || parts.previous.as_ref().is_some_and(|r| r.digest == digest);
+        if known && session.is_live(self.clock.now()) {
+            Ok(session.id())
+        } else {
+            Err(LogoutError::NotAuthenticated)
+        }
+    }
+
+    pub async fn logout_session(&self, session: SessionId) -> Result<(), LogoutError> {
+        self.sessions.delete(session).await?;
+        tracing::info!(session_id = %session, "logged out by refresh token");
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+//! Authentication: registration, login, token refresh with rotation, sessions, logout.
+
+mod authenticate;
+mod login;
+mod logout;
+mod refresh;
+mod refresh_token;
+mod register;
+mod sessions;
+mod settings;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use domain::{SessionId, User};
+use secrecy::SecretString;
+
+use crate::ports::{
+    AccessClaims, Clock, PasswordHasher, SessionStore, TokenIssuer, UserRepository,
+};
+
+pub use authenticate::{AuthenticateError, Credential};
+pub use login::{LoginError, LoginInput};
+pub use logout::LogoutError;
+pub use refresh::RefreshError;
+pub use refresh_token::expose as expose_refresh_token;
+pub use register::{RegisterError, RegisterInput};
+pub use sessions::{SessionError, SessionView};
+pub use settings::AuthSettings;
+
+/// The ports the authentication use cases work through.
+#[derive(Clone)]
+pub struct AuthService {
+    users: Arc<dyn UserRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    tokens: Arc<dyn TokenIssuer>,
+    sessions: Arc<dyn SessionStore>,
+    clock: Arc<dyn Clock>,
+    settings: AuthSettings,
+}
+
+/// What a successful login or refresh hands to the client.
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub expires_in: Duration,
+    pub refresh_token: SecretString,
+    pub refresh_expires_in: Duration,
+    pub csrf_token: String,
+    pub session_id: SessionId,
+    pub user: User,
+}
+
+impl AuthService {
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        tokens: Arc<dyn TokenIssuer>,
+        sessions: Arc<dyn SessionStore>,
+        clock: Arc<dyn Clock>,
+        settings: AuthSettings,
+    ) -> Self {
+        Self {
+            users,
+            hasher,
+            tokens,
+            sessions,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
+    /// Whether `presented` is the CSRF token bound to `session`.
+    pub fn csrf_matches(&self, session: SessionId, presented: &str) -> bool {
+        self.tokens.verify_csrf(session, presented)
+    }
+
+    fn issue(
+        &self,
+        user: User,
+        session_id: SessionId,
+        refresh_token: SecretString,
+    ) -> anyhow::Result<IssuedTokens> {
+        let now = self.clock.now();
+        let claims = AccessClaims {
+            user_id: user.id(),
+            session_id,
+            roles: user.roles().to_vec(),
+            issued_at: now,
+            expires_at: now + self.settings.access_ttl,
+            token_id: uuid::Uuid::now_v7(),
+        };
+        Ok(IssuedTokens {
+            access_token: self.tokens.issue_access(&claims)?,
+            expires_in: self.settings.access_ttl,
+            refresh_token,
+            refresh_expires_in: self.settings.refresh_ttl,
+            csrf_token: self.tokens.csrf_token(session_id),
+            session_id,
+            user,
+        })
+    }
+}

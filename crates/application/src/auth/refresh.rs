@@ -1,0 +1,100 @@
+//! Exchanging a refresh token for new tokens, rotating it, and detecting reuse.
+
+use domain::{RefreshCheck, Session};
+use thiserror::Error;
+
+use super::{AuthService, IssuedTokens, refresh_token::RefreshToken};
+use crate::{RepositoryError, StoreError};
+
+/// A rotation lost to a concurrent one is re-examined at most this many times.
+const MAX_ATTEMPTS: usize = 3;
+
+#[derive(Debug, Error)]
+pub enum RefreshError {
+    #[error("the refresh token is invalid or expired")]
+    InvalidToken,
+    #[error("the refresh token was already used; the session has been revoked")]
+    Reused,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for RefreshError {
+    fn from(err: StoreError) -> Self {
+        Self::Unexpected(err.into())
+    }
+}
+
+impl From<RepositoryError> for RefreshError {
+    fn from(err: RepositoryError) -> Self {
+        Self::Unexpected(err.into())
+    }
+}
+
+impl AuthService {
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh(&self, presented: &str) -> Result<IssuedTokens, RefreshError> {
+        let presented = RefreshToken::parse(presented).ok_or(RefreshError::InvalidToken)?;
+        let digest = presented.digest();
+        for _ in 0..MAX_ATTEMPTS {
+            let mut session = self
+                .sessions
+                .get(presented.session())
+                .await?
+                .ok_or(RefreshError::InvalidToken)?;
+            let now = self.clock.now();
+            let next = match session.check_refresh(&digest, now, self.settings.reuse_grace) {
+                RefreshCheck::Current => RefreshToken::generate(session.id()),
+                RefreshCheck::WithinGrace { sealed_successor } => {
+                    let successor = presented.open(&sealed_successor);
+                    if &successor.digest() != session.refresh_digest() {
+                        return Err(self.revoke_reused(&session).await);
+                    }
+                    return self.reissue(&session, successor).await;
+                }
+                RefreshCheck::Reused => return Err(self.revoke_reused(&session).await),
+                RefreshCheck::Expired => {
+                    self.sessions.delete(session.id()).await?;
+                    return Err(RefreshError::InvalidToken);
+                }
+            };
+            session.rotate(
+                next.digest(),
+                presented.seal(&next),
+                now,
+                self.settings.refresh_ttl,
+            );
+            if self.sessions.replace_if_current(&session, &digest).await? {
+                return self.reissue(&session, next).await;
+            }
+            // Another request rotated this token first: look again, now as the replaced token.
+        }
+        Err(RefreshError::Unexpected(anyhow::anyhow!(
+            "refresh token rotation kept losing races"
+        )))
+    }
+
+    async fn reissue(
+        &self,
+        session: &Session,
+        refresh: RefreshToken,
+    ) -> Result<IssuedTokens, RefreshError> {
+        let Some(user) = self.users.find_by_id(session.user_id()).await? else {
+            self.sessions.delete(session.id()).await?;
+            return Err(RefreshError::InvalidToken);
+        };
+        Ok(self.issue(user, session.id(), refresh.encode())?)
+    }
+
+    async fn revoke_reused(&self, session: &Session) -> RefreshError {
+        tracing::warn!(
+            session_id = %session.id(),
+            user_id = %session.user_id(),
+            "refresh token reuse detected; revoking the session"
+        );
+        match self.sessions.delete(session.id()).await {
+            Ok(_) => RefreshError::Reused,
+            Err(err) => err.into(),
+        }
+    }
+}

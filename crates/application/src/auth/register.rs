@@ -1,0 +1,52 @@
+//! Opening an account.
+
+use domain::{Email, Password, User, UserId, Username};
+use thiserror::Error;
+use uuid::Uuid;
+
+use super::AuthService;
+use crate::{RepositoryError, UniqueField};
+
+#[derive(Debug)]
+pub struct RegisterInput {
+    pub username: Username,
+    pub email: Email,
+    pub password: Password,
+}
+
+#[derive(Debug, Error)]
+pub enum RegisterError {
+    #[error("the username is already taken")]
+    UsernameTaken,
+    #[error("the email is already registered")]
+    EmailTaken,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepositoryError> for RegisterError {
+    fn from(err: RepositoryError) -> Self {
+        match err {
+            RepositoryError::Duplicate(UniqueField::Username) => Self::UsernameTaken,
+            RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
+            RepositoryError::Unexpected(e) => Self::Unexpected(e),
+        }
+    }
+}
+
+impl AuthService {
+    #[tracing::instrument(skip_all, fields(username = %input.username.as_ref()))]
+    pub async fn register(&self, input: RegisterInput) -> Result<User, RegisterError> {
+        let hash = self.hasher.hash(&input.password).await?;
+        let user = User::register(
+            UserId::from_uuid(Uuid::now_v7()),
+            input.username,
+            input.email,
+            hash,
+            self.clock.now(),
+        );
+        self.users.insert(&user).await?;
+        tracing::info!(user_id = %user.id(), "account registered");
+        Ok(user)
+    }
+}

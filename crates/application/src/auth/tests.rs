@@ -1,0 +1,232 @@
+//! Use-case tests of authentication against in-memory fakes of the ports.
+
+use chrono::Duration;
+use domain::{Email, Password, Username};
+
+use super::*;
+use crate::{
+    ClientInfo,
+    fakes::{Harness, harness},
+    ports::SessionStore,
+};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn registered(h: &Harness, name: &str) -> User {
+    h.auth
+        .register(RegisterInput {
+            username: Username::parse(name).expect("valid"),
+            email: Email::parse(&format!("{name}@example.com")).expect("valid"),
+            password: Password::parse(PASSWORD).expect("valid"),
+        })
+        .await
+        .expect("registers")
+}
+
+async fn login(h: &Harness, name: &str) -> IssuedTokens {
+    h.auth
+        .login(
+            &ClientInfo::default(),
+            LoginInput {
+                email: format!("{name}@example.com"),
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("logs in")
+}
+
+fn refresh_of(tokens: &IssuedTokens) -> String {
+    expose_refresh_token(&tokens.refresh_token).to_owned()
+}
+
+#[tokio::test]
+async fn duplicate_username_and_email_are_reported_by_field() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    let same_name = h
+        .auth
+        .register(RegisterInput {
+            username: Username::parse("ada").expect("valid"),
+            email: Email::parse("other@example.com").expect("valid"),
+            password: Password::parse(PASSWORD).expect("valid"),
+        })
+        .await;
+    assert!(matches!(same_name, Err(RegisterError::UsernameTaken)));
+    let same_email = h
+        .auth
+        .register(RegisterInput {
+            username: Username::parse("other").expect("valid"),
+            email: Email::parse("ADA@example.com").expect("valid"),
+            password: Password::parse(PASSWORD).expect("valid"),
+        })
+        .await;
+    assert!(matches!(same_email, Err(RegisterError::EmailTaken)));
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_fail_alike_and_both_cost_a_hash() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    let wrong_password = h
+        .auth
+        .login(
+            &ClientInfo::default(),
+            LoginInput {
+                email: "ada@example.com".into(),
+                password: "not the password".into(),
+            },
+        )
+        .await;
+    let unknown = h
+        .auth
+        .login(
+            &ClientInfo::default(),
+            LoginInput {
+                email: "nobody@example.com".into(),
+                password: PASSWORD.into(),
+            },
+        )
+        .await;
+    assert!(matches!(
+        wrong_password,
+        Err(LoginError::InvalidCredentials)
+    ));
+    assert!(matches!(unknown, Err(LoginError::InvalidCredentials)));
+    assert_eq!(*h.hasher.dummy_verifications.lock().expect("lock"), 1);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_the_new_token_works() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    let first = login(&h, "ada").await;
+    let second = h
+        .auth
+        .refresh(&refresh_of(&first))
+        .await
+        .expect("refreshes");
+    assert_ne!(refresh_of(&first), refresh_of(&second));
+    assert_eq!(second.session_id, first.session_id);
+    h.auth
+        .refresh(&refresh_of(&second))
+        .await
+        .expect("the rotated token works");
+}
+
+#[tokio::test]
+async fn within_grace_the_old_token_returns_the_same_successor() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    let first = login(&h, "ada").await;
+    let second = h
+        .auth
+        .refresh(&refresh_of(&first))
+        .await
+        .expect("refreshes");
+    h.clock.advance(Duration::seconds(5));
+    let again = h.auth.refresh(&refresh_of(&first)).await.expect("grace");
+    assert_eq!(refresh_of(&again), refresh_of(&second));
+    assert_ne!(again.access_token, second.access_token);
+}
+
+#[tokio::test]
+async fn reuse_after_grace_revokes_the_whole_session() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    let first = login(&h, "ada").await;
+    let second = h
+        .auth
+        .refresh(&refresh_of(&first))
+        .await
+        .expect("refreshes");
+    h.clock.advance(Duration::seconds(11));
+    let reuse = h.auth.refresh(&refresh_of(&first)).await;
+    assert!(matches!(reuse, Err(RefreshError::Reused)));
+    let after = h.auth.refresh(&refresh_of(&second)).await;
+    assert!(matches!(after, Err(RefreshError::InvalidToken)));
+    assert!(h.auth.authenticate(&second.access_token).await.is_err());
+}
+
+#[tokio::test]
+async fn zero_grace_makes_the_second_use_a_reuse() {
+    let h = harness(AuthSettings {
+        reuse_grace: Duration::zero(),
+        ..AuthSettings::default()
+    });
+    registered(&h, "ada").await;
+    let first = login(&h, "ada").await;
+    h.auth
+        .refresh(&refresh_of(&first))
+        .await
+        .expect("refreshes");
+    assert!(matches!(
+        h.auth.refresh(&refresh_of(&first)).await,
+        Err(RefreshError::Reused)
+    ));
+}
+
+#[tokio::test]
+async fn logout_kills_the_access_token_at_once() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    let tokens = login(&h, "ada").await;
+    let actor = h
+        .auth
+        .authenticate(&tokens.access_token)
+        .await
+        .expect("valid");
+    h.auth.logout(&actor).await.expect("logs out");
+    assert!(matches!(
+        h.auth.authenticate(&tokens.access_token).await,
+        Err(AuthenticateError::SessionEnded)
+    ));
+}
+
+#[tokio::test]
+async fn someone_elses_session_is_not_found() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    registered(&h, "bob").await;
+    let ada = login(&h, "ada").await;
+    let bob = login(&h, "bob").await;
+    let ada_actor = h.auth.authenticate(&ada.access_token).await.expect("valid");
+    let result = h.auth.end_session(&ada_actor, bob.session_id).await;
+    assert!(matches!(result, Err(SessionError::NotFound)));
+    assert!(
+        h.sessions
+            .get(bob.session_id)
+            .await
+            .expect("store")
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn logout_all_ends_every_session_of_the_caller_only() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    registered(&h, "bob").await;
+    let one = login(&h, "ada").await;
+    let two = login(&h, "ada").await;
+    let bob = login(&h, "bob").await;
+    let actor = h.auth.authenticate(&one.access_token).await.expect("valid");
+    assert_eq!(h.auth.list_sessions(&actor).await.expect("lists").len(), 2);
+    assert_eq!(h.auth.logout_all(&actor).await.expect("ends"), 2);
+    assert!(h.auth.authenticate(&two.access_token).await.is_err());
+    assert!(h.auth.authenticate(&bob.access_token).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_refresh_token_alone_identifies_its_session_for_logout() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    let tokens = login(&h, "ada").await;
+    let session = h
+        .auth
+        .session_of_refresh_token(&refresh_of(&tokens))
+        .await
+        .expect("known");
+    assert_eq!(session, tokens.session_id);
+    assert!(h.auth.session_of_refresh_token("garbage").await.is_err());
+}

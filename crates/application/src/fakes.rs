@@ -1,0 +1,228 @@
+//! In-memory fakes of the ports, for unit tests of the use cases.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use domain::{Email, Password, PasswordHash, Session, SessionId, TokenDigest, User, UserId};
+
+use crate::{
+    RepositoryError, StoreError, UniqueField,
+    auth::{AuthService, AuthSettings},
+    ports::{
+        AccessClaims, Clock, InvalidToken, PasswordHasher, SessionStore, TokenIssuer,
+        UserRepository,
+    },
+};
+
+#[derive(Default)]
+pub struct FakeUsers(Mutex<Vec<User>>);
+
+#[async_trait]
+impl UserRepository for FakeUsers {
+    async fn insert(&self, user: &User) -> Result<(), RepositoryError> {
+        let mut users = self.0.lock().expect("lock");
+        if users.iter().any(|u| u.username() == user.username()) {
+            return Err(RepositoryError::Duplicate(UniqueField::Username));
+        }
+        if users.iter().any(|u| u.email() == user.email()) {
+            return Err(RepositoryError::Duplicate(UniqueField::Email));
+        }
+        users.push(user.clone());
+        Ok(())
+    }
+
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
+        Ok(self
+            .0
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|u| u.id() == id)
+            .cloned())
+    }
+
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
+        Ok(self
+            .0
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|u| u.email() == email)
+            .cloned())
+    }
+
+    async fn ping(&self) -> Result<(), RepositoryError> {
+        Ok(())
+    }
+}
+
+/// Counts dummy verifications so tests can see unknown accounts cost a hash too.
+#[derive(Default)]
+pub struct FakeHasher {
+    pub dummy_verifications: Mutex<u32>,
+}
+
+#[async_trait]
+impl PasswordHasher for FakeHasher {
+    async fn hash(&self, password: &Password) -> anyhow::Result<PasswordHash> {
+        Ok(PasswordHash::new(format!("plain:{}", password.expose())))
+    }
+
+    async fn verify(&self, candidate: &str, hash: Option<&PasswordHash>) -> anyhow::Result<bool> {
+        match hash {
+            Some(hash) => Ok(hash.as_ref() == format!("plain:{candidate}")),
+            None => {
+                *self.dummy_verifications.lock().expect("lock") += 1;
+                Ok(false)
+            }
+        }
+    }
+}
+
+pub struct FakeTokens {
+    clock: Arc<FakeClock>,
+    issued: Mutex<HashMap<String, AccessClaims>>,
+}
+
+impl TokenIssuer for FakeTokens {
+    fn issue_access(&self, claims: &AccessClaims) -> anyhow::Result<String> {
+        let token = format!("access-{}", claims.token_id);
+        self.issued
+            .lock()
+            .expect("lock")
+            .insert(token.clone(), claims.clone());
+        Ok(token)
+    }
+
+    fn verify_access(&self, token: &str) -> Result<AccessClaims, InvalidToken> {
+        let claims = self
+            .issued
+            .lock()
+            .expect("lock")
+            .get(token)
+            .cloned()
+            .ok_or(InvalidToken)?;
+        if claims.expires_at <= self.clock.now() {
+            return Err(InvalidToken);
+        }
+        Ok(claims)
+    }
+
+    fn csrf_token(&self, session: SessionId) -> String {
+        format!("csrf-{session}")
+    }
+
+    fn verify_csrf(&self, session: SessionId, presented: &str) -> bool {
+        presented == self.csrf_token(session)
+    }
+}
+
+#[derive(Default)]
+pub struct FakeSessions(Mutex<HashMap<SessionId, Session>>);
+
+#[async_trait]
+impl SessionStore for FakeSessions {
+    async fn create(&self, session: &Session) -> Result<(), StoreError> {
+        self.0
+            .lock()
+            .expect("lock")
+            .insert(session.id(), session.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        Ok(self.0.lock().expect("lock").get(&id).cloned())
+    }
+
+    async fn replace_if_current(
+        &self,
+        session: &Session,
+        expected: &TokenDigest,
+    ) -> Result<bool, StoreError> {
+        let mut map = self.0.lock().expect("lock");
+        match map.get(&session.id()) {
+            Some(stored) if stored.refresh_digest() == expected => {
+                map.insert(session.id(), session.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete(&self, id: SessionId) -> Result<bool, StoreError> {
+        Ok(self.0.lock().expect("lock").remove(&id).is_some())
+    }
+
+    async fn list_for_user(&self, user: UserId) -> Result<Vec<Session>, StoreError> {
+        Ok(self
+            .0
+            .lock()
+            .expect("lock")
+            .values()
+            .filter(|s| s.user_id() == user)
+            .cloned()
+            .collect())
+    }
+
+    async fn delete_all_for_user(&self, user: UserId) -> Result<u64, StoreError> {
+        let mut map = self.0.lock().expect("lock");
+        let before = map.len();
+        map.retain(|_, s| s.user_id() != user);
+        Ok((before - map.len()) as u64)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+pub struct FakeClock(Mutex<DateTime<Utc>>);
+
+impl FakeClock {
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().expect("lock") += by;
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("lock")
+    }
+}
+
+/// An `AuthService` wired to fakes, with handles on the fakes a test may want to poke.
+pub struct Harness {
+    pub auth: AuthService,
+    pub hasher: Arc<FakeHasher>,
+    pub sessions: Arc<FakeSessions>,
+    pub clock: Arc<FakeClock>,
+}
+
+pub fn harness(settings: AuthSettings) -> Harness {
+    let clock = Arc::new(FakeClock(Mutex::new(Utc::now())));
+    let users = Arc::new(FakeUsers::default());
+    let hasher = Arc::new(FakeHasher::default());
+    let sessions = Arc::new(FakeSessions::default());
+    let tokens = Arc::new(FakeTokens {
+        clock: clock.clone(),
+        issued: Mutex::default(),
+    });
+    let auth = AuthService::new(
+        users,
+        hasher.clone(),
+        tokens,
+        sessions.clone(),
+        clock.clone(),
+        settings,
+    );
+    Harness {
+        auth,
+        hasher,
+        sessions,
+        clock,
+    }
+}

@@ -1,0 +1,14 @@
+//! Agora's use cases and the ports (traits) they need. Depends on the domain only: adapters
+//! for the ports live in `infrastructure` and are chosen by the composition root.
+
+pub mod auth;
+mod context;
+mod error;
+pub mod ports;
+pub mod users;
+
+#[cfg(test)]
+mod fakes;
+
+pub use context::{Actor, ClientInfo};
+pub use error::{RepositoryError, StoreError, UniqueField};

@@ -1,0 +1,49 @@
+//! Creating an administrator from the command line (there is no route for it).
+
+use domain::{Email, Password, Role, User, UserId, Username};
+use thiserror::Error;
+use uuid::Uuid;
+
+use super::UserService;
+use crate::{RepositoryError, UniqueField};
+
+#[derive(Debug)]
+pub struct CreateAdminInput {
+    pub username: Username,
+    pub email: Email,
+    pub password: Password,
+}
+
+#[derive(Debug, Error)]
+pub enum CreateAdminError {
+    #[error("{0} is already taken")]
+    Taken(UniqueField),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepositoryError> for CreateAdminError {
+    fn from(err: RepositoryError) -> Self {
+        match err {
+            RepositoryError::Duplicate(field) => Self::Taken(field),
+            RepositoryError::Unexpected(e) => Self::Unexpected(e),
+        }
+    }
+}
+
+impl UserService {
+    pub async fn create_admin(&self, input: CreateAdminInput) -> Result<User, CreateAdminError> {
+        let hash = self.hasher.hash(&input.password).await?;
+        let user = User::with_roles(
+            UserId::from_uuid(Uuid::now_v7()),
+            input.username,
+            input.email,
+            hash,
+            vec![Role::Admin],
+            self.clock.now(),
+        );
+        self.users.insert(&user).await?;
+        tracing::info!(user_id = %user.id(), "administrator created");
+        Ok(user)
+    }
+}

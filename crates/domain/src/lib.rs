@@ -1,0 +1,17 @@
+//! Agora's domain: entities, value objects and the rules that bind them. No I/O, no framework.
+
+mod email;
+mod ids;
+mod password;
+mod role;
+mod session;
+mod user;
+mod username;
+
+pub use email::{Email, EmailError};
+pub use ids::{SessionId, UserId};
+pub use password::{Password, PasswordError, PasswordHash};
+pub use role::{Role, UnknownRole};
+pub use session::{RefreshCheck, Rotation, Session, SessionParts, TokenDigest};
+pub use user::User;
+pub use username::{Username, UsernameError};

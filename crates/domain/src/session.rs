@@ -1,0 +1,267 @@
+//! A login session (one per device) and the refresh-token rotation rules it enforces.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::{SessionId, UserId};
+
+const MAX_USER_AGENT_CHARS: usize = 256;
+
+/// The SHA-256 digest of a refresh token: the only form in which a token is ever stored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TokenDigest(pub [u8; 32]);
+
+impl std::fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenDigest(..)")
+    }
+}
+
+/// What was replaced by the last rotation, kept for the grace window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// Digest of the token that was replaced.
+    pub digest: TokenDigest,
+    /// The replacement token, sealed with a key only the replaced token's holder can derive.
+    pub sealed_successor: [u8; 32],
+    pub at: DateTime<Utc>,
+}
+
+/// The stored fields of a session, for adapters that persist it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionParts {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub refresh: TokenDigest,
+    pub previous: Option<Rotation>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session(SessionParts);
+
+/// How a presented refresh token relates to the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshCheck {
+    /// The current token: rotate it.
+    Current,
+    /// The token replaced moments ago (another tab won the race): hand back its successor.
+    WithinGrace { sealed_successor: [u8; 32] },
+    /// An older token, or the replaced one after the grace window: the session is compromised.
+    Reused,
+    /// The session has run past its expiry.
+    Expired,
+}
+
+impl Session {
+    pub fn start(
+        id: SessionId,
+        user_id: UserId,
+        refresh: TokenDigest,
+        now: DateTime<Utc>,
+        ttl: Duration,
+        user_agent: Option<&str>,
+        ip: Option<String>,
+    ) -> Self {
+        Self(SessionParts {
+            id,
+            user_id,
+            refresh,
+            previous: None,
+            created_at: now,
+            last_used_at: now,
+            expires_at: now + ttl,
+            user_agent: user_agent.map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect()),
+            ip,
+        })
+    }
+
+    pub fn restore(parts: SessionParts) -> Self {
+        Self(parts)
+    }
+
+    pub fn parts(&self) -> &SessionParts {
+        &self.0
+    }
+
+    pub fn id(&self) -> SessionId {
+        self.0.id
+    }
+
+    pub fn user_id(&self) -> UserId {
+        self.0.user_id
+    }
+
+    pub fn refresh_digest(&self) -> &TokenDigest {
+        &self.0.refresh
+    }
+
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        now < self.0.expires_at
+    }
+
+    /// Classifies a presented refresh token. `grace` of zero makes any second use a reuse.
+    pub fn check_refresh(
+        &self,
+        presented: &TokenDigest,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> RefreshCheck {
+        if !self.is_live(now) {
+            return RefreshCheck::Expired;
+        }
+        if presented == &self.0.refresh {
+            return RefreshCheck::Current;
+        }
+        match &self.0.previous {
+            Some(rotation) if &rotation.digest == presented && now < rotation.at + grace => {
+                RefreshCheck::WithinGrace {
+                    sealed_successor: rotation.sealed_successor,
+                }
+            }
+            _ => RefreshCheck::Reused,
+        }
+    }
+
+    /// Replaces the current refresh token and extends the session's life by `ttl` from now.
+    pub fn rotate(
+        &mut self,
+        next: TokenDigest,
+        sealed_successor: [u8; 32],
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) {
+        let replaced = std::mem::replace(&mut self.0.refresh, next);
+        self.0.previous = Some(Rotation {
+            digest: replaced,
+            sealed_successor,
+            at: now,
+        });
+        self.0.last_used_at = now;
+        self.0.expires_at = now + ttl;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    const TTL: Duration = Duration::days(7);
+
+    fn digest(byte: u8) -> TokenDigest {
+        TokenDigest([byte; 32])
+    }
+
+    fn session(now: DateTime<Utc>) -> Session {
+        Session::start(
+            SessionId::from_uuid(Uuid::now_v7()),
+            UserId::from_uuid(Uuid::now_v7()),
+            digest(1),
+            now,
+            TTL,
+            Some("agent"),
+            None,
+        )
+    }
+
+    #[test]
+    fn the_current_token_is_current_until_rotated() {
+        let now = Utc::now();
+        let mut s = session(now);
+        assert_eq!(
+            s.check_refresh(&digest(1), now, Duration::seconds(10)),
+            RefreshCheck::Current
+        );
+        s.rotate(digest(2), [9; 32], now, TTL);
+        assert_eq!(
+            s.check_refresh(&digest(2), now, Duration::seconds(10)),
+            RefreshCheck::Current
+        );
+    }
+
+    #[test]
+    fn the_replaced_token_is_accepted_only_within_the_grace_window() {
+        let now = Utc::now();
+        let mut s = session(now);
+        s.rotate(digest(2), [9; 32], now, TTL);
+        let grace = Duration::seconds(10);
+        assert_eq!(
+            s.check_refresh(&digest(1), now + Duration::seconds(9), grace),
+            RefreshCheck::WithinGrace {
+                sealed_successor: [9; 32]
+            }
+        );
+        assert_eq!(
+            s.check_refresh(&digest(1), now + grace, grace),
+            RefreshCheck::Reused
+        );
+    }
+
+    #[test]
+    fn zero_grace_makes_any_second_use_a_reuse() {
+        let now = Utc::now();
+        let mut s = session(now);
+        s.rotate(digest(2), [9; 32], now, TTL);
+        assert_eq!(
+            s.check_refresh(&digest(1), now, Duration::zero()),
+            RefreshCheck::Reused
+        );
+    }
+
+    #[test]
+    fn an_older_generation_is_a_reuse_even_within_grace() {
+        let now = Utc::now();
+        let mut s = session(now);
+        s.rotate(digest(2), [9; 32], now, TTL);
+        s.rotate(digest(3), [8; 32], now, TTL);
+        assert_eq!(
+            s.check_refresh(&digest(1), now, Duration::seconds(10)),
+            RefreshCheck::Reused
+        );
+    }
+
+    #[test]
+    fn an_expired_session_refuses_every_token() {
+        let now = Utc::now();
+        let s = session(now);
+        assert_eq!(
+            s.check_refresh(&digest(1), now + TTL, Duration::seconds(10)),
+            RefreshCheck::Expired
+        );
+        assert!(!s.is_live(now + TTL));
+    }
+
+    #[test]
+    fn rotation_slides_the_expiry() {
+        let now = Utc::now();
+        let mut s = session(now);
+        let later = now + Duration::days(3);
+        s.rotate(digest(2), [0; 32], later, TTL);
+        assert_eq!(s.expires_at(), later + TTL);
+    }
+
+    #[test]
+    fn long_user_agents_are_cut() {
+        let s = Session::start(
+            SessionId::from_uuid(Uuid::now_v7()),
+            UserId::from_uuid(Uuid::now_v7()),
+            digest(1),
+            Utc::now(),
+            TTL,
+            Some(&"x".repeat(1000)),
+            None,
+        );
+        assert_eq!(
+            s.parts().user_agent.as_deref().map(str::len),
+            Some(MAX_USER_AGENT_CHARS)
+        );
+    }
+}

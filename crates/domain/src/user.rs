@@ -1,0 +1,145 @@
+//! A user account.
+
+use chrono::{DateTime, Utc};
+
+use crate::{Email, PasswordHash, Role, UserId, Username};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    id: UserId,
+    username: Username,
+    email: Email,
+    password_hash: PasswordHash,
+    roles: Vec<Role>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl User {
+    /// A newly registered account: it holds the `user` role and nothing more.
+    pub fn register(
+        id: UserId,
+        username: Username,
+        email: Email,
+        password_hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self::with_roles(id, username, email, password_hash, vec![Role::User], now)
+    }
+
+    /// An account created by an operator with the given roles (the `user` role is always kept).
+    pub fn with_roles(
+        id: UserId,
+        username: Username,
+        email: Email,
+        password_hash: PasswordHash,
+        mut roles: Vec<Role>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        roles.push(Role::User);
+        roles.sort();
+        roles.dedup();
+        Self {
+            id,
+            username,
+            email,
+            password_hash,
+            roles,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Rebuilds a user read back from storage.
+    #[allow(clippy::too_many_arguments)]
+    pub fn restore(
+        id: UserId,
+        username: Username,
+        email: Email,
+        password_hash: PasswordHash,
+        mut roles: Vec<Role>,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    ) -> Self {
+        roles.sort();
+        roles.dedup();
+        Self {
+            id,
+            username,
+            email,
+            password_hash,
+            roles,
+            created_at,
+            updated_at,
+        }
+    }
+
+    pub fn id(&self) -> UserId {
+        self.id
+    }
+
+    pub fn username(&self) -> &Username {
+        &self.username
+    }
+
+    pub fn email(&self) -> &Email {
+        &self.email
+    }
+
+    pub fn password_hash(&self) -> &PasswordHash {
+        &self.password_hash
+    }
+
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn sample(roles: Vec<Role>) -> User {
+        User::with_roles(
+            UserId::from_uuid(Uuid::now_v7()),
+            Username::parse("ada").expect("valid"),
+            Email::parse("ada@example.com").expect("valid"),
+            PasswordHash::new("$2b$04$x".into()),
+            roles,
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn a_new_account_holds_only_the_user_role() {
+        let user = User::register(
+            UserId::from_uuid(Uuid::now_v7()),
+            Username::parse("ada").expect("valid"),
+            Email::parse("ada@example.com").expect("valid"),
+            PasswordHash::new("$2b$04$x".into()),
+            Utc::now(),
+        );
+        assert_eq!(user.roles(), &[Role::User]);
+        assert_eq!(user.created_at(), user.updated_at());
+    }
+
+    #[test]
+    fn an_admin_also_keeps_the_user_role_once() {
+        let user = sample(vec![Role::Admin, Role::User]);
+        assert_eq!(user.roles(), &[Role::User, Role::Admin]);
+        assert!(user.has_role(Role::Admin));
+    }
+}
