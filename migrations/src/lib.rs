@@ -1,1 +1,25 @@
+//! Agora's schema as sea-orm migrations, written to run unchanged on PostgreSQL and SQLite.
 
+pub use sea_orm_migration::prelude::*;
+
+mod idents;
+mod m20261125_000001_create_users;
+mod m20261125_000002_create_roles;
+mod m20261125_000003_create_user_roles;
+mod m20261125_000004_create_posts;
+mod m20261125_000005_create_comments;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_users::Migration),
+            Box::new(m20261125_000002_create_roles::Migration),
+            Box::new(m20261125_000003_create_user_roles::Migration),
+            Box::new(m20261125_000004_create_posts::Migration),
+            Box::new(m20261125_000005_create_comments::Migration),
+        ]
+    }
+}

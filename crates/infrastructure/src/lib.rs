@@ -1,1 +1,20 @@
+//! Adapters implementing Agora's ports: sea-orm repositories (PostgreSQL and SQLite), bcrypt,
+//! JWT, Redis and in-memory session stores, plus the typed configuration that selects them.
 
+mod bcrypt_hasher;
+pub mod config;
+mod database;
+mod entities;
+mod jwt_tokens;
+mod memory_sessions;
+mod redis_sessions;
+mod sql_users;
+mod system_clock;
+
+pub use bcrypt_hasher::BcryptHasher;
+pub use database::{connect_database, migrate};
+pub use jwt_tokens::JwtTokens;
+pub use memory_sessions::MemorySessions;
+pub use redis_sessions::RedisSessions;
+pub use sql_users::SqlUsers;
+pub use system_clock::SystemClock;

@@ -1,0 +1,96 @@
+//! `PasswordHasher` with bcrypt, run on the blocking pool so hashing never stalls the async workers.
+
+use anyhow::Context;
+use application::ports::PasswordHasher;
+use async_trait::async_trait;
+use domain::{Password, PasswordHash};
+use tracing::Span;
+
+pub struct BcryptHasher {
+    cost: u32,
+    /// Verified against when the account does not exist, so that path costs a real hash too.
+    dummy: String,
+}
+
+impl BcryptHasher {
+    /// Fails at start-up on a cost bcrypt does not accept (4..=31).
+    pub fn new(cost: u32) -> anyhow::Result<Self> {
+        let dummy = bcrypt::hash("agora-dummy-password", cost)
+            .with_context(|| format!("bcrypt refuses cost {cost}"))?;
+        Ok(Self { cost, dummy })
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let span = Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work))
+        .await
+        .context("the hashing task panicked or was cancelled")?
+}
+
+#[async_trait]
+impl PasswordHasher for BcryptHasher {
+    async fn hash(&self, password: &Password) -> anyhow::Result<PasswordHash> {
+        let plain = password.expose().to_owned();
+        let cost = self.cost;
+        blocking(move || {
+            bcrypt::non_truncating_hash(plain, cost)
+                .map(PasswordHash::new)
+                .context("bcrypt hashing failed")
+        })
+        .await
+    }
+
+    async fn verify(&self, candidate: &str, hash: Option<&PasswordHash>) -> anyhow::Result<bool> {
+        let candidate = candidate.to_owned();
+        let (encoded, real) = match hash {
+            Some(hash) => (hash.as_ref().to_owned(), true),
+            None => (self.dummy.clone(), false),
+        };
+        blocking(move || {
+            // A stored hash we cannot parse is a server fault, not a wrong password.
+            let matches = bcrypt::verify(candidate, &encoded)
+                .context("stored password hash is unreadable")?;
+            Ok(matches && real)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn verifies_what_it_hashed_and_nothing_else() {
+        let hasher = BcryptHasher::new(4).expect("cost 4 is valid");
+        let password = Password::parse("correct horse").expect("valid");
+        let hash = hasher.hash(&password).await.expect("hashes");
+        assert!(hash.as_ref().starts_with("$2b$04$"));
+        assert!(
+            hasher
+                .verify("correct horse", Some(&hash))
+                .await
+                .expect("verifies")
+        );
+        assert!(
+            !hasher
+                .verify("wrong horse", Some(&hash))
+                .await
+                .expect("verifies")
+        );
+        assert!(
+            !hasher
+                .verify("agora-dummy-password", None)
+                .await
+                .expect("verifies")
+        );
+    }
+
+    #[test]
+    fn refuses_an_invalid_cost() {
+        assert!(BcryptHasher::new(3).is_err());
+    }
+}

@@ -1,0 +1,5 @@
+//! sea-orm entities: private to this crate, converted to domain types at its edge.
+
+pub mod roles;
+pub mod user_roles;
+pub mod users;

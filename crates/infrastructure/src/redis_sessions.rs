@@ -1,0 +1,308 @@
+//! `SessionStore` in Redis, shared by every instance. Sessions are JSON values that expire by
+//! themselves; a per-user set indexes them. Rotation is a compare-and-set in one Lua script.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use application::{StoreError, ports::SessionStore};
+use async_trait::async_trait;
+use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD as B64};
+use chrono::{DateTime, Utc};
+use deadpool_redis::{
+    Config, Pool, PoolConfig, Runtime, Timeouts,
+    redis::{self, AsyncCommands, Script},
+};
+use domain::{Rotation, Session, SessionId, SessionParts, TokenDigest, UserId};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+const POOL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Stores the session and indexes it under its user; the index lives as long as its longest session.
+const CREATE: &str = r"
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return 1
+";
+
+/// Replaces the session only while its current refresh digest is still ARGV[1].
+const REPLACE_IF_CURRENT: &str = r"
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+if cjson.decode(stored)['refresh'] ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[3]) then
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+end
+return 1
+";
+
+/// Deletes every session in the user's index, and the index, at once.
+const DELETE_ALL: &str = r"
+local ids = redis.call('SMEMBERS', KEYS[1])
+local ended = 0
+for _, id in ipairs(ids) do
+  ended = ended + redis.call('DEL', ARGV[1] .. id)
+end
+redis.call('DEL', KEYS[1])
+return ended
+";
+
+pub struct RedisSessions {
+    pool: Pool,
+    prefix: String,
+    create: Script,
+    replace: Script,
+    delete_all: Script,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Record {
+    id: Uuid,
+    user_id: Uuid,
+    refresh: String,
+    previous: Option<PreviousRecord>,
+    created_at: DateTime<Utc>,
+    last_used_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    user_agent: Option<String>,
+    ip: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PreviousRecord {
+    digest: String,
+    sealed: String,
+    at: DateTime<Utc>,
+}
+
+fn encode_digest(digest: &TokenDigest) -> String {
+    B64.encode(digest.0)
+}
+
+fn decode_32(text: &str) -> anyhow::Result<[u8; 32]> {
+    B64.decode(text)?
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("stored digest has the wrong length"))
+}
+
+impl Record {
+    fn from_session(session: &Session) -> Self {
+        let p = session.parts();
+        Self {
+            id: p.id.as_uuid(),
+            user_id: p.user_id.as_uuid(),
+            refresh: encode_digest(&p.refresh),
+            previous: p.previous.as_ref().map(|r| PreviousRecord {
+                digest: encode_digest(&r.digest),
+                sealed: B64.encode(r.sealed_successor),
+                at: r.at,
+            }),
+            created_at: p.created_at,
+            last_used_at: p.last_used_at,
+            expires_at: p.expires_at,
+            user_agent: p.user_agent.clone(),
+            ip: p.ip.clone(),
+        }
+    }
+
+    fn into_session(self) -> anyhow::Result<Session> {
+        let previous = match self.previous {
+            Some(r) => Some(Rotation {
+                digest: TokenDigest(decode_32(&r.digest)?),
+                sealed_successor: decode_32(&r.sealed)?,
+                at: r.at,
+            }),
+            None => None,
+        };
+        Ok(Session::restore(SessionParts {
+            id: SessionId::from_uuid(self.id),
+            user_id: UserId::from_uuid(self.user_id),
+            refresh: TokenDigest(decode_32(&self.refresh)?),
+            previous,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            expires_at: self.expires_at,
+            user_agent: self.user_agent,
+            ip: self.ip,
+        }))
+    }
+}
+
+fn parse(json: &str) -> anyhow::Result<Session> {
+    serde_json::from_str::<Record>(json)
+        .context("reading a stored session")?
+        .into_session()
+}
+
+impl RedisSessions {
+    /// Builds the pool; no connection is made until first use (`ping` checks readiness).
+    pub fn new(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let mut config = Config::from_url(url);
+        config.pool = Some(PoolConfig {
+            max_size: 32,
+            timeouts: Timeouts {
+                wait: Some(POOL_TIMEOUT),
+                create: Some(POOL_TIMEOUT),
+                recycle: Some(POOL_TIMEOUT),
+            },
+            ..PoolConfig::default()
+        });
+        let pool = config
+            .create_pool(Some(Runtime::Tokio1))
+            .context("REDIS_URL: cannot build a Redis pool")?;
+        Ok(Self {
+            pool,
+            prefix: prefix.to_owned(),
+            create: Script::new(CREATE),
+            replace: Script::new(REPLACE_IF_CURRENT),
+            delete_all: Script::new(DELETE_ALL),
+        })
+    }
+
+    fn session_prefix(&self) -> String {
+        format!("{}:session:", self.prefix)
+    }
+
+    fn session_key(&self, id: SessionId) -> String {
+        format!("{}{id}", self.session_prefix())
+    }
+
+    fn user_key(&self, user: UserId) -> String {
+        format!("{}:user-sessions:{user}", self.prefix)
+    }
+
+    async fn conn(&self) -> Result<deadpool_redis::Connection, StoreError> {
+        Ok(self
+            .pool
+            .get()
+            .await
+            .context("getting a Redis connection")?)
+    }
+}
+
+fn ttl_millis(session: &Session) -> i64 {
+    (session.expires_at() - Utc::now())
+        .num_milliseconds()
+        .max(1)
+}
+
+fn json(session: &Session) -> Result<String, StoreError> {
+    Ok(serde_json::to_string(&Record::from_session(session)).context("encoding a session")?)
+}
+
+#[async_trait]
+impl SessionStore for RedisSessions {
+    async fn create(&self, session: &Session) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        let _: i64 = self
+            .create
+            .key(self.session_key(session.id()))
+            .key(self.user_key(session.user_id()))
+            .arg(json(session)?)
+            .arg(ttl_millis(session))
+            .arg(session.id().to_string())
+            .invoke_async(&mut conn)
+            .await
+            .context("storing a session")?;
+        Ok(())
+    }
+
+    async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        let mut conn = self.conn().await?;
+        let stored: Option<String> = conn
+            .get(self.session_key(id))
+            .await
+            .context("reading a session")?;
+        Ok(stored.as_deref().map(parse).transpose()?)
+    }
+
+    async fn replace_if_current(
+        &self,
+        session: &Session,
+        expected: &TokenDigest,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn().await?;
+        let replaced: i64 = self
+            .replace
+            .key(self.session_key(session.id()))
+            .key(self.user_key(session.user_id()))
+            .arg(encode_digest(expected))
+            .arg(json(session)?)
+            .arg(ttl_millis(session))
+            .invoke_async(&mut conn)
+            .await
+            .context("rotating a session")?;
+        Ok(replaced == 1)
+    }
+
+    async fn delete(&self, id: SessionId) -> Result<bool, StoreError> {
+        let Some(session) = self.get(id).await? else {
+            return Ok(false);
+        };
+        let mut conn = self.conn().await?;
+        let (deleted, _): (i64, i64) = redis::pipe()
+            .atomic()
+            .del(self.session_key(id))
+            .srem(self.user_key(session.user_id()), id.to_string())
+            .query_async(&mut conn)
+            .await
+            .context("deleting a session")?;
+        Ok(deleted == 1)
+    }
+
+    async fn list_for_user(&self, user: UserId) -> Result<Vec<Session>, StoreError> {
+        let mut conn = self.conn().await?;
+        let ids: Vec<String> = conn
+            .smembers(self.user_key(user))
+            .await
+            .context("listing a user's sessions")?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|id| format!("{}{id}", self.session_prefix()))
+            .collect();
+        let values: Vec<Option<String>> = conn.mget(&keys).await.context("reading sessions")?;
+        let mut sessions = Vec::with_capacity(values.len());
+        let mut expired = Vec::new();
+        for (id, value) in ids.iter().zip(values) {
+            match value {
+                Some(json) => sessions.push(parse(&json)?),
+                None => expired.push(id.clone()),
+            }
+        }
+        if !expired.is_empty() {
+            let _: i64 = conn
+                .srem(self.user_key(user), &expired)
+                .await
+                .context("pruning expired sessions from the index")?;
+        }
+        Ok(sessions)
+    }
+
+    async fn delete_all_for_user(&self, user: UserId) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        let ended: i64 = self
+            .delete_all
+            .key(self.user_key(user))
+            .arg(self.session_prefix())
+            .invoke_async(&mut conn)
+            .await
+            .context("ending a user's sessions")?;
+        Ok(u64::try_from(ended).unwrap_or(0))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        let _: String = redis::cmd("PING")
+            .query_async(&mut conn)
+            .await
+            .context("Redis ping")?;
+        Ok(())
+    }
+}

@@ -1,0 +1,50 @@
+//! Table and column names shared by the migrations.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveIden)]
+pub enum Users {
+    Table,
+    Id,
+    Username,
+    Email,
+    PasswordHash,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum Roles {
+    Table,
+    Id,
+    Name,
+}
+
+#[derive(DeriveIden)]
+pub enum UserRoles {
+    Table,
+    UserId,
+    RoleId,
+}
+
+#[derive(DeriveIden)]
+pub enum Posts {
+    Table,
+    Id,
+    AuthorId,
+    Title,
+    Body,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum Comments {
+    Table,
+    Id,
+    PostId,
+    AuthorId,
+    Body,
+    CreatedAt,
+    UpdatedAt,
+}
