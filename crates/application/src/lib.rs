@@ -4,6 +4,7 @@
 pub mod auth;
 mod context;
 mod error;
+pub mod health;
 pub mod ports;
 pub mod users;
 

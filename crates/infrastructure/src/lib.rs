@@ -8,6 +8,7 @@ mod entities;
 mod jwt_tokens;
 mod memory_sessions;
 mod redis_sessions;
+mod secrets;
 mod sql_users;
 mod system_clock;
 
@@ -16,5 +17,6 @@ pub use database::{connect_database, migrate};
 pub use jwt_tokens::JwtTokens;
 pub use memory_sessions::MemorySessions;
 pub use redis_sessions::RedisSessions;
+pub use secrets::random_secret;
 pub use sql_users::SqlUsers;
 pub use system_clock::SystemClock;

@@ -1,1 +1,10 @@
+//! Agora's composition root: configuration in, adapters wired, server up.
 
+pub mod admin;
+pub mod cli;
+pub mod startup;
+pub mod telemetry;
+mod wiring;
+
+pub use infrastructure::config::Settings;
+pub use startup::Application;

@@ -1,0 +1,38 @@
+//! How a login session (one per device) is shown to its owner.
+
+use application::auth::SessionView;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// When the session last logged in or refreshed its tokens.
+    pub last_used_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+/// The caller's live sessions, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    pub items: Vec<SessionResponse>,
+}
+
+impl From<SessionView> for SessionResponse {
+    fn from(view: SessionView) -> Self {
+        Self {
+            id: view.id.as_uuid(),
+            created_at: view.created_at,
+            last_used_at: view.last_used_at,
+            user_agent: view.user_agent,
+            ip: view.ip,
+            current: view.current,
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! `ApiError`: the one way errors leave the API, as RFC 9457 `application/problem+json` with a
+//! stable machine-readable `code`. Every use-case error is mapped to it in `error_mapping.rs`.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use serde::Serialize;
+use std::fmt;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field of a request body.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name (a dotted path for nested fields).
+    pub field: String,
+    pub message: String,
+}
+
+/// An error, as every endpoint reports it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:agora:problem:validation_failed",
+    "title": "Validation failed",
+    "status": 422,
+    "detail": "One or more fields are invalid.",
+    "code": "validation_failed",
+    "errors": [{"field": "email", "message": "must be an address of the form name@example.com"}]
+}))]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:agora:problem:{code}`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable snake_case identifier clients can branch on.
+    pub code: String,
+    /// Present on `validation_failed` (422): each invalid field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    /// The cause of a 5xx, logged with its whole chain; never sent to the client.
+    source: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            source: None,
+        }
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut err = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Validation failed",
+            "One or more fields are invalid.",
+        );
+        err.errors = errors;
+        err
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+            detail,
+        )
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail)
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
+    }
+
+    pub fn internal(source: anyhow::Error) -> Self {
+        let mut err = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Internal server error",
+            "The server could not complete the request.",
+        );
+        err.source = Some(source);
+        err
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The generic problem for a bare status (404 of an unknown route, 405, ...).
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, title, detail) = match status.as_u16() {
+            400 => (
+                "bad_request",
+                "Bad request",
+                "The request could not be understood.",
+            ),
+            401 => (
+                "unauthenticated",
+                "Authentication required",
+                "Valid credentials are required.",
+            ),
+            403 => ("forbidden", "Forbidden", "You may not do this."),
+            404 => (
+                "not_found",
+                "Not found",
+                "No resource lives at this address.",
+            ),
+            405 => (
+                "method_not_allowed",
+                "Method not allowed",
+                "This resource does not accept that method.",
+            ),
+            406 => (
+                "not_acceptable",
+                "Not acceptable",
+                "No acceptable representation is available.",
+            ),
+            408 => (
+                "request_timeout",
+                "Request timeout",
+                "The request took too long to arrive.",
+            ),
+            413 => (
+                "payload_too_large",
+                "Payload too large",
+                "The request body is larger than allowed.",
+            ),
+            415 => (
+                "unsupported_media_type",
+                "Unsupported media type",
+                "The body must be application/json.",
+            ),
+            422 => (
+                "validation_failed",
+                "Validation failed",
+                "One or more fields are invalid.",
+            ),
+            429 => (
+                "rate_limited",
+                "Too many requests",
+                "Slow down and retry later.",
+            ),
+            503 => (
+                "service_unavailable",
+                "Service unavailable",
+                "A dependency is unavailable; retry later.",
+            ),
+            s if s >= 500 => (
+                "internal_error",
+                "Internal server error",
+                "The server could not complete the request.",
+            ),
+            _ => (
+                "bad_request",
+                "Bad request",
+                "The request could not be processed.",
+            ),
+        };
+        Self::new(status, code, title, detail)
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("urn:agora:problem:{}", self.code),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            errors: (!self.errors.is_empty()).then(|| self.errors.clone()),
+        }
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)?;
+        if let Some(source) = &self.source {
+            write!(f, ": {source:?}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            match &self.source {
+                Some(source) => {
+                    tracing::error!(code = self.code, error = ?source, "request failed")
+                }
+                None => tracing::error!(code = self.code, "request failed"),
+            }
+        }
+        HttpResponse::build(self.status)
+            .content_type(PROBLEM_JSON)
+            .json(self.problem())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let err = ApiError::internal(anyhow::anyhow!("connection refused to 10.0.0.1"));
+        let body = serde_json::to_string(&err.problem()).expect("serialises");
+        assert!(!body.contains("10.0.0.1"));
+        assert!(body.contains("internal_error"));
+    }
+
+    #[test]
+    fn validation_problems_list_fields_and_others_omit_the_list() {
+        let err = ApiError::validation(vec![FieldError {
+            field: "email".into(),
+            message: "bad".into(),
+        }]);
+        let value = serde_json::to_value(err.problem()).expect("serialises");
+        assert_eq!(value["errors"][0]["field"], "email");
+        let value = serde_json::to_value(ApiError::not_found("x").problem()).expect("serialises");
+        assert!(value.get("errors").is_none());
+        assert_eq!(value["type"], "urn:agora:problem:not_found");
+    }
+}

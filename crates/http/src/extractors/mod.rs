@@ -1,0 +1,9 @@
+//! Extractors: typed input from headers, cookies and bodies, failing as `ApiError`.
+
+mod auth_user;
+mod client;
+mod json_body;
+
+pub use auth_user::{AuthUser, MaybeAuthUser, require_csrf};
+pub use client::Client;
+pub use json_body::{JsonBody, OptionalJsonBody};

@@ -1,0 +1,179 @@
+//! The OpenAPI 3.1 contract, generated from the handlers and DTOs. `docs/api.yaml` is this,
+//! committed; a test fails when the two differ.
+
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        self, Content, HttpMethod, RefOr, Response, ResponseBuilder,
+        security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        },
+    },
+};
+
+use crate::{
+    dto::{auth, health, session, user},
+    error::{FieldError, PROBLEM_JSON, Problem},
+    routes,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Agora API",
+        version = "0.1.0",
+        description = "Accounts, authentication, roles, posts and comments. Every error is \
+            `application/problem+json` with a stable `code`.",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        routes::auth::register,
+        routes::auth::login,
+        routes::auth::refresh,
+        routes::auth::logout,
+        routes::sessions::list_sessions,
+        routes::sessions::end_session,
+        routes::sessions::logout_all,
+        routes::users::me,
+        routes::health::live,
+        routes::health::ready,
+    ),
+    components(schemas(
+        Problem,
+        FieldError,
+        auth::RegisterRequest,
+        auth::LoginRequest,
+        auth::RefreshRequest,
+        auth::TokenResponse,
+        auth::TokenType,
+        user::UserResponse,
+        user::RoleName,
+        session::SessionResponse,
+        session::SessionList,
+        health::Liveness,
+        health::ReadinessResponse,
+        health::ReadinessChecks,
+    )),
+    modifiers(&SecuritySchemes, &StandardErrors),
+    tags(
+        (name = "auth", description = "Registration, login, token refresh, logout"),
+        (name = "sessions", description = "The caller's sessions, one per device"),
+        (name = "users", description = "Accounts"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+pub fn openapi() -> openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub fn openapi_yaml() -> anyhow::Result<String> {
+    openapi()
+        .to_yaml()
+        .map_err(|e| anyhow::anyhow!("serialising the OpenAPI document: {e}"))
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("The `access_token` from login or refresh."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "access_token",
+                "Set by login and refresh. Unsafe methods also need the `X-CSRF-Token` header.",
+            ))),
+        );
+        components.add_security_scheme(
+            "refresh_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "refresh_token",
+                "HttpOnly, sent only to /api/auth.",
+            ))),
+        );
+    }
+}
+
+/// Adds the responses every operation can give, so no handler has to repeat them: 500 on all;
+/// 400/413/415/422 where there is a body; 401 (and 403 for unsafe methods) where auth is required.
+struct StandardErrors;
+
+fn problem(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                PROBLEM_JSON,
+                Content::new(Some(RefOr::Ref(openapi::Ref::from_schema_name("Problem")))),
+            )
+            .build(),
+    )
+}
+
+impl Modify for StandardErrors {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            for (method, operation) in [
+                (HttpMethod::Get, item.get.as_mut()),
+                (HttpMethod::Post, item.post.as_mut()),
+                (HttpMethod::Put, item.put.as_mut()),
+                (HttpMethod::Patch, item.patch.as_mut()),
+                (HttpMethod::Delete, item.delete.as_mut()),
+            ] {
+                let Some(operation) = operation else { continue };
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description));
+                };
+                if operation.request_body.is_some() {
+                    add("400", "`malformed_json`: the body is not valid JSON");
+                    add(
+                        "413",
+                        "`payload_too_large`: the body is over the size limit",
+                    );
+                    add(
+                        "415",
+                        "`unsupported_media_type`: the body is not application/json",
+                    );
+                    add(
+                        "422",
+                        "`validation_failed`: fields are missing, of the wrong type, unknown, or invalid (see `errors`)",
+                    );
+                }
+                let authenticated = operation.security.as_ref().is_some_and(|reqs| {
+                    !reqs.is_empty() && reqs.iter().all(|r| r != &SecurityRequirement::default())
+                });
+                if authenticated {
+                    add(
+                        "401",
+                        "`unauthenticated`, `invalid_token` or `session_revoked`",
+                    );
+                    if method != HttpMethod::Get {
+                        add(
+                            "403",
+                            "`csrf_failed`: cookie-authenticated without a valid `X-CSRF-Token`",
+                        );
+                    }
+                }
+                add(
+                    "500",
+                    "`internal_error`: an unexpected failure (details are logged, not returned)",
+                );
+            }
+        }
+    }
+}

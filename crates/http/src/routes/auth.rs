@@ -1,0 +1,183 @@
+//! `/api/auth`: register, login, refresh, logout.
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::header,
+    web::{self, Data},
+};
+
+use crate::{
+    dto::{
+        auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse},
+        user::UserResponse,
+    },
+    error::{ApiError, Problem},
+    extractors::{Client, JsonBody, MaybeAuthUser, OptionalJsonBody, require_csrf},
+    routes::cookies,
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/auth/register").route(web::post().to(register)))
+        .service(web::resource("/api/auth/login").route(web::post().to(login)))
+        .service(web::resource("/api/auth/refresh").route(web::post().to(refresh)))
+        .service(web::resource("/api/auth/logout").route(web::post().to(logout)));
+}
+
+/// Open an account. It holds the `user` role.
+#[utoipa::path(
+    post, path = "/api/auth/register", tag = "auth",
+    request_body(content = RegisterRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Account created", body = UserResponse,
+            headers(("Location" = String, description = "/api/users/{id} of the new account"))),
+        (status = 409, description = "`username_taken` or `email_taken`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn register(
+    state: Data<AppState>,
+    JsonBody(body): JsonBody<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = state.auth.register(body.into_input()?).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/users/{}", user.id())))
+        .json(UserResponse::from(&user)))
+}
+
+/// Log in: opens a session (one per device) and sets the session cookies.
+///
+/// Browsers use the cookies (`access_token`, `refresh_token`, `csrf_token`). Other clients use
+/// `access_token` from the body as a bearer token, and may ask for the refresh token in the
+/// body with `include_refresh_token: true` (refused for requests that carry `Origin`).
+#[utoipa::path(
+    post, path = "/api/auth/login", tag = "auth",
+    request_body(content = LoginRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Logged in; cookies set", body = TokenResponse),
+        (status = 400, description = "`refresh_token_in_body_not_allowed`: a browser asked for the refresh token in the body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`: wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn login(
+    state: Data<AppState>,
+    req: HttpRequest,
+    Client(client): Client,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let in_body = body.include_refresh_token;
+    if in_body && req.headers().contains_key(header::ORIGIN) {
+        return Err(ApiError::bad_request(
+            "refresh_token_in_body_not_allowed",
+            "Browsers receive the refresh token only as an HttpOnly cookie.",
+        ));
+    }
+    let tokens = state.auth.login(&client, body.into_input()).await?;
+    let mut response = HttpResponse::Ok().json(TokenResponse::new(&tokens, in_body));
+    cookies::set_all(&mut response, &tokens);
+    Ok(response)
+}
+
+/// Exchange a refresh token for new tokens. The refresh token rotates: the old one stops
+/// working, except within a short grace window where it returns the same replacement (for
+/// tabs refreshing at once). Reusing a rotated token after that ends the whole session.
+#[utoipa::path(
+    post, path = "/api/auth/refresh", tag = "auth",
+    request_body(content = Option<RefreshRequest>, content_type = "application/json",
+        description = "Optional: native clients send the token here; browsers send nothing and rely on the `refresh_token` cookie."),
+    responses(
+        (status = 200, description = "New tokens; with the cookie, new cookies too", body = TokenResponse),
+        (status = 401, description = "`unauthenticated` (no token), `invalid_refresh_token`, or `refresh_token_reused` (the session has been ended)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("refresh_cookie" = []))
+)]
+pub async fn refresh(
+    state: Data<AppState>,
+    req: HttpRequest,
+    OptionalJsonBody(body): OptionalJsonBody<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (presented, from_body) = match body {
+        Some(body) => (body.refresh_token, true),
+        None => match req.cookie(cookies::REFRESH) {
+            Some(cookie) => (cookie.value().to_owned(), false),
+            None => {
+                return Err(ApiError::unauthenticated(
+                    "Send the refresh_token cookie or a JSON body {\"refresh_token\": ...}.",
+                ));
+            }
+        },
+    };
+    match state.auth.refresh(&presented).await {
+        Ok(tokens) => {
+            let mut response = HttpResponse::Ok().json(TokenResponse::new(&tokens, from_body));
+            if !from_body {
+                cookies::set_all(&mut response, &tokens);
+            }
+            Ok(response)
+        }
+        Err(err) => {
+            let err = ApiError::from(err);
+            let mut response = actix_web::ResponseError::error_response(&err);
+            if !from_body && response.status().is_client_error() {
+                cookies::clear_all(&mut response);
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// End this session and clear the cookies. Works with the access token, or with the refresh
+/// token alone (cookie or body), so an expired access token never prevents logging out.
+/// Cookie-authenticated calls must send `X-CSRF-Token`.
+#[utoipa::path(
+    post, path = "/api/auth/logout", tag = "auth",
+    request_body(content = Option<RefreshRequest>, content_type = "application/json",
+        description = "Optional: native clients whose access token expired send their refresh token here."),
+    responses(
+        (status = 204, description = "Session ended; cookies cleared"),
+        (status = 401, description = "`unauthenticated`: no credential identifies a live session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`csrf_failed`: cookie-authenticated without a valid `X-CSRF-Token`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []), ("refresh_cookie" = []), ())
+)]
+pub async fn logout(
+    state: Data<AppState>,
+    req: HttpRequest,
+    MaybeAuthUser(user): MaybeAuthUser,
+    OptionalJsonBody(body): OptionalJsonBody<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let outcome = match (user, body, req.cookie(cookies::REFRESH)) {
+        (Some(user), _, _) => state.auth.logout(&user.actor).await.map_err(ApiError::from),
+        (None, Some(body), _) => end_by_refresh_token(&state, &body.refresh_token).await,
+        (None, None, Some(cookie)) => {
+            match state.auth.session_of_refresh_token(cookie.value()).await {
+                Ok(session) => match require_csrf(&req, &state, session) {
+                    Ok(()) => state
+                        .auth
+                        .logout_session(session)
+                        .await
+                        .map_err(ApiError::from),
+                    Err(err) => Err(err),
+                },
+                Err(err) => Err(err.into()),
+            }
+        }
+        (None, None, None) => Err(ApiError::unauthenticated(
+            "Send an access token, the refresh_token cookie, or a JSON body {\"refresh_token\": ...}.",
+        )),
+    };
+    let mut response = match outcome {
+        Ok(()) => HttpResponse::NoContent().finish(),
+        Err(err) => actix_web::ResponseError::error_response(&err),
+    };
+    // A CSRF failure must not let a forged request log the user out by clearing cookies.
+    if response.status() != actix_web::http::StatusCode::FORBIDDEN {
+        cookies::clear_all(&mut response);
+    }
+    Ok(response)
+}
+
+async fn end_by_refresh_token(state: &AppState, token: &str) -> Result<(), ApiError> {
+    let session = state.auth.session_of_refresh_token(token).await?;
+    state.auth.logout_session(session).await?;
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! The session cookies: where each lives and who may read it.
+
+use actix_web::{
+    HttpResponse,
+    cookie::{Cookie, SameSite, time::Duration},
+};
+use application::auth::{IssuedTokens, expose_refresh_token};
+
+pub const ACCESS: &str = "access_token";
+pub const REFRESH: &str = "refresh_token";
+pub const CSRF: &str = "csrf_token";
+
+/// Access token: sent with every API call, never readable by scripts.
+fn access(value: &str, max_age: Duration) -> Cookie<'static> {
+    Cookie::build(ACCESS, value.to_owned())
+        .path("/api")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Lax)
+        .max_age(max_age)
+        .finish()
+}
+
+/// Refresh token: only ever sent to the auth endpoints, never cross-site.
+fn refresh(value: &str, max_age: Duration) -> Cookie<'static> {
+    Cookie::build(REFRESH, value.to_owned())
+        .path("/api/auth")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .max_age(max_age)
+        .finish()
+}
+
+/// CSRF token: readable by the page's scripts, which echo it in `X-CSRF-Token`.
+fn csrf(value: &str, max_age: Duration) -> Cookie<'static> {
+    Cookie::build(CSRF, value.to_owned())
+        .path("/")
+        .http_only(false)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .max_age(max_age)
+        .finish()
+}
+
+pub fn set_all(response: &mut HttpResponse, tokens: &IssuedTokens) {
+    let access_age = Duration::seconds(tokens.expires_in.num_seconds());
+    let refresh_age = Duration::seconds(tokens.refresh_expires_in.num_seconds());
+    for cookie in [
+        access(&tokens.access_token, access_age),
+        refresh(expose_refresh_token(&tokens.refresh_token), refresh_age),
+        csrf(&tokens.csrf_token, refresh_age),
+    ] {
+        // Adding a cookie fails only on an invalid header value; ours are base64url and JWTs.
+        if let Err(err) = response.add_cookie(&cookie) {
+            tracing::error!(error = %err, cookie = cookie.name(), "could not set cookie");
+        }
+    }
+}
+
+pub fn clear_all(response: &mut HttpResponse) {
+    for cookie in [
+        access("", Duration::ZERO),
+        refresh("", Duration::ZERO),
+        csrf("", Duration::ZERO),
+    ] {
+        if let Err(err) = response.add_cookie(&cookie) {
+            tracing::error!(error = %err, cookie = cookie.name(), "could not clear cookie");
+        }
+    }
+}

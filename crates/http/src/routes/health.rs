@@ -1,0 +1,63 @@
+//! `/health`: liveness for the process, readiness for its dependencies.
+
+use actix_web::{
+    HttpResponse,
+    http::StatusCode,
+    web::{self, Data},
+};
+
+use crate::{
+    dto::health::{Liveness, ReadinessChecks, ReadinessResponse},
+    error::{ApiError, Problem},
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/health/live").route(web::get().to(live)))
+        .service(web::resource("/health/ready").route(web::get().to(ready)));
+}
+
+/// The process is up and serving.
+#[utoipa::path(
+    get, path = "/health/live", tag = "health",
+    responses((status = 200, description = "Alive", body = Liveness))
+)]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Liveness {
+        status: "ok".into(),
+    })
+}
+
+/// The database and the session store both answer.
+#[utoipa::path(
+    get, path = "/health/ready", tag = "health",
+    responses(
+        (status = 200, description = "Ready", body = ReadinessResponse),
+        (status = 503, description = "`not_ready`: a dependency is down (named in `detail`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ready(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let report = state.readiness.check().await;
+    if report.ready() {
+        return Ok(HttpResponse::Ok().json(ReadinessResponse {
+            status: "ok".into(),
+            checks: ReadinessChecks {
+                database: report.database,
+                session_store: report.session_store,
+            },
+        }));
+    }
+    let down: Vec<&str> = [
+        (!report.database).then_some("database"),
+        (!report.session_store).then_some("session store"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        "Not ready",
+        format!("Unavailable: {}.", down.join(", ")),
+    ))
+}

@@ -1,0 +1,18 @@
+//! Routes, one file per resource, each with a `configure` function.
+
+pub mod auth;
+pub mod cookies;
+pub mod docs;
+pub mod health;
+pub mod sessions;
+pub mod users;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    auth::configure(cfg);
+    sessions::configure(cfg);
+    users::configure(cfg);
+    health::configure(cfg);
+    docs::configure(cfg);
+}

@@ -1,0 +1,73 @@
+//! `/api/auth/sessions` and `/api/auth/logout-all`: the caller's sessions, one per device.
+
+use actix_web::{
+    HttpResponse,
+    web::{self, Data, Path},
+};
+use domain::SessionId;
+use uuid::Uuid;
+
+use crate::{
+    dto::session::{SessionList, SessionResponse},
+    error::{ApiError, Problem},
+    extractors::AuthUser,
+    routes::cookies,
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/auth/sessions").route(web::get().to(list_sessions)))
+        .service(web::resource("/api/auth/sessions/{id}").route(web::delete().to(end_session)))
+        .service(web::resource("/api/auth/logout-all").route(web::post().to(logout_all)));
+}
+
+/// The caller's live sessions, newest first; `current` marks the one making the request.
+#[utoipa::path(
+    get, path = "/api/auth/sessions", tag = "sessions",
+    responses((status = 200, description = "Live sessions", body = SessionList)),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn list_sessions(
+    state: Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let items = state.auth.list_sessions(&user.actor).await?;
+    Ok(HttpResponse::Ok().json(SessionList {
+        items: items.into_iter().map(SessionResponse::from).collect(),
+    }))
+}
+
+/// End one of the caller's sessions: its refresh and access tokens stop working at once.
+#[utoipa::path(
+    delete, path = "/api/auth/sessions/{id}", tag = "sessions",
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "Session ended"),
+        (status = 404, description = "`not_found`: no such session among the caller's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn end_session(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .auth
+        .end_session(&user.actor, SessionId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// End every session of the caller, this one included, and clear the cookies.
+#[utoipa::path(
+    post, path = "/api/auth/logout-all", tag = "sessions",
+    responses((status = 204, description = "All sessions ended; cookies cleared")),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn logout_all(state: Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    state.auth.logout_all(&user.actor).await?;
+    let mut response = HttpResponse::NoContent().finish();
+    cookies::clear_all(&mut response);
+    Ok(response)
+}

@@ -1,0 +1,88 @@
+//! Picks the adapters the configuration asks for and wires them into the services.
+
+use std::sync::Arc;
+
+use agora_http::AppState;
+use anyhow::Context;
+use application::{
+    auth::{AuthService, AuthSettings},
+    health::Readiness,
+    ports::{SessionStore, UserRepository},
+    users::UserService,
+};
+use infrastructure::{
+    BcryptHasher, JwtTokens, MemorySessions, RedisSessions, SqlUsers, SystemClock,
+    config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
+    connect_database, migrate, random_secret,
+};
+use secrecy::ExposeSecret;
+
+pub struct Wired {
+    pub state: AppState,
+}
+
+pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
+    let db = connect_database(&settings.database).await?;
+    migrate(&db).await?;
+    match &settings.database {
+        DatabaseSettings::Sqlite { path } => {
+            tracing::info!(path = %path.display(), "database: SQLite (embedded default), migrations applied")
+        }
+        DatabaseSettings::Postgres { schema, .. } => tracing::info!(
+            schema = schema.as_deref().unwrap_or("public"),
+            "database: PostgreSQL, migrations applied"
+        ),
+    }
+
+    let sessions: Arc<dyn SessionStore> = match &settings.sessions {
+        SessionStoreSettings::Memory => {
+            tracing::info!("session store: in memory (single instance only)");
+            Arc::new(MemorySessions::default())
+        }
+        SessionStoreSettings::Redis { url, key_prefix } => {
+            tracing::info!(key_prefix, "session store: Redis");
+            Arc::new(RedisSessions::new(url.expose_secret(), key_prefix)?)
+        }
+    };
+
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None if settings.app_env == AppEnv::Production => {
+            anyhow::bail!("JWT_SECRET: required when APP_ENV=production")
+        }
+        None => {
+            tracing::warn!(
+                "JWT_SECRET is not set: using a random secret for this process only. \
+                 Sessions will not survive a restart or work across instances. Set JWT_SECRET."
+            );
+            random_secret()
+        }
+    };
+
+    let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db));
+    let hasher = Arc::new(BcryptHasher::new(settings.bcrypt_cost).context("BCRYPT_COST")?);
+    let clock = Arc::new(SystemClock);
+    let auth_settings = AuthSettings {
+        access_ttl: chrono::Duration::from_std(settings.access_token_ttl)
+            .context("ACCESS_TOKEN_TTL_SECONDS")?,
+        refresh_ttl: chrono::Duration::from_std(settings.refresh_token_ttl)
+            .context("REFRESH_TOKEN_TTL_SECONDS")?,
+        reuse_grace: chrono::Duration::from_std(settings.refresh_reuse_grace)
+            .context("REFRESH_REUSE_GRACE_SECONDS")?,
+    };
+    let auth = AuthService::new(
+        users.clone(),
+        hasher.clone(),
+        Arc::new(JwtTokens::new(secret.expose_secret().as_bytes())),
+        sessions.clone(),
+        clock.clone(),
+        auth_settings,
+    );
+    Ok(Wired {
+        state: AppState {
+            auth,
+            users: UserService::new(users.clone(), hasher, clock),
+            readiness: Readiness::new(users, sessions),
+        },
+    })
+}
