@@ -1,1 +1,12 @@
+//! Black-box tests: the real server on a random loopback port, driven over HTTP. They run on
+//! SQLite + memory by default, and on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set.
 
+mod contract;
+mod cookies_and_csrf;
+mod errors_and_headers;
+mod health;
+mod login;
+mod logout;
+mod refresh;
+mod register;
+mod sessions;

@@ -1,1 +1,112 @@
+//! Test support: `spawn_app()` starts the real `Application` on 127.0.0.1:0 with a database of
+//! its own (a new SQLite file, or a new PostgreSQL schema when `DATABASE_URL` is set) and a
+//! session store of its own (memory, or a Redis key prefix when `REDIS_URL` is set).
 
+mod cookies;
+mod helpers;
+
+use std::time::Duration;
+
+use agora::{Application, Settings, telemetry};
+use infrastructure::config::{DatabaseSettings, LogFormat, SessionStoreSettings};
+use sea_orm::{ConnectionTrait, Database};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+pub use cookies::{CookieJar, SetCookie};
+pub use helpers::{Login, TestUser, assert_problem, login_from};
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+    _data_dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    PostgresRedis,
+}
+
+fn silent() -> Box<dyn std::io::Write> {
+    Box::new(std::io::sink())
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `customize` has adjusted the test settings.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        telemetry::init_subscriber(LogFormat::Pretty, "info", telemetry::stdout);
+    } else {
+        telemetry::init_subscriber(LogFormat::Pretty, "off", silent);
+    }
+    let mut settings = Settings {
+        bind_addr: "127.0.0.1:0".parse().expect("loopback address"),
+        jwt_secret: Some(SecretString::from(format!(
+            "test-secret-{}",
+            Uuid::new_v4()
+        ))),
+        bcrypt_cost: 4,
+        workers: Some(1),
+        shutdown_timeout: Duration::from_secs(1),
+        ..Settings::default()
+    };
+    let mut data_dir = None;
+    let backend = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => {
+            settings.database = DatabaseSettings::Postgres {
+                url: SecretString::from(url.clone()),
+                schema: Some(create_schema(&url).await),
+                max_connections: 4,
+            };
+            Backend::PostgresRedis
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            settings.database = DatabaseSettings::Sqlite {
+                path: dir.path().join("agora.db"),
+            };
+            data_dir = Some(dir);
+            Backend::Embedded
+        }
+    };
+    if let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) {
+        settings.sessions = SessionStoreSettings::Redis {
+            url: SecretString::from(url),
+            key_prefix: format!("test-{}", Uuid::new_v4()),
+        };
+    }
+    customize(&mut settings);
+
+    let app = Application::build(settings)
+        .await
+        .expect("the application starts");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client"),
+        backend,
+        _data_dir: data_dir,
+    }
+}
+
+/// A fresh schema per test, so tests never see each other's rows and can run in parallel.
+async fn create_schema(url: &str) -> String {
+    let schema = format!("test_{}", Uuid::new_v4().simple());
+    let db = Database::connect(url).await.expect("connect to PostgreSQL");
+    db.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+        .await
+        .expect("create a test schema");
+    db.close().await.ok();
+    schema
+}

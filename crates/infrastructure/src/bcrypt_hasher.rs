@@ -35,8 +35,10 @@ impl PasswordHasher for BcryptHasher {
     async fn hash(&self, password: &Password) -> anyhow::Result<PasswordHash> {
         let plain = password.expose().to_owned();
         let cost = self.cost;
+        // `Password` admits at most 72 bytes, all of which bcrypt uses (only the terminating
+        // NUL falls off at exactly 72), so nothing is ever silently cut.
         blocking(move || {
-            bcrypt::non_truncating_hash(plain, cost)
+            bcrypt::hash(plain, cost)
                 .map(PasswordHash::new)
                 .context("bcrypt hashing failed")
         })

@@ -1,0 +1,137 @@
+use agora_tests::{TestUser, assert_problem, spawn_app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn register_returns_201_the_user_and_its_location() {
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+
+    let response = app
+        .post_json(
+            "/api/auth/register",
+            &json!({"username": user.username, "email": user.email.to_uppercase(), "password": user.password}),
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        location,
+        format!("/api/users/{}", body["id"].as_str().expect("id"))
+    );
+    assert_eq!(body["username"], user.username);
+    assert_eq!(body["email"], user.email, "emails are stored lower-cased");
+    assert_eq!(body["roles"], json!(["user"]));
+    assert!(body["created_at"].is_string() && body["updated_at"].is_string());
+    assert!(body.get("password_hash").is_none() && body.get("password").is_none());
+}
+
+#[tokio::test]
+async fn duplicate_username_or_email_is_409() {
+    let app = spawn_app().await;
+    let user = app.registered_user().await;
+
+    let mut same_name = TestUser::generate();
+    same_name.username = user.username.to_uppercase();
+    assert_problem(
+        app.register(&same_name).await,
+        StatusCode::CONFLICT,
+        "username_taken",
+    )
+    .await;
+
+    let mut same_email = TestUser::generate();
+    same_email.email = user.email.to_uppercase();
+    assert_problem(
+        app.register(&same_email).await,
+        StatusCode::CONFLICT,
+        "email_taken",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn invalid_fields_are_422_listing_each_field() {
+    let app = spawn_app().await;
+
+    let response = app
+        .post_json(
+            "/api/auth/register",
+            &json!({"username": "a", "email": "not-an-email", "password": "short"}),
+        )
+        .await;
+
+    let body = assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let mut fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["email", "password", "username"]);
+}
+
+#[tokio::test]
+async fn passwords_over_72_bytes_are_rejected_not_truncated() {
+    let app = spawn_app().await;
+    for (password, accepted) in [
+        ("x".repeat(72), true),
+        ("x".repeat(73), false),
+        ("é".repeat(37), false),
+    ] {
+        let mut user = TestUser::generate();
+        user.password = password;
+        let response = app.register(&user).await;
+        if accepted {
+            assert_eq!(response.status(), StatusCode::CREATED);
+        } else {
+            let body = assert_problem(
+                response,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+            )
+            .await;
+            assert_eq!(body["errors"][0]["field"], "password");
+        }
+    }
+}
+
+#[tokio::test]
+async fn missing_wrong_typed_and_unknown_fields_are_422() {
+    let app = spawn_app().await;
+    for (body, field) in [
+        (
+            json!({"username": "ada_l", "email": "ada@example.com"}),
+            "password",
+        ),
+        (
+            json!({"username": 42, "email": "ada@example.com", "password": "correct horse"}),
+            "username",
+        ),
+        (
+            json!({"username": "ada_l", "email": "ada@example.com", "password": "correct horse", "roles": ["admin"]}),
+            "roles",
+        ),
+    ] {
+        let response = app.post_json("/api/auth/register", &body).await;
+        let problem = assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        let text = problem["errors"].to_string();
+        assert!(text.contains(field), "{field} should be named in {text}");
+    }
+}
