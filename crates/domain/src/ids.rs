@@ -35,3 +35,11 @@ typed_id!(
     /// A session's id: one per login, that is one per device.
     SessionId
 );
+typed_id!(
+    /// A post's id.
+    PostId
+);
+typed_id!(
+    /// A comment's id.
+    CommentId
+);

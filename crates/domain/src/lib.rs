@@ -3,15 +3,19 @@
 mod email;
 mod ids;
 mod password;
+mod post;
 mod role;
 mod session;
+mod text;
 mod user;
 mod username;
 
 pub use email::{Email, EmailError};
-pub use ids::{SessionId, UserId};
+pub use ids::{CommentId, PostId, SessionId, UserId};
 pub use password::{Password, PasswordError, PasswordHash};
+pub use post::{Comment, Post};
 pub use role::{Role, UnknownRole};
 pub use session::{RefreshCheck, Rotation, Session, SessionParts, TokenDigest};
+pub use text::{CommentBody, PostBody, PostTitle, TextError};
 pub use user::User;
 pub use username::{Username, UsernameError};

@@ -1,0 +1,185 @@
+//! The `agora` binary itself: start-up errors, `create-admin`, graceful shutdown on SIGTERM.
+//! These always use the embedded default (a temporary DATA_DIR), whatever the environment says.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+
+const SECRET: &str = "binary-test-secret-of-at-least-32-bytes";
+
+fn agora(data_dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("APP_ENV")
+        .env("DATA_DIR", data_dir)
+        .env("JWT_SECRET", SECRET)
+        .env("BCRYPT_COST", "4")
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("BIND_ADDR", "127.0.0.1:0");
+    command
+}
+
+/// Starts the server and reads its port from the `listening` log line.
+fn serve(mut command: Command) -> (Child, u16) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("agora starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let port = loop {
+        let line = lines
+            .next()
+            .expect("the server logs before exiting")
+            .expect("utf-8 log");
+        let Ok(event) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        if event["message"] == "listening" {
+            break event["port"].as_u64().expect("port") as u16;
+        }
+    };
+    // Keep draining the logs so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, port)
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn an_invalid_setting_stops_the_start_naming_the_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, value) in [
+        ("BCRYPT_COST", "99"),
+        ("BIND_ADDR", "not-an-address"),
+        ("JWT_SECRET", "short"),
+    ] {
+        let output = agora(dir.path()).env(name, value).output().expect("runs");
+        assert!(!output.status.success(), "{name}={value} must not start");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(name), "{name} not named in: {stderr}");
+    }
+}
+
+#[test]
+fn production_refuses_to_start_without_a_jwt_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = agora(dir.path())
+        .env("APP_ENV", "production")
+        .env_remove("JWT_SECRET")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("JWT_SECRET"));
+}
+
+#[test]
+fn openapi_prints_the_committed_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = agora(dir.path()).arg("openapi").output().expect("runs");
+    assert!(output.status.success());
+    let committed = include_str!("../../../docs/api.yaml");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), committed);
+}
+
+#[tokio::test]
+async fn create_admin_makes_an_administrator_who_can_log_in() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = agora(dir.path())
+        .args([
+            "create-admin",
+            "--email",
+            "root@example.com",
+            "--username",
+            "root",
+        ])
+        .env("ADMIN_PASSWORD", "admin password 1")
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let again = agora(dir.path())
+        .args([
+            "create-admin",
+            "--email",
+            "root@example.com",
+            "--username",
+            "root2",
+        ])
+        .env("ADMIN_PASSWORD", "admin password 1")
+        .output()
+        .expect("runs");
+    assert!(!again.status.success(), "the email is taken");
+
+    let (child, port) = serve(agora(dir.path()));
+    let response = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
+        .json(&json!({"email": "root@example.com", "password": "admin password 1"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["user"]["roles"], json!(["user", "admin"]));
+    terminate(&child);
+}
+
+#[tokio::test]
+async fn sigterm_lets_in_flight_requests_finish() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A costly hash keeps the login in flight while the signal arrives.
+    let (mut child, port) = serve({
+        let mut command = agora(dir.path());
+        command.env("BCRYPT_COST", "13");
+        command
+    });
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let register = client
+        .post(format!("{base}/api/auth/register"))
+        .json(
+            &json!({"username": "slow", "email": "slow@example.com", "password": "correct horse"}),
+        )
+        .send();
+
+    let in_flight = tokio::spawn(register);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    terminate(&child);
+
+    let response = in_flight
+        .await
+        .expect("joined")
+        .expect("the response arrives");
+    assert_eq!(response.status(), 201);
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("joined")
+        .expect("exits");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        client
+            .get(format!("{base}/health/live"))
+            .send()
+            .await
+            .is_err(),
+        "no longer serving"
+    );
+}
