@@ -15,7 +15,7 @@ pub struct TestUser {
 
 impl TestUser {
     pub fn generate() -> Self {
-        let tag = &Uuid::new_v4().simple().to_string()[..12];
+        let tag = &Uuid::now_v7().simple().to_string()[..12];
         Self {
             username: format!("user_{tag}"),
             email: format!("user_{tag}@example.com"),

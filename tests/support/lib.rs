@@ -49,7 +49,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         bind_addr: "127.0.0.1:0".parse().expect("loopback address"),
         jwt_secret: Some(SecretString::from(format!(
             "test-secret-{}",
-            Uuid::new_v4()
+            Uuid::now_v7()
         ))),
         bcrypt_cost: 4,
         workers: Some(1),
@@ -78,7 +78,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     if let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) {
         settings.sessions = SessionStoreSettings::Redis {
             url: SecretString::from(url),
-            key_prefix: format!("test-{}", Uuid::new_v4()),
+            key_prefix: format!("test-{}", Uuid::now_v7()),
         };
     }
     customize(&mut settings);
@@ -102,7 +102,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// A fresh schema per test, so tests never see each other's rows and can run in parallel.
 async fn create_schema(url: &str) -> String {
-    let schema = format!("test_{}", Uuid::new_v4().simple());
+    let schema = format!("test_{}", Uuid::now_v7().simple());
     let db = Database::connect(url).await.expect("connect to PostgreSQL");
     db.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
         .await

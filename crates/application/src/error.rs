@@ -23,6 +23,10 @@ impl fmt::Display for UniqueField {
 pub enum RepositoryError {
     #[error("{0} is already taken")]
     Duplicate(UniqueField),
+    #[error("the change would leave no administrator")]
+    LastAdmin,
+    #[error("a row this one refers to no longer exists")]
+    MissingParent,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

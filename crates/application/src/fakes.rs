@@ -7,13 +7,14 @@ use std::{
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use domain::{Email, Password, PasswordHash, Session, SessionId, TokenDigest, User, UserId};
+use domain::{Email, Password, PasswordHash, Role, Session, SessionId, TokenDigest, User, UserId};
 
 use crate::{
     RepositoryError, StoreError, UniqueField,
     auth::{AuthService, AuthSettings},
+    pagination::{Cursor, Page, PageRequest},
     ports::{
-        AccessClaims, Clock, InvalidToken, PasswordHasher, SessionStore, TokenIssuer,
+        AccessClaims, Clock, InvalidToken, PasswordHasher, SessionStore, TokenIssuer, UserFilter,
         UserRepository,
     },
 };
@@ -57,6 +58,52 @@ impl UserRepository for FakeUsers {
 
     async fn ping(&self) -> Result<(), RepositoryError> {
         Ok(())
+    }
+
+    async fn roles_of(&self, id: UserId) -> Result<Option<Vec<Role>>, RepositoryError> {
+        Ok(self.find_by_id(id).await?.map(|u| u.roles().to_vec()))
+    }
+
+    async fn list(
+        &self,
+        _: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>, RepositoryError> {
+        let users = self.0.lock().expect("lock").clone();
+        Ok(Page::from_rows(users, page.limit, |u| Cursor {
+            created_at: u.created_at(),
+            id: u.id().as_uuid(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        user: &User,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let mut users = self.0.lock().expect("lock");
+        match users.iter_mut().find(|u| u.id() == user.id()) {
+            Some(stored) if expected.is_none_or(|e| e == stored.updated_at()) => {
+                *stored = user.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn set_roles(
+        &self,
+        user: &User,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        self.update(user, expected).await
+    }
+
+    async fn delete(&self, id: UserId, _: Option<DateTime<Utc>>) -> Result<bool, RepositoryError> {
+        let mut users = self.0.lock().expect("lock");
+        let before = users.len();
+        users.retain(|u| u.id() != id);
+        Ok(users.len() < before)
     }
 }
 

@@ -2,11 +2,16 @@
 //! for the ports live in `infrastructure` and are chosen by the composition root.
 
 pub mod auth;
+pub mod authz;
+pub mod comments;
 mod context;
 mod error;
 pub mod health;
+pub mod pagination;
 pub mod ports;
+pub mod posts;
 pub mod users;
+pub mod views;
 
 #[cfg(test)]
 mod fakes;

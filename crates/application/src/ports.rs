@@ -3,11 +3,18 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::{Email, Password, PasswordHash, Role, Session, SessionId, TokenDigest, User, UserId};
+use domain::{
+    Comment, CommentId, Email, Password, PasswordHash, Post, PostId, Role, Session, SessionId,
+    TokenDigest, User, UserId,
+};
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::{RepositoryError, StoreError};
+use crate::{
+    RepositoryError, StoreError,
+    pagination::{Page, PageRequest},
+    views::{CommentView, PostView},
+};
 
 /// Where user accounts live.
 #[async_trait]
@@ -23,6 +30,117 @@ pub trait UserRepository: Send + Sync {
 
     /// Succeeds only when the store answers a query.
     async fn ping(&self) -> Result<(), RepositoryError>;
+
+    /// The roles the account holds now; `None` when the account no longer exists.
+    async fn roles_of(&self, id: UserId) -> Result<Option<Vec<Role>>, RepositoryError>;
+
+    /// Accounts newest first (keyset on created_at, id), narrowed by `filter`.
+    async fn list(
+        &self,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>, RepositoryError>;
+
+    /// Saves username, email, password hash and `updated_at`. With `expected_updated_at`, only
+    /// if the stored row still has it (returns `false` otherwise, and when the row is gone).
+    /// MUST return `Duplicate(field)` on a taken username or email.
+    async fn update(
+        &self,
+        user: &User,
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError>;
+
+    /// Replaces the user's roles (and `updated_at`), guarded like `update`. MUST refuse with
+    /// `LastAdmin`, changing nothing, when no administrator would remain, even under races.
+    async fn set_roles(
+        &self,
+        user: &User,
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError>;
+
+    /// Deletes the account with its posts and comments, guarded like `update`. MUST refuse
+    /// with `LastAdmin` when it is the last administrator.
+    async fn delete(
+        &self,
+        id: UserId,
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError>;
+}
+
+/// Narrows a user listing; every given criterion must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Case-insensitive username prefix.
+    pub username_prefix: Option<String>,
+    pub email: Option<Email>,
+    pub role: Option<Role>,
+}
+
+/// Narrows a post listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostFilter {
+    pub author: Option<UserId>,
+    /// Case-insensitive substring of the title.
+    pub title_contains: Option<String>,
+}
+
+/// Where posts live.
+#[async_trait]
+pub trait PostRepository: Send + Sync {
+    async fn insert(&self, post: &Post) -> Result<(), RepositoryError>;
+
+    /// The post with its author and comment count.
+    async fn find(&self, id: PostId) -> Result<Option<PostView>, RepositoryError>;
+
+    /// Newest first (keyset on created_at, id). MUST cost a constant number of queries
+    /// whatever the page size (no query per post for authors or counts).
+    async fn list(
+        &self,
+        filter: &PostFilter,
+        page: &PageRequest,
+    ) -> Result<Page<PostView>, RepositoryError>;
+
+    /// Saves title, body and `updated_at`; with `expected_updated_at`, only if unchanged.
+    async fn update(
+        &self,
+        post: &Post,
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError>;
+
+    /// Deletes the post and its comments, all or nothing; guarded like `update`.
+    async fn delete(
+        &self,
+        id: PostId,
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError>;
+}
+
+/// Where comments live.
+#[async_trait]
+pub trait CommentRepository: Send + Sync {
+    /// MUST return `MissingParent` when the post no longer exists.
+    async fn insert(&self, comment: &Comment) -> Result<(), RepositoryError>;
+
+    async fn find(&self, id: CommentId) -> Result<Option<CommentView>, RepositoryError>;
+
+    /// The post's comments, oldest first (keyset on created_at, id), in a constant number of queries.
+    async fn list_for_post(
+        &self,
+        post: PostId,
+        page: &PageRequest,
+    ) -> Result<Page<CommentView>, RepositoryError>;
+
+    async fn update(
+        &self,
+        comment: &Comment,
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError>;
+
+    async fn delete(
+        &self,
+        id: CommentId,
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError>;
 }
 
 /// Password hashing. Implementations MUST keep CPU-heavy work off the async workers.

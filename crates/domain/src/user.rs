@@ -74,6 +74,31 @@ impl User {
         }
     }
 
+    /// Changes username and email; `updated_at` always moves forward.
+    pub fn update_profile(&mut self, username: Username, email: Email, now: DateTime<Utc>) {
+        self.username = username;
+        self.email = email;
+        self.touch(now);
+    }
+
+    pub fn change_password(&mut self, hash: PasswordHash, now: DateTime<Utc>) {
+        self.password_hash = hash;
+        self.touch(now);
+    }
+
+    /// Replaces the roles; every account keeps the `user` role.
+    pub fn set_roles(&mut self, mut roles: Vec<Role>, now: DateTime<Utc>) {
+        roles.push(Role::User);
+        roles.sort();
+        roles.dedup();
+        self.roles = roles;
+        self.touch(now);
+    }
+
+    fn touch(&mut self, now: DateTime<Utc>) {
+        self.updated_at = now.max(self.updated_at + chrono::Duration::microseconds(1));
+    }
+
     pub fn id(&self) -> UserId {
         self.id
     }
@@ -134,6 +159,15 @@ mod tests {
         );
         assert_eq!(user.roles(), &[Role::User]);
         assert_eq!(user.created_at(), user.updated_at());
+    }
+
+    #[test]
+    fn set_roles_keeps_the_user_role_and_moves_updated_at() {
+        let mut user = sample(vec![Role::Admin]);
+        let before = user.updated_at();
+        user.set_roles(vec![Role::Moderator], before);
+        assert_eq!(user.roles(), &[Role::User, Role::Moderator]);
+        assert!(user.updated_at() > before);
     }
 
     #[test]

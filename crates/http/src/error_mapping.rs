@@ -3,10 +3,12 @@
 use actix_web::http::StatusCode;
 use application::{
     auth::{AuthenticateError, LoginError, LogoutError, RefreshError, RegisterError, SessionError},
-    users::ProfileError,
+    comments::CommentError,
+    posts::PostError,
+    users::{ProfileError, UserError},
 };
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 impl From<RegisterError> for ApiError {
     fn from(err: RegisterError) -> Self {
@@ -107,6 +109,76 @@ impl From<ProfileError> for ApiError {
         match err {
             ProfileError::Gone => ApiError::unauthenticated("The account no longer exists."),
             ProfileError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+fn forbidden() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Forbidden",
+        "You may not do this.",
+    )
+}
+
+fn precondition_failed() -> ApiError {
+    ApiError::new(
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+        "Precondition failed",
+        "The resource changed since you read it (If-Match did not match). Read it again.",
+    )
+}
+
+impl From<PostError> for ApiError {
+    fn from(err: PostError) -> Self {
+        match err {
+            PostError::NotFound => ApiError::not_found("No such post."),
+            PostError::Forbidden(_) => forbidden(),
+            PostError::PreconditionFailed => precondition_failed(),
+            PostError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<CommentError> for ApiError {
+    fn from(err: CommentError) -> Self {
+        match err {
+            CommentError::PostNotFound => ApiError::not_found("No such post."),
+            CommentError::NotFound => ApiError::not_found("No such comment."),
+            CommentError::Forbidden(_) => forbidden(),
+            CommentError::PreconditionFailed => precondition_failed(),
+            CommentError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(err: UserError) -> Self {
+        match err {
+            UserError::NotFound => ApiError::not_found("No such user."),
+            UserError::Forbidden(_) => forbidden(),
+            UserError::PreconditionFailed => precondition_failed(),
+            UserError::UsernameTaken => RegisterError::UsernameTaken.into(),
+            UserError::EmailTaken => RegisterError::EmailTaken.into(),
+            UserError::CurrentPasswordRequired => ApiError::validation(vec![FieldError {
+                field: "current_password".into(),
+                message: "required to change your email or password".into(),
+            }]),
+            UserError::InvalidCurrentPassword => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "invalid_current_password",
+                "Wrong current password",
+                "The current password is incorrect.",
+            ),
+            UserError::LastAdmin => ApiError::new(
+                StatusCode::CONFLICT,
+                "last_admin",
+                "Last administrator",
+                "This would leave no administrator.",
+            ),
+            UserError::Unexpected(e) => ApiError::internal(e),
         }
     }
 }

@@ -4,7 +4,10 @@
 use std::time::Instant;
 
 fn main() {
-    let rounds: u32 = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(5);
+    let rounds: u32 = std::env::args()
+        .nth(1)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
     println!("cost  ms/hash (median of {rounds})");
     for cost in 10..=13 {
         let mut samples: Vec<f64> = (0..rounds)

@@ -4,13 +4,26 @@ use anyhow::Context;
 use application::{RepositoryError, UniqueField, ports::UserRepository};
 use async_trait::async_trait;
 use domain::{Email, PasswordHash, Role, User, UserId, Username};
+use std::collections::HashMap;
+
+use application::{
+    pagination::{Cursor, Page, PageRequest},
+    ports::UserFilter,
+};
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    JoinType, QueryFilter, QuerySelect, RelationTrait, SqlErr, TransactionTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait, SqlErr, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
 };
 use uuid::Uuid;
 
-use crate::entities::{roles, user_roles, users};
+use crate::{
+    entities::{roles, user_roles, users},
+    keyset,
+};
 
 pub struct SqlUsers {
     db: DatabaseConnection,
@@ -28,17 +41,64 @@ impl SqlUsers {
         let Some(model) = model else {
             return Ok(None);
         };
-        let names: Vec<String> = user_roles::Entity::find()
+        let mut roles = self.role_names(vec![model.id]).await?;
+        let names = roles.remove(&model.id).unwrap_or_default();
+        to_domain(model, &names).map(Some)
+    }
+
+    /// The role names of several users in one query.
+    async fn role_names(
+        &self,
+        ids: Vec<Uuid>,
+    ) -> Result<HashMap<Uuid, Vec<String>>, RepositoryError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let pairs: Vec<(Uuid, String)> = user_roles::Entity::find()
             .select_only()
+            .column(user_roles::Column::UserId)
             .column(roles::Column::Name)
             .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
-            .filter(user_roles::Column::UserId.eq(model.id))
+            .filter(user_roles::Column::UserId.is_in(ids))
             .into_tuple()
             .all(&self.db)
             .await
-            .context("loading a user's roles")?;
-        to_domain(model, &names).map(Some)
+            .context("loading roles")?;
+        let mut by_user: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for (user, name) in pairs {
+            by_user.entry(user).or_default().push(name);
+        }
+        Ok(by_user)
     }
+}
+
+fn guarded(id: Uuid, expected: Option<DateTime<Utc>>) -> Condition {
+    let condition = Condition::all().add(users::Column::Id.eq(id));
+    match expected {
+        Some(at) => condition.add(users::Column::UpdatedAt.eq(at)),
+        None => condition,
+    }
+}
+
+/// Serialises changes that could remove an administrator. PostgreSQL locks the `admin` role
+/// row; SQLite already admits one writing transaction at a time.
+async fn lock_admin_changes(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        roles::Entity::find()
+            .filter(roles::Column::Name.eq(Role::Admin.as_str()))
+            .lock_exclusive()
+            .one(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn admin_count(txn: &DatabaseTransaction) -> Result<u64, DbErr> {
+    user_roles::Entity::find()
+        .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
+        .filter(roles::Column::Name.eq(Role::Admin.as_str()))
+        .count(txn)
+        .await
 }
 
 fn to_domain(model: users::Model, role_names: &[String]) -> Result<User, RepositoryError> {
@@ -142,5 +202,187 @@ impl UserRepository for SqlUsers {
     async fn ping(&self) -> Result<(), RepositoryError> {
         self.db.ping().await.context("database ping")?;
         Ok(())
+    }
+
+    async fn roles_of(&self, id: UserId) -> Result<Option<Vec<Role>>, RepositoryError> {
+        let exists = users::Entity::find_by_id(id.as_uuid())
+            .select_only()
+            .column(users::Column::Id)
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await
+            .context("checking a user exists")?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let names = self
+            .role_names(vec![id.as_uuid()])
+            .await?
+            .remove(&id.as_uuid())
+            .unwrap_or_default();
+        let roles = names
+            .iter()
+            .map(|n| n.parse::<Role>())
+            .collect::<Result<Vec<_>, _>>()
+            .context("a stored role is unknown to this version")?;
+        Ok(Some(roles))
+    }
+
+    async fn list(
+        &self,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>, RepositoryError> {
+        let mut condition = Condition::all();
+        if let Some(prefix) = filter.username_prefix.as_deref() {
+            let pattern = format!("{}%", keyset::escape_like(&prefix.to_lowercase()));
+            condition = condition.add(
+                Expr::expr(Func::lower(Expr::col((
+                    users::Entity,
+                    users::Column::Username,
+                ))))
+                .like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+        if let Some(email) = &filter.email {
+            condition = condition.add(users::Column::Email.eq(email.as_ref()));
+        }
+        if let Some(role) = filter.role {
+            condition = condition.add(
+                users::Column::Id.in_subquery(
+                    Query::select()
+                        .column((user_roles::Entity, user_roles::Column::UserId))
+                        .from(user_roles::Entity)
+                        .inner_join(
+                            roles::Entity,
+                            Expr::col((roles::Entity, roles::Column::Id))
+                                .equals((user_roles::Entity, user_roles::Column::RoleId)),
+                        )
+                        .and_where(
+                            Expr::col((roles::Entity, roles::Column::Name)).eq(role.as_str()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(cursor) = &page.after {
+            condition = condition.add(keyset::before(
+                users::Column::CreatedAt,
+                users::Column::Id,
+                cursor,
+            ));
+        }
+        let models = users::Entity::find()
+            .filter(condition)
+            .order_by_desc(users::Column::CreatedAt)
+            .order_by_desc(users::Column::Id)
+            .limit(page.limit + 1)
+            .all(&self.db)
+            .await
+            .context("listing users")?;
+        let mut roles = self
+            .role_names(models.iter().map(|m| m.id).collect())
+            .await?;
+        let users = models
+            .into_iter()
+            .map(|m| {
+                let names = roles.remove(&m.id).unwrap_or_default();
+                to_domain(m, &names)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(users, page.limit, |u| Cursor {
+            created_at: u.created_at(),
+            id: u.id().as_uuid(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        user: &User,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let result = users::Entity::update_many()
+            .col_expr(
+                users::Column::Username,
+                Expr::value(user.username().as_ref()),
+            )
+            .col_expr(users::Column::Email, Expr::value(user.email().as_ref()))
+            .col_expr(
+                users::Column::PasswordHash,
+                Expr::value(user.password_hash().as_ref()),
+            )
+            .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()))
+            .filter(guarded(user.id().as_uuid(), expected))
+            .exec(&self.db)
+            .await
+            .map_err(write_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn set_roles(
+        &self,
+        user: &User,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let txn = self.db.begin().await.map_err(write_error)?;
+        lock_admin_changes(&txn).await.map_err(write_error)?;
+        let touched = users::Entity::update_many()
+            .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()))
+            .filter(guarded(user.id().as_uuid(), expected))
+            .exec(&txn)
+            .await
+            .map_err(write_error)?;
+        if touched.rows_affected != 1 {
+            return Ok(false);
+        }
+        user_roles::Entity::delete_many()
+            .filter(user_roles::Column::UserId.eq(user.id().as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(write_error)?;
+        let ids = role_ids(&txn, user.roles()).await.map_err(write_error)?;
+        user_roles::Entity::insert_many(ids.into_iter().map(|role_id| user_roles::ActiveModel {
+            user_id: Set(user.id().as_uuid()),
+            role_id: Set(role_id),
+        }))
+        .exec_without_returning(&txn)
+        .await
+        .map_err(write_error)?;
+        if admin_count(&txn).await.map_err(write_error)? == 0 {
+            return Err(RepositoryError::LastAdmin);
+        }
+        txn.commit().await.map_err(write_error)?;
+        Ok(true)
+    }
+
+    async fn delete(
+        &self,
+        id: UserId,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let txn = self.db.begin().await.map_err(write_error)?;
+        lock_admin_changes(&txn).await.map_err(write_error)?;
+        let was_admin = user_roles::Entity::find()
+            .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
+            .filter(user_roles::Column::UserId.eq(id.as_uuid()))
+            .filter(roles::Column::Name.eq(Role::Admin.as_str()))
+            .count(&txn)
+            .await
+            .map_err(write_error)?
+            > 0;
+        // Foreign keys cascade: the account's roles, posts (with their comments) and comments go too.
+        let deleted = users::Entity::delete_many()
+            .filter(guarded(id.as_uuid(), expected))
+            .exec(&txn)
+            .await
+            .map_err(write_error)?;
+        if deleted.rows_affected != 1 {
+            return Ok(false);
+        }
+        if was_admin && admin_count(&txn).await.map_err(write_error)? == 0 {
+            return Err(RepositoryError::LastAdmin);
+        }
+        txn.commit().await.map_err(write_error)?;
+        Ok(true)
     }
 }

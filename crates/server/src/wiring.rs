@@ -6,12 +6,15 @@ use agora_http::AppState;
 use anyhow::Context;
 use application::{
     auth::{AuthService, AuthSettings},
+    comments::CommentService,
     health::Readiness,
-    ports::{SessionStore, UserRepository},
+    ports::{PostRepository, SessionStore, UserRepository},
+    posts::PostService,
     users::UserService,
 };
 use infrastructure::{
-    BcryptHasher, JwtTokens, MemorySessions, RedisSessions, SqlUsers, SystemClock,
+    BcryptHasher, JwtTokens, MemorySessions, RedisSessions, SqlComments, SqlPosts, SqlUsers,
+    SystemClock,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, migrate, random_secret,
 };
@@ -59,7 +62,9 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         }
     };
 
-    let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db));
+    let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone()));
+    let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
+    let comments = Arc::new(SqlComments::new(db));
     let hasher = Arc::new(BcryptHasher::new(settings.bcrypt_cost).context("BCRYPT_COST")?);
     let clock = Arc::new(SystemClock);
     let auth_settings = AuthSettings {
@@ -81,7 +86,9 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     Ok(Wired {
         state: AppState {
             auth,
-            users: UserService::new(users.clone(), hasher, clock),
+            users: UserService::new(users.clone(), hasher, sessions.clone(), clock.clone()),
+            posts: PostService::new(posts.clone(), clock.clone()),
+            comments: CommentService::new(comments, posts, clock),
             readiness: Readiness::new(users, sessions),
         },
     })

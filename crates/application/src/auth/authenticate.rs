@@ -40,10 +40,17 @@ impl AuthService {
             .await?
             .filter(|s| s.user_id() == claims.user_id && s.is_live(self.clock.now()))
             .ok_or(AuthenticateError::SessionEnded)?;
+        // Roles are read fresh, so a change takes effect on the user's next request.
+        let roles = self
+            .users
+            .roles_of(session.user_id())
+            .await
+            .map_err(|e| AuthenticateError::Unexpected(e.into()))?
+            .ok_or(AuthenticateError::SessionEnded)?;
         Ok(Actor {
             user_id: session.user_id(),
             session_id: session.id(),
-            roles: claims.roles,
+            roles,
         })
     }
 }

@@ -29,7 +29,7 @@ impl From<RepositoryError> for RegisterError {
         match err {
             RepositoryError::Duplicate(UniqueField::Username) => Self::UsernameTaken,
             RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
-            RepositoryError::Unexpected(e) => Self::Unexpected(e),
+            other => Self::Unexpected(other.into()),
         }
     }
 }

@@ -26,7 +26,7 @@ impl From<RepositoryError> for CreateAdminError {
     fn from(err: RepositoryError) -> Self {
         match err {
             RepositoryError::Duplicate(field) => Self::Taken(field),
-            RepositoryError::Unexpected(e) => Self::Unexpected(e),
+            other => Self::Unexpected(other.into()),
         }
     }
 }

@@ -1,19 +1,24 @@
 //! User accounts seen from their owner and from operators.
 
+mod admin;
 mod create_admin;
+mod error;
 mod profile;
 
 use std::sync::Arc;
 
-use crate::ports::{Clock, PasswordHasher, UserRepository};
+use crate::ports::{Clock, PasswordHasher, SessionStore, UserRepository};
 
+pub use admin::{ProfileUpdate, RoleGrant};
 pub use create_admin::{CreateAdminError, CreateAdminInput};
+pub use error::UserError;
 pub use profile::ProfileError;
 
 #[derive(Clone)]
 pub struct UserService {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
 }
 
@@ -21,11 +26,13 @@ impl UserService {
     pub fn new(
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
+        sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             users,
             hasher,
+            sessions,
             clock,
         }
     }

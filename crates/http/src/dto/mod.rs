@@ -2,5 +2,8 @@
 
 pub mod auth;
 pub mod health;
+pub mod page;
+pub mod post;
+pub mod role;
 pub mod session;
 pub mod user;

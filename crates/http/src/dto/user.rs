@@ -1,12 +1,15 @@
 //! How a user account is shown.
 
+use application::views::UserView;
 use chrono::{DateTime, Utc};
-use domain::{Role, User};
-use serde::Serialize;
-use utoipa::ToSchema;
+use domain::{Email, Password, Role, User, Username};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+use crate::error::{ApiError, FieldError};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RoleName {
     User,
@@ -20,6 +23,16 @@ impl From<Role> for RoleName {
             Role::User => RoleName::User,
             Role::Moderator => RoleName::Moderator,
             Role::Admin => RoleName::Admin,
+        }
+    }
+}
+
+impl From<RoleName> for Role {
+    fn from(role: RoleName) -> Self {
+        match role {
+            RoleName::User => Role::User,
+            RoleName::Moderator => Role::Moderator,
+            RoleName::Admin => Role::Admin,
         }
     }
 }
@@ -48,4 +61,128 @@ impl From<&User> for UserResponse {
             updated_at: user.updated_at(),
         }
     }
+}
+
+/// An account as the caller may see it: `email`, `roles` and `updated_at` only for the user
+/// themself and administrators.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserProfile {
+    pub id: Uuid,
+    pub username: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub roles: Option<Vec<RoleName>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<&UserView> for UserProfile {
+    fn from(view: &UserView) -> Self {
+        let user = view.user();
+        let full = matches!(view, UserView::Full(_));
+        Self {
+            id: user.id().as_uuid(),
+            username: user.username().as_ref().to_owned(),
+            created_at: user.created_at(),
+            email: full.then(|| user.email().as_ref().to_owned()),
+            roles: full.then(|| user.roles().iter().copied().map(RoleName::from).collect()),
+            updated_at: full.then(|| user.updated_at()),
+        }
+    }
+}
+
+/// One page of accounts, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserProfile>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilterParams {
+    /// Username prefix, case-insensitive.
+    pub q: Option<String>,
+    /// Exact email, case-insensitive.
+    pub email: Option<String>,
+    /// Only holders of this role.
+    pub role: Option<RoleName>,
+}
+
+fn field(field: &str, message: impl ToString) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.to_string(),
+    }
+}
+
+/// Change username and/or email. Changing your own email needs `current_password`.
+/// Roles are not changed here (see `PUT /api/users/{id}/roles`): a `roles` field is refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub current_password: Option<String>,
+}
+
+impl UpdateUserRequest {
+    pub fn into_update(self) -> Result<application::users::ProfileUpdate, ApiError> {
+        let mut errors = Vec::new();
+        if self.username.is_none() && self.email.is_none() {
+            errors.push(field("body", "give a username, an email, or both"));
+        }
+        let username = match self.username.as_deref().map(Username::parse).transpose() {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(field("username", e));
+                None
+            }
+        };
+        let email = match self.email.as_deref().map(Email::parse).transpose() {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(field("email", e));
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        Ok(application::users::ProfileUpdate {
+            username,
+            email,
+            current_password: self.current_password,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    /// 8 to 72 bytes.
+    pub new_password: String,
+}
+
+impl ChangePasswordRequest {
+    pub fn new_password(&self) -> Result<Password, ApiError> {
+        Password::parse(&self.new_password)
+            .map_err(|e| ApiError::validation(vec![field("new_password", e)]))
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"roles": ["user", "moderator"]}))]
+pub struct SetRolesRequest {
+    /// The complete set; `user` is always kept.
+    pub roles: Vec<RoleName>,
 }

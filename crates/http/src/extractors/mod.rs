@@ -3,7 +3,11 @@
 mod auth_user;
 mod client;
 mod json_body;
+mod preconditions;
+mod query;
 
 pub use auth_user::{AuthUser, MaybeAuthUser, require_csrf};
 pub use client::Client;
 pub use json_body::{JsonBody, OptionalJsonBody};
+pub use preconditions::{Preconditions, tagged, with_etag};
+pub use query::QueryParams;

@@ -1,9 +1,11 @@
 //! Routes, one file per resource, each with a `configure` function.
 
 pub mod auth;
+pub mod comments;
 pub mod cookies;
 pub mod docs;
 pub mod health;
+pub mod posts;
 pub mod sessions;
 pub mod users;
 
@@ -13,6 +15,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     sessions::configure(cfg);
     users::configure(cfg);
+    posts::configure(cfg);
+    comments::configure(cfg);
     health::configure(cfg);
     docs::configure(cfg);
 }

@@ -1,23 +1,316 @@
-//! `/api/users`: accounts.
+//! `/api/users` and `/api/roles`: accounts, by their owner and by administrators.
 
 use actix_web::{
     HttpResponse,
-    web::{self, Data},
+    web::{self, Data, Path},
+};
+use application::{ports::UserFilter, views::UserView};
+use domain::{Email, Role, UserId};
+use uuid::Uuid;
+
+use crate::{
+    dto::{
+        page::PageParams,
+        role::{RoleList, RoleResponse},
+        user::{
+            ChangePasswordRequest, SetRolesRequest, UpdateUserRequest, UserFilterParams, UserPage,
+            UserProfile, UserResponse,
+        },
+    },
+    error::{ApiError, FieldError, Problem},
+    extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
+    state::AppState,
 };
 
-use crate::{dto::user::UserResponse, error::ApiError, extractors::AuthUser, state::AppState};
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/users/me").route(web::get().to(me)));
+    // `me` is registered before `{id}` so it is never read as an id.
+    cfg.service(web::resource("/api/users").route(web::get().to(list_users)))
+        .service(web::resource("/api/users/me").route(web::get().to(me)))
+        .service(web::resource("/api/users/me/password").route(web::put().to(change_password)))
+        .service(
+            web::resource("/api/users/{id}")
+                .route(web::get().to(get_user))
+                .route(web::put().to(update_user))
+                .route(web::delete().to(delete_user)),
+        )
+        .service(web::resource("/api/users/{id}/roles").route(web::put().to(set_roles)))
+        .service(
+            web::resource("/api/users/{id}/sessions").route(web::delete().to(end_user_sessions)),
+        )
+        .service(web::resource("/api/roles").route(web::get().to(list_roles)));
 }
 
-/// The caller's own account.
+/// The caller's own account. Sends an `ETag`; honours `If-None-Match`.
 #[utoipa::path(
     get, path = "/api/users/me", tag = "users",
-    responses((status = 200, description = "The caller's account", body = UserResponse)),
+    responses(
+        (status = 200, description = "The caller's account", body = UserResponse, headers(("ETag" = String))),
+        (status = 304, description = "Not modified (`If-None-Match` matched)"),
+    ),
     security(("bearer" = []), ("cookie" = []))
 )]
-pub async fn me(state: Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn me(
+    state: Data<AppState>,
+    user: AuthUser,
+    pre: Preconditions,
+) -> Result<HttpResponse, ApiError> {
     let me = state.users.me(&user.actor).await?;
-    Ok(HttpResponse::Ok().json(UserResponse::from(&me)))
+    let tag = UserView::Full(me.clone()).version_tag();
+    Ok(with_etag(
+        &tag,
+        &UserResponse::from(&me),
+        pre.if_none_match.as_ref(),
+    ))
+}
+
+/// Accounts, newest first (moderators and admins). Moderators see public profiles.
+#[utoipa::path(
+    get, path = "/api/users", tag = "users",
+    params(UserFilterParams, PageParams),
+    responses(
+        (status = 200, description = "One page of accounts", body = UserPage),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `email` or `role`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn list_users(
+    state: Data<AppState>,
+    user: AuthUser,
+    QueryParams(filter): QueryParams<UserFilterParams>,
+    QueryParams(page): QueryParams<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let email = match filter.email.as_deref().filter(|e| !e.is_empty()) {
+        Some(raw) => Some(Email::parse(raw).map_err(|e| {
+            ApiError::validation(vec![FieldError {
+                field: "email".into(),
+                message: e.to_string(),
+            }])
+        })?),
+        None => None,
+    };
+    let filter = UserFilter {
+        username_prefix: filter.q.filter(|q| !q.is_empty()),
+        email,
+        role: filter.role.map(Role::from),
+    };
+    let page = state
+        .users
+        .list(&user.actor, &filter, &page.to_request()?)
+        .await?;
+    let full = application::authz::Permission::UsersReadAny.granted_to(&user.actor.roles);
+    Ok(HttpResponse::Ok().json(UserPage {
+        items: page
+            .items
+            .into_iter()
+            .map(|u| {
+                let view = if full {
+                    UserView::Full(u)
+                } else {
+                    UserView::Public(u)
+                };
+                UserProfile::from(&view)
+            })
+            .collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+/// An account: the full record for the user themself and admins, the public profile
+/// (`id`, `username`, `created_at`) for everyone else. Sends an `ETag`.
+#[utoipa::path(
+    get, path = "/api/users/{id}", tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The account as the caller may see it", body = UserProfile, headers(("ETag" = String))),
+        (status = 304, description = "Not modified (`If-None-Match` matched)"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn get_user(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+    pre: Preconditions,
+) -> Result<HttpResponse, ApiError> {
+    let view = state
+        .users
+        .get(&user.actor, UserId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(with_etag(
+        &view.version_tag(),
+        &UserProfile::from(&view),
+        pre.if_none_match.as_ref(),
+    ))
+}
+
+/// Change username and/or email (the user themself or an admin). Your own email change needs
+/// `current_password`. Honours `If-Match`.
+#[utoipa::path(
+    put, path = "/api/users/{id}", tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body(content = UpdateUserRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = UserResponse, headers(("ETag" = String))),
+        (status = 403, description = "`forbidden`, `invalid_current_password` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`username_taken` or `email_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn update_user(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+    pre: Preconditions,
+    JsonBody(body): JsonBody<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let update = body.into_update()?;
+    let updated = state
+        .users
+        .update_profile(
+            &user.actor,
+            UserId::from_uuid(id.into_inner()),
+            update,
+            pre.if_match.as_ref(),
+        )
+        .await?;
+    let tag = UserView::Full(updated.clone()).version_tag();
+    Ok(tagged(
+        HttpResponse::Ok().json(UserResponse::from(&updated)),
+        &tag,
+    ))
+}
+
+/// Change your password. Every other session of yours ends; this one stays.
+#[utoipa::path(
+    put, path = "/api/users/me/password", tag = "users",
+    request_body(content = ChangePasswordRequest, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Changed; other sessions ended"),
+        (status = 403, description = "`invalid_current_password` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn change_password(
+    state: Data<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let new_password = body.new_password()?;
+    state
+        .users
+        .change_password(&user.actor, &body.current_password, new_password)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Delete an account (the user themself or an admin): its sessions end and its posts and
+/// comments are deleted with it. Honours `If-Match`.
+#[utoipa::path(
+    delete, path = "/api/users/{id}", tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Deleted, with its posts and comments; its sessions ended"),
+        (status = 403, description = "`forbidden` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`: the last administrator cannot be deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn delete_user(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+    pre: Preconditions,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .users
+        .delete(
+            &user.actor,
+            UserId::from_uuid(id.into_inner()),
+            pre.if_match.as_ref(),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Replace an account's roles (admins). Takes effect on the user's next request.
+#[utoipa::path(
+    put, path = "/api/users/{id}/roles", tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body(content = SetRolesRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The account with its new roles", body = UserResponse, headers(("ETag" = String))),
+        (status = 403, description = "`forbidden` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`: no administrator would remain", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn set_roles(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+    pre: Preconditions,
+    JsonBody(body): JsonBody<SetRolesRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let roles = body.roles.into_iter().map(Role::from).collect();
+    let updated = state
+        .users
+        .set_roles(
+            &user.actor,
+            UserId::from_uuid(id.into_inner()),
+            roles,
+            pre.if_match.as_ref(),
+        )
+        .await?;
+    let tag = UserView::Full(updated.clone()).version_tag();
+    Ok(tagged(
+        HttpResponse::Ok().json(UserResponse::from(&updated)),
+        &tag,
+    ))
+}
+
+/// End every session of an account at once (admins).
+#[utoipa::path(
+    delete, path = "/api/users/{id}/sessions", tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 204, description = "All of the user's sessions ended"),
+        (status = 403, description = "`forbidden` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn end_user_sessions(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .users
+        .end_sessions(&user.actor, UserId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The roles and what each grants (admins).
+#[utoipa::path(
+    get, path = "/api/roles", tag = "users",
+    responses(
+        (status = 200, description = "Every role", body = RoleList),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn list_roles(state: Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let roles = state.users.roles(&user.actor)?;
+    Ok(HttpResponse::Ok().json(RoleList {
+        items: roles.into_iter().map(RoleResponse::from).collect(),
+    }))
 }

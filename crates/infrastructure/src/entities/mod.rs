@@ -1,5 +1,7 @@
 //! sea-orm entities: private to this crate, converted to domain types at its edge.
 
+pub mod comments;
+pub mod posts;
 pub mod roles;
 pub mod user_roles;
 pub mod users;

@@ -1,0 +1,11 @@
+//! Authorization: named permissions granted to roles (in one place), and one policy function
+//! per resource that decides (actor, action, resource).
+
+mod permission;
+mod policy;
+
+pub use permission::{Permission, permissions_of};
+pub use policy::{
+    CommentAction, Forbidden, PostAction, UserAction, authorize_comment, authorize_post,
+    authorize_user,
+};

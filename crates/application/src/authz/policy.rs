@@ -1,0 +1,169 @@
+//! One policy function per resource: (actor, action, resource) -> allowed or `Forbidden`.
+
+use domain::{Comment, Post, UserId};
+use thiserror::Error;
+
+use super::Permission;
+use crate::Actor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("the caller may not do this")]
+pub struct Forbidden;
+
+fn allow(granted: bool) -> Result<(), Forbidden> {
+    if granted { Ok(()) } else { Err(Forbidden) }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostAction {
+    Create,
+    Update,
+    Delete,
+}
+
+/// Reading posts needs no permission: anonymous callers may read.
+pub fn authorize_post(
+    actor: &Actor,
+    action: PostAction,
+    post: Option<&Post>,
+) -> Result<(), Forbidden> {
+    let own = post.is_some_and(|p| p.is_authored_by(actor.user_id));
+    let can = |p: Permission| p.granted_to(&actor.roles);
+    allow(match action {
+        PostAction::Create => can(Permission::PostsCreate),
+        PostAction::Update => {
+            can(Permission::PostsUpdateAny) || (own && can(Permission::PostsUpdateOwn))
+        }
+        PostAction::Delete => {
+            can(Permission::PostsDeleteAny) || (own && can(Permission::PostsDeleteOwn))
+        }
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentAction {
+    Create,
+    Update,
+    Delete,
+}
+
+pub fn authorize_comment(
+    actor: &Actor,
+    action: CommentAction,
+    comment: Option<&Comment>,
+) -> Result<(), Forbidden> {
+    let own = comment.is_some_and(|c| c.is_authored_by(actor.user_id));
+    let can = |p: Permission| p.granted_to(&actor.roles);
+    allow(match action {
+        CommentAction::Create => can(Permission::CommentsCreate),
+        CommentAction::Update => {
+            can(Permission::CommentsUpdateAny) || (own && can(Permission::CommentsUpdateOwn))
+        }
+        CommentAction::Delete => {
+            can(Permission::CommentsDeleteAny) || (own && can(Permission::CommentsDeleteOwn))
+        }
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserAction {
+    List,
+    /// See the full record (email, roles) rather than the public profile.
+    ReadFull,
+    Update,
+    Delete,
+    ListRoles,
+    AssignRoles,
+    EndSessions,
+}
+
+/// `target` is the account acted upon, when there is one.
+pub fn authorize_user(
+    actor: &Actor,
+    action: UserAction,
+    target: Option<UserId>,
+) -> Result<(), Forbidden> {
+    let own = target == Some(actor.user_id);
+    let can = |p: Permission| p.granted_to(&actor.roles);
+    allow(match action {
+        UserAction::List => can(Permission::UsersList),
+        UserAction::ReadFull => own || can(Permission::UsersReadAny),
+        UserAction::Update | UserAction::Delete => own || can(Permission::UsersManage),
+        UserAction::ListRoles => can(Permission::RolesRead),
+        UserAction::AssignRoles => can(Permission::RolesAssign),
+        UserAction::EndSessions => can(Permission::UsersManage),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use domain::{PostBody, PostId, PostTitle, Role, SessionId};
+    use uuid::Uuid;
+
+    fn actor(roles: &[Role]) -> Actor {
+        let mut roles = roles.to_vec();
+        roles.push(Role::User);
+        Actor {
+            user_id: UserId::from_uuid(Uuid::now_v7()),
+            session_id: SessionId::from_uuid(Uuid::now_v7()),
+            roles,
+        }
+    }
+
+    fn post_by(author: UserId) -> Post {
+        Post::create(
+            PostId::from_uuid(Uuid::now_v7()),
+            author,
+            PostTitle::parse("t").expect("valid"),
+            PostBody::parse("b").expect("valid"),
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn the_post_matrix() {
+        use PostAction::*;
+        // (roles, action, own, allowed)
+        let table = [
+            (vec![], Update, true, true),
+            (vec![], Update, false, false),
+            (vec![], Delete, true, true),
+            (vec![], Delete, false, false),
+            (vec![Role::Moderator], Update, false, false),
+            (vec![Role::Moderator], Delete, false, true),
+            (vec![Role::Admin], Update, false, true),
+            (vec![Role::Admin], Delete, false, true),
+        ];
+        for (roles, action, own, allowed) in table {
+            let who = actor(&roles);
+            let author = if own {
+                who.user_id
+            } else {
+                UserId::from_uuid(Uuid::now_v7())
+            };
+            let post = post_by(author);
+            assert_eq!(
+                authorize_post(&who, action, Some(&post)).is_ok(),
+                allowed,
+                "{roles:?} {action:?} own={own}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_other_accounts_and_roles() {
+        let user = actor(&[]);
+        let moderator = actor(&[Role::Moderator]);
+        let admin = actor(&[Role::Admin]);
+        let other = Some(UserId::from_uuid(Uuid::now_v7()));
+        assert!(authorize_user(&user, UserAction::Update, Some(user.user_id)).is_ok());
+        assert!(authorize_user(&user, UserAction::Update, other).is_err());
+        assert!(authorize_user(&moderator, UserAction::List, None).is_ok());
+        assert!(authorize_user(&moderator, UserAction::ReadFull, other).is_err());
+        assert!(authorize_user(&moderator, UserAction::AssignRoles, other).is_err());
+        assert!(authorize_user(&admin, UserAction::AssignRoles, other).is_ok());
+        assert!(authorize_user(&admin, UserAction::Delete, other).is_ok());
+    }
+}

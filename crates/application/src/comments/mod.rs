@@ -1,0 +1,150 @@
+//! Comments on posts: same rules as posts, one level down.
+
+use std::sync::Arc;
+
+use domain::{Comment, CommentBody, CommentId, PostId};
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::{
+    Actor, RepositoryError,
+    authz::{CommentAction, Forbidden, authorize_comment},
+    pagination::{Page, PageRequest},
+    ports::{Clock, CommentRepository, PostRepository},
+    views::{CommentView, IfMatch},
+};
+
+#[derive(Clone)]
+pub struct CommentService {
+    comments: Arc<dyn CommentRepository>,
+    posts: Arc<dyn PostRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, Error)]
+pub enum CommentError {
+    #[error("no such post")]
+    PostNotFound,
+    #[error("no such comment")]
+    NotFound,
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("the comment changed since it was read")]
+    PreconditionFailed,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepositoryError> for CommentError {
+    fn from(err: RepositoryError) -> Self {
+        match err {
+            RepositoryError::MissingParent => Self::PostNotFound,
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+impl CommentService {
+    pub fn new(
+        comments: Arc<dyn CommentRepository>,
+        posts: Arc<dyn PostRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            comments,
+            posts,
+            clock,
+        }
+    }
+
+    pub async fn list(
+        &self,
+        post: PostId,
+        page: &PageRequest,
+    ) -> Result<Page<CommentView>, CommentError> {
+        if self.posts.find(post).await?.is_none() {
+            return Err(CommentError::PostNotFound);
+        }
+        Ok(self.comments.list_for_post(post, page).await?)
+    }
+
+    pub async fn get(&self, id: CommentId) -> Result<CommentView, CommentError> {
+        self.comments.find(id).await?.ok_or(CommentError::NotFound)
+    }
+
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        post: PostId,
+        body: CommentBody,
+    ) -> Result<CommentView, CommentError> {
+        authorize_comment(actor, CommentAction::Create, None)?;
+        let comment = Comment::create(
+            CommentId::from_uuid(Uuid::now_v7()),
+            post,
+            actor.user_id,
+            body,
+            self.clock.now(),
+        );
+        // A missing post surfaces as the foreign key's `MissingParent`: no check-then-insert race.
+        self.comments.insert(&comment).await?;
+        self.get(comment.id()).await
+    }
+
+    async fn load_for(
+        &self,
+        actor: &Actor,
+        action: CommentAction,
+        id: CommentId,
+        if_match: Option<&IfMatch>,
+    ) -> Result<CommentView, CommentError> {
+        let view = self.get(id).await?;
+        authorize_comment(actor, action, Some(&view.comment))?;
+        if if_match.is_some_and(|m| !m.matches(&view.version_tag())) {
+            return Err(CommentError::PreconditionFailed);
+        }
+        Ok(view)
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: CommentId,
+        body: CommentBody,
+        if_match: Option<&IfMatch>,
+    ) -> Result<CommentView, CommentError> {
+        let mut view = self
+            .load_for(actor, CommentAction::Update, id, if_match)
+            .await?;
+        let seen = view.comment.updated_at();
+        view.comment.edit(body, self.clock.now());
+        if !self.comments.update(&view.comment, Some(seen)).await? {
+            return Err(self.lost_race(id).await);
+        }
+        self.get(id).await
+    }
+
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        id: CommentId,
+        if_match: Option<&IfMatch>,
+    ) -> Result<(), CommentError> {
+        let view = self
+            .load_for(actor, CommentAction::Delete, id, if_match)
+            .await?;
+        let guard = if_match.map(|_| view.comment.updated_at());
+        if !self.comments.delete(id, guard).await? {
+            return Err(self.lost_race(id).await);
+        }
+        Ok(())
+    }
+
+    async fn lost_race(&self, id: CommentId) -> CommentError {
+        match self.comments.find(id).await {
+            Ok(Some(_)) => CommentError::PreconditionFailed,
+            Ok(None) => CommentError::NotFound,
+            Err(err) => err.into(),
+        }
+    }
+}

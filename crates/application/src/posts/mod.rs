@@ -1,0 +1,135 @@
+//! Posts: anyone reads; authors edit and delete their own; moderators delete any; admins anything.
+
+use std::sync::Arc;
+
+use domain::{Post, PostBody, PostId, PostTitle};
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::{
+    Actor, RepositoryError,
+    authz::{Forbidden, PostAction, authorize_post},
+    pagination::{Page, PageRequest},
+    ports::{Clock, PostFilter, PostRepository},
+    views::{IfMatch, PostView},
+};
+
+#[derive(Clone)]
+pub struct PostService {
+    posts: Arc<dyn PostRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+pub struct PostInput {
+    pub title: PostTitle,
+    pub body: PostBody,
+}
+
+#[derive(Debug, Error)]
+pub enum PostError {
+    #[error("no such post")]
+    NotFound,
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("the post changed since it was read")]
+    PreconditionFailed,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepositoryError> for PostError {
+    fn from(err: RepositoryError) -> Self {
+        Self::Unexpected(err.into())
+    }
+}
+
+impl PostService {
+    pub fn new(posts: Arc<dyn PostRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { posts, clock }
+    }
+
+    pub async fn list(
+        &self,
+        filter: &PostFilter,
+        page: &PageRequest,
+    ) -> Result<Page<PostView>, PostError> {
+        Ok(self.posts.list(filter, page).await?)
+    }
+
+    pub async fn get(&self, id: PostId) -> Result<PostView, PostError> {
+        self.posts.find(id).await?.ok_or(PostError::NotFound)
+    }
+
+    pub async fn create(&self, actor: &Actor, input: PostInput) -> Result<PostView, PostError> {
+        authorize_post(actor, PostAction::Create, None)?;
+        let post = Post::create(
+            PostId::from_uuid(Uuid::now_v7()),
+            actor.user_id,
+            input.title,
+            input.body,
+            self.clock.now(),
+        );
+        self.posts.insert(&post).await?;
+        self.get(post.id()).await
+    }
+
+    /// Finds the post, checks the actor may act on it and that `if_match` still holds.
+    async fn load_for(
+        &self,
+        actor: &Actor,
+        action: PostAction,
+        id: PostId,
+        if_match: Option<&IfMatch>,
+    ) -> Result<PostView, PostError> {
+        let view = self.get(id).await?;
+        authorize_post(actor, action, Some(&view.post))?;
+        if if_match.is_some_and(|m| !m.matches(&view.version_tag())) {
+            return Err(PostError::PreconditionFailed);
+        }
+        Ok(view)
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: PostId,
+        input: PostInput,
+        if_match: Option<&IfMatch>,
+    ) -> Result<PostView, PostError> {
+        let mut view = self
+            .load_for(actor, PostAction::Update, id, if_match)
+            .await?;
+        let seen = view.post.updated_at();
+        view.post.edit(input.title, input.body, self.clock.now());
+        // Guarded by what was read, so a concurrent edit is never silently overwritten.
+        if !self.posts.update(&view.post, Some(seen)).await? {
+            return Err(self.lost_race(id).await);
+        }
+        self.get(id).await
+    }
+
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        id: PostId,
+        if_match: Option<&IfMatch>,
+    ) -> Result<(), PostError> {
+        let view = self
+            .load_for(actor, PostAction::Delete, id, if_match)
+            .await?;
+        let guard = if_match.map(|_| view.post.updated_at());
+        if !self.posts.delete(id, guard).await? {
+            return Err(self.lost_race(id).await);
+        }
+        tracing::info!(post_id = %id, actor = %actor.user_id, "post deleted");
+        Ok(())
+    }
+
+    async fn lost_race(&self, id: PostId) -> PostError {
+        match self.posts.find(id).await {
+            Ok(Some(_)) => PostError::PreconditionFailed,
+            Ok(None) => PostError::NotFound,
+            Err(err) => err.into(),
+        }
+    }
+}

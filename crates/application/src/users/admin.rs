@@ -1,0 +1,206 @@
+//! Reading, changing and removing accounts, by their owner or by an administrator.
+
+use domain::{Email, Password, Role, User, UserId, Username};
+
+use super::{UserError, UserService};
+use crate::{
+    Actor,
+    authz::{Permission, UserAction, authorize_user, permissions_of},
+    pagination::{Page, PageRequest},
+    ports::UserFilter,
+    views::{IfMatch, UserView},
+};
+
+/// A change of username and/or email. Self-service email changes need the current password.
+#[derive(Debug, Default)]
+pub struct ProfileUpdate {
+    pub username: Option<Username>,
+    pub email: Option<Email>,
+    pub current_password: Option<String>,
+}
+
+/// A role and what it grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleGrant {
+    pub role: Role,
+    pub permissions: Vec<Permission>,
+}
+
+impl UserService {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>, UserError> {
+        authorize_user(actor, UserAction::List, None)?;
+        Ok(self.users.list(filter, page).await?)
+    }
+
+    /// The full record for the user themself and admins; the public profile for the rest.
+    pub async fn get(&self, actor: &Actor, id: UserId) -> Result<UserView, UserError> {
+        let user = self
+            .users
+            .find_by_id(id)
+            .await?
+            .ok_or(UserError::NotFound)?;
+        Ok(
+            match authorize_user(actor, UserAction::ReadFull, Some(id)) {
+                Ok(()) => UserView::Full(user),
+                Err(_) => UserView::Public(user),
+            },
+        )
+    }
+
+    /// Loads the target for `action`, checking permission first and then `if_match`.
+    async fn load_for(
+        &self,
+        actor: &Actor,
+        action: UserAction,
+        id: UserId,
+        if_match: Option<&IfMatch>,
+    ) -> Result<User, UserError> {
+        authorize_user(actor, action, Some(id))?;
+        let user = self
+            .users
+            .find_by_id(id)
+            .await?
+            .ok_or(UserError::NotFound)?;
+        let view = UserView::Full(user);
+        if if_match.is_some_and(|m| !m.matches(&view.version_tag())) {
+            return Err(UserError::PreconditionFailed);
+        }
+        Ok(view.user().clone())
+    }
+
+    async fn check_current_password(
+        &self,
+        user: &User,
+        given: Option<&str>,
+    ) -> Result<(), UserError> {
+        let given = given.ok_or(UserError::CurrentPasswordRequired)?;
+        if self
+            .hasher
+            .verify(given, Some(user.password_hash()))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(UserError::InvalidCurrentPassword)
+        }
+    }
+
+    pub async fn update_profile(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        update: ProfileUpdate,
+        if_match: Option<&IfMatch>,
+    ) -> Result<User, UserError> {
+        let mut user = self
+            .load_for(actor, UserAction::Update, id, if_match)
+            .await?;
+        let email_changes = update.email.as_ref().is_some_and(|e| e != user.email());
+        if email_changes && actor.user_id == id {
+            self.check_current_password(&user, update.current_password.as_deref())
+                .await?;
+        }
+        let seen = user.updated_at();
+        let username = update.username.unwrap_or_else(|| user.username().clone());
+        let email = update.email.unwrap_or_else(|| user.email().clone());
+        user.update_profile(username, email, self.clock.now());
+        if !self.users.update(&user, Some(seen)).await? {
+            return Err(UserError::PreconditionFailed);
+        }
+        Ok(user)
+    }
+
+    /// Changes the caller's password and ends every other session of theirs.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current_password: &str,
+        new_password: Password,
+    ) -> Result<(), UserError> {
+        let mut user = self
+            .users
+            .find_by_id(actor.user_id)
+            .await?
+            .ok_or(UserError::NotFound)?;
+        self.check_current_password(&user, Some(current_password))
+            .await?;
+        let seen = user.updated_at();
+        let hash = self.hasher.hash(&new_password).await?;
+        user.change_password(hash, self.clock.now());
+        if !self.users.update(&user, Some(seen)).await? {
+            return Err(UserError::PreconditionFailed);
+        }
+        for session in self.sessions.list_for_user(actor.user_id).await? {
+            if session.id() != actor.session_id {
+                self.sessions.delete(session.id()).await?;
+            }
+        }
+        tracing::info!(user_id = %actor.user_id, "password changed; other sessions ended");
+        Ok(())
+    }
+
+    /// Deletes the account and its posts and comments, and ends all its sessions.
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        if_match: Option<&IfMatch>,
+    ) -> Result<(), UserError> {
+        let user = self
+            .load_for(actor, UserAction::Delete, id, if_match)
+            .await?;
+        let guard = if_match.map(|_| user.updated_at());
+        if !self.users.delete(id, guard).await? {
+            return Err(UserError::PreconditionFailed);
+        }
+        self.sessions.delete_all_for_user(id).await?;
+        tracing::info!(user_id = %id, actor = %actor.user_id, "account deleted");
+        Ok(())
+    }
+
+    pub fn roles(&self, actor: &Actor) -> Result<Vec<RoleGrant>, UserError> {
+        authorize_user(actor, UserAction::ListRoles, None)?;
+        Ok(Role::ALL
+            .into_iter()
+            .map(|role| RoleGrant {
+                role,
+                permissions: permissions_of(role).to_vec(),
+            })
+            .collect())
+    }
+
+    /// Replaces the user's roles (`user` is always kept). Takes effect on their next request.
+    pub async fn set_roles(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        roles: Vec<Role>,
+        if_match: Option<&IfMatch>,
+    ) -> Result<User, UserError> {
+        let mut user = self
+            .load_for(actor, UserAction::AssignRoles, id, if_match)
+            .await?;
+        let seen = user.updated_at();
+        user.set_roles(roles, self.clock.now());
+        if !self.users.set_roles(&user, Some(seen)).await? {
+            return Err(UserError::PreconditionFailed);
+        }
+        tracing::info!(user_id = %id, roles = ?user.roles(), actor = %actor.user_id, "roles changed");
+        Ok(user)
+    }
+
+    /// Ends every session of the user at once.
+    pub async fn end_sessions(&self, actor: &Actor, id: UserId) -> Result<u64, UserError> {
+        authorize_user(actor, UserAction::EndSessions, Some(id))?;
+        self.users
+            .find_by_id(id)
+            .await?
+            .ok_or(UserError::NotFound)?;
+        Ok(self.sessions.delete_all_for_user(id).await?)
+    }
+}

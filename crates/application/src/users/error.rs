@@ -1,0 +1,44 @@
+//! What can go wrong when reading or managing accounts.
+
+use thiserror::Error;
+
+use crate::{RepositoryError, StoreError, UniqueField, authz::Forbidden};
+
+#[derive(Debug, Error)]
+pub enum UserError {
+    #[error("no such user")]
+    NotFound,
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("the account changed since it was read")]
+    PreconditionFailed,
+    #[error("the username is already taken")]
+    UsernameTaken,
+    #[error("the email is already registered")]
+    EmailTaken,
+    #[error("changing your email or password requires your current password")]
+    CurrentPasswordRequired,
+    #[error("the current password is wrong")]
+    InvalidCurrentPassword,
+    #[error("the last administrator cannot be removed")]
+    LastAdmin,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepositoryError> for UserError {
+    fn from(err: RepositoryError) -> Self {
+        match err {
+            RepositoryError::Duplicate(UniqueField::Username) => Self::UsernameTaken,
+            RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
+            RepositoryError::LastAdmin => Self::LastAdmin,
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<StoreError> for UserError {
+    fn from(err: StoreError) -> Self {
+        Self::Unexpected(err.into())
+    }
+}

@@ -1,0 +1,105 @@
+//! Read models: what the use cases hand back for display, with their version tags (the
+//! HTTP layer's ETags).
+
+use domain::{Comment, Post, User, UserId};
+use sha2::{Digest, Sha256};
+
+/// A user as shown next to their content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorRef {
+    pub id: UserId,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostView {
+    pub post: Post,
+    pub author: AuthorRef,
+    pub comment_count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentView {
+    pub comment: Comment,
+    pub author: AuthorRef,
+}
+
+/// A user as a given caller may see them.
+#[derive(Debug, Clone)]
+pub enum UserView {
+    /// Email, roles and timestamps: for the user themself and admins.
+    Full(User),
+    /// Id, username, created_at: for everyone else.
+    Public(User),
+}
+
+/// A short digest of everything a representation shows: it changes whenever the representation does.
+fn tag(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl PostView {
+    pub fn version_tag(&self) -> String {
+        tag(&[
+            b"post",
+            self.post.id().as_uuid().as_bytes(),
+            &self.post.updated_at().timestamp_micros().to_be_bytes(),
+            &self.comment_count.to_be_bytes(),
+            self.author.username.as_bytes(),
+        ])
+    }
+}
+
+impl CommentView {
+    pub fn version_tag(&self) -> String {
+        tag(&[
+            b"comment",
+            self.comment.id().as_uuid().as_bytes(),
+            &self.comment.updated_at().timestamp_micros().to_be_bytes(),
+            self.author.username.as_bytes(),
+        ])
+    }
+}
+
+impl UserView {
+    pub fn user(&self) -> &User {
+        match self {
+            UserView::Full(user) | UserView::Public(user) => user,
+        }
+    }
+
+    pub fn version_tag(&self) -> String {
+        let (kind, user): (&[u8], _) = match self {
+            UserView::Full(user) => (b"user/full", user),
+            UserView::Public(user) => (b"user/public", user),
+        };
+        tag(&[
+            kind,
+            user.id().as_uuid().as_bytes(),
+            &user.updated_at().timestamp_micros().to_be_bytes(),
+            user.username().as_ref().as_bytes(),
+        ])
+    }
+}
+
+/// An `If-Match` precondition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    pub fn matches(&self, current: &str) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Tags(tags) => tags.iter().any(|t| t == current),
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Posts and comments as the API shows them, and the bodies that create or change them.
+
+use application::{
+    posts::PostInput,
+    views::{AuthorRef, CommentView, PostView},
+};
+use chrono::{DateTime, Utc};
+use domain::{CommentBody, PostBody, PostTitle};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{ApiError, FieldError};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorResponse {
+    pub id: Uuid,
+    pub username: String,
+}
+
+impl From<&AuthorRef> for AuthorResponse {
+    fn from(author: &AuthorRef) -> Self {
+        Self {
+            id: author.id.as_uuid(),
+            username: author.username.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostResponse {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub author: AuthorResponse,
+    pub comment_count: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&PostView> for PostResponse {
+    fn from(view: &PostView) -> Self {
+        Self {
+            id: view.post.id().as_uuid(),
+            title: view.post.title().as_ref().to_owned(),
+            body: view.post.body().as_ref().to_owned(),
+            author: AuthorResponse::from(&view.author),
+            comment_count: view.comment_count,
+            created_at: view.post.created_at(),
+            updated_at: view.post.updated_at(),
+        }
+    }
+}
+
+/// One page of posts, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostPage {
+    pub items: Vec<PostResponse>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentResponse {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub body: String,
+    pub author: AuthorResponse,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&CommentView> for CommentResponse {
+    fn from(view: &CommentView) -> Self {
+        Self {
+            id: view.comment.id().as_uuid(),
+            post_id: view.comment.post_id().as_uuid(),
+            body: view.comment.body().as_ref().to_owned(),
+            author: AuthorResponse::from(&view.author),
+            created_at: view.comment.created_at(),
+            updated_at: view.comment.updated_at(),
+        }
+    }
+}
+
+/// One page of comments, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentPage {
+    pub items: Vec<CommentResponse>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Hello", "body": "First post."}))]
+pub struct PostRequest {
+    /// 1 to 200 characters; no control characters but newline and tab.
+    pub title: String,
+    /// 1 to 50,000 characters; no control characters but newline and tab.
+    pub body: String,
+}
+
+fn field_error(field: &str, err: impl ToString) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: err.to_string(),
+    }
+}
+
+impl PostRequest {
+    pub fn into_input(self) -> Result<PostInput, ApiError> {
+        let title = PostTitle::parse(&self.title);
+        let body = PostBody::parse(&self.body);
+        match (title, body) {
+            (Ok(title), Ok(body)) => Ok(PostInput { title, body }),
+            (title, body) => Err(ApiError::validation(
+                [
+                    title.err().map(|e| field_error("title", e)),
+                    body.err().map(|e| field_error("body", e)),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Nice post."}))]
+pub struct CommentRequest {
+    /// 1 to 10,000 characters; no control characters but newline and tab.
+    pub body: String,
+}
+
+impl CommentRequest {
+    pub fn into_body(self) -> Result<CommentBody, ApiError> {
+        CommentBody::parse(&self.body)
+            .map_err(|e| ApiError::validation(vec![field_error("body", e)]))
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PostFilterParams {
+    /// Only posts by this author.
+    pub author_id: Option<Uuid>,
+    /// Case-insensitive search in titles.
+    pub q: Option<String>,
+}

@@ -1,0 +1,181 @@
+//! Comments: `/api/posts/{id}/comments` and `/api/comments/{id}`.
+
+use actix_web::{
+    HttpResponse,
+    http::header,
+    web::{self, Data, Path},
+};
+use domain::{CommentId, PostId};
+use uuid::Uuid;
+
+use crate::{
+    dto::{
+        page::PageParams,
+        post::{CommentPage, CommentRequest, CommentResponse},
+    },
+    error::{ApiError, Problem},
+    extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/posts/{id}/comments")
+            .route(web::get().to(list_comments))
+            .route(web::post().to(create_comment)),
+    )
+    .service(
+        web::resource("/api/comments/{id}")
+            .route(web::get().to(get_comment))
+            .route(web::put().to(update_comment))
+            .route(web::delete().to(delete_comment)),
+    );
+}
+
+/// A post's comments, oldest first.
+#[utoipa::path(
+    get, path = "/api/posts/{id}/comments", tag = "comments",
+    params(("id" = Uuid, Path, description = "Post id"), PageParams),
+    responses(
+        (status = 200, description = "One page of comments", body = CommentPage),
+        (status = 404, description = "`not_found`: no such post", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_comments(
+    state: Data<AppState>,
+    id: Path<Uuid>,
+    QueryParams(page): QueryParams<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = state
+        .comments
+        .list(PostId::from_uuid(id.into_inner()), &page.to_request()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(CommentPage {
+        items: page.items.iter().map(CommentResponse::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+/// Comment on a post.
+#[utoipa::path(
+    post, path = "/api/posts/{id}/comments", tag = "comments",
+    params(("id" = Uuid, Path, description = "Post id")),
+    request_body(content = CommentRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = CommentResponse,
+            headers(("Location" = String, description = "/api/comments/{id}"), ("ETag" = String))),
+        (status = 404, description = "`not_found`: no such post", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn create_comment(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+    JsonBody(body): JsonBody<CommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_body()?;
+    let view = state
+        .comments
+        .create(&user.actor, PostId::from_uuid(id.into_inner()), body)
+        .await?;
+    let response = HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/comments/{}", view.comment.id()),
+        ))
+        .json(CommentResponse::from(&view));
+    Ok(tagged(response, &view.version_tag()))
+}
+
+/// One comment. Sends an `ETag`; honours `If-None-Match`.
+#[utoipa::path(
+    get, path = "/api/comments/{id}", tag = "comments",
+    params(("id" = Uuid, Path, description = "Comment id")),
+    responses(
+        (status = 200, description = "The comment", body = CommentResponse, headers(("ETag" = String))),
+        (status = 304, description = "Not modified (`If-None-Match` matched)"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_comment(
+    state: Data<AppState>,
+    id: Path<Uuid>,
+    pre: Preconditions,
+) -> Result<HttpResponse, ApiError> {
+    let view = state
+        .comments
+        .get(CommentId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(with_etag(
+        &view.version_tag(),
+        &CommentResponse::from(&view),
+        pre.if_none_match.as_ref(),
+    ))
+}
+
+/// Edit a comment: its author or an admin. Honours `If-Match`.
+#[utoipa::path(
+    put, path = "/api/comments/{id}", tag = "comments",
+    params(("id" = Uuid, Path, description = "Comment id")),
+    request_body(content = CommentRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = CommentResponse, headers(("ETag" = String))),
+        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn update_comment(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+    pre: Preconditions,
+    JsonBody(body): JsonBody<CommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_body()?;
+    let view = state
+        .comments
+        .update(
+            &user.actor,
+            CommentId::from_uuid(id.into_inner()),
+            body,
+            pre.if_match.as_ref(),
+        )
+        .await?;
+    Ok(tagged(
+        HttpResponse::Ok().json(CommentResponse::from(&view)),
+        &view.version_tag(),
+    ))
+}
+
+/// Delete a comment: its author, a moderator or an admin. Honours `If-Match`.
+#[utoipa::path(
+    delete, path = "/api/comments/{id}", tag = "comments",
+    params(("id" = Uuid, Path, description = "Comment id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn delete_comment(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+    pre: Preconditions,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .comments
+        .delete(
+            &user.actor,
+            CommentId::from_uuid(id.into_inner()),
+            pre.if_match.as_ref(),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,175 @@
+//! `/api/posts`: anyone reads; authenticated users write, within the permission rules.
+
+use actix_web::{
+    HttpResponse,
+    http::header,
+    web::{self, Data, Path},
+};
+use application::ports::PostFilter;
+use domain::{PostId, UserId};
+use uuid::Uuid;
+
+use crate::{
+    dto::{
+        page::PageParams,
+        post::{PostFilterParams, PostPage, PostRequest, PostResponse},
+    },
+    error::{ApiError, Problem},
+    extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
+    state::AppState,
+};
+
+/// 50,000 characters of UTF-8, JSON-escaped, with room to spare.
+pub const POST_BODY_LIMIT: usize = 512 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/posts")
+            .app_data(web::PayloadConfig::new(POST_BODY_LIMIT))
+            .route(web::get().to(list_posts))
+            .route(web::post().to(create_post)),
+    )
+    .service(
+        web::resource("/api/posts/{id}")
+            .app_data(web::PayloadConfig::new(POST_BODY_LIMIT))
+            .route(web::get().to(get_post))
+            .route(web::put().to(update_post))
+            .route(web::delete().to(delete_post)),
+    );
+}
+
+/// Posts, newest first.
+#[utoipa::path(
+    get, path = "/api/posts", tag = "posts",
+    params(PostFilterParams, PageParams),
+    responses(
+        (status = 200, description = "One page of posts", body = PostPage),
+        (status = 422, description = "`validation_failed`: bad `limit`, `cursor` or filter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_posts(
+    state: Data<AppState>,
+    QueryParams(filter): QueryParams<PostFilterParams>,
+    QueryParams(page): QueryParams<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = PostFilter {
+        author: filter.author_id.map(UserId::from_uuid),
+        title_contains: filter.q.filter(|q| !q.is_empty()),
+    };
+    let page = state.posts.list(&filter, &page.to_request()?).await?;
+    Ok(HttpResponse::Ok().json(PostPage {
+        items: page.items.iter().map(PostResponse::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+/// One post with its author and comment count. Sends an `ETag`; honours `If-None-Match`.
+#[utoipa::path(
+    get, path = "/api/posts/{id}", tag = "posts",
+    params(("id" = Uuid, Path, description = "Post id")),
+    responses(
+        (status = 200, description = "The post", body = PostResponse, headers(("ETag" = String))),
+        (status = 304, description = "Not modified (`If-None-Match` matched)"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_post(
+    state: Data<AppState>,
+    id: Path<Uuid>,
+    pre: Preconditions,
+) -> Result<HttpResponse, ApiError> {
+    let view = state.posts.get(PostId::from_uuid(id.into_inner())).await?;
+    Ok(with_etag(
+        &view.version_tag(),
+        &PostResponse::from(&view),
+        pre.if_none_match.as_ref(),
+    ))
+}
+
+/// Publish a post.
+#[utoipa::path(
+    post, path = "/api/posts", tag = "posts",
+    request_body(content = PostRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = PostResponse,
+            headers(("Location" = String, description = "/api/posts/{id}"), ("ETag" = String))),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn create_post(
+    state: Data<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<PostRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let view = state.posts.create(&user.actor, body.into_input()?).await?;
+    let response = HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/posts/{}", view.post.id())))
+        .json(PostResponse::from(&view));
+    Ok(tagged(response, &view.version_tag()))
+}
+
+/// Edit a post: its author or an admin. Send `If-Match` with the `ETag` you read to avoid
+/// overwriting someone else's edit (412 if it changed).
+#[utoipa::path(
+    put, path = "/api/posts/{id}", tag = "posts",
+    params(("id" = Uuid, Path, description = "Post id")),
+    request_body(content = PostRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = PostResponse, headers(("ETag" = String))),
+        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn update_post(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+    pre: Preconditions,
+    JsonBody(body): JsonBody<PostRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_input()?;
+    let view = state
+        .posts
+        .update(
+            &user.actor,
+            PostId::from_uuid(id.into_inner()),
+            input,
+            pre.if_match.as_ref(),
+        )
+        .await?;
+    Ok(tagged(
+        HttpResponse::Ok().json(PostResponse::from(&view)),
+        &view.version_tag(),
+    ))
+}
+
+/// Delete a post and its comments: its author, a moderator or an admin. Honours `If-Match`.
+#[utoipa::path(
+    delete, path = "/api/posts/{id}", tag = "posts",
+    params(("id" = Uuid, Path, description = "Post id")),
+    responses(
+        (status = 204, description = "Deleted, with its comments"),
+        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn delete_post(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<Uuid>,
+    pre: Preconditions,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .posts
+        .delete(
+            &user.actor,
+            PostId::from_uuid(id.into_inner()),
+            pre.if_match.as_ref(),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

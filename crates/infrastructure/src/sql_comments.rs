@@ -1,0 +1,184 @@
+//! `CommentRepository` with sea-orm: comments joined with their authors in one query.
+
+use anyhow::Context;
+use application::{
+    RepositoryError,
+    pagination::{Cursor, Page, PageRequest},
+    ports::CommentRepository,
+    views::{AuthorRef, CommentView},
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{Comment, CommentBody, CommentId, PostId, UserId};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, SqlErr, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{
+    entities::{comments, users},
+    keyset,
+};
+
+pub struct SqlComments {
+    db: DatabaseConnection,
+}
+
+#[derive(FromQueryResult)]
+struct CommentRow {
+    id: Uuid,
+    post_id: Uuid,
+    author_id: Uuid,
+    body: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    author_username: String,
+}
+
+impl SqlComments {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    async fn views(
+        &self,
+        condition: Condition,
+        limit: u64,
+    ) -> Result<Vec<CommentView>, RepositoryError> {
+        comments::Entity::find()
+            .select_only()
+            .columns([
+                comments::Column::Id,
+                comments::Column::PostId,
+                comments::Column::AuthorId,
+                comments::Column::Body,
+                comments::Column::CreatedAt,
+                comments::Column::UpdatedAt,
+            ])
+            .column_as(users::Column::Username, "author_username")
+            .join(JoinType::InnerJoin, comments::Relation::Author.def())
+            .filter(condition)
+            .order_by_asc(comments::Column::CreatedAt)
+            .order_by_asc(comments::Column::Id)
+            .limit(limit)
+            .into_model::<CommentRow>()
+            .all(&self.db)
+            .await
+            .context("reading comments")?
+            .into_iter()
+            .map(to_view)
+            .collect()
+    }
+}
+
+fn to_view(row: CommentRow) -> Result<CommentView, RepositoryError> {
+    Ok(CommentView {
+        comment: Comment::restore(
+            CommentId::from_uuid(row.id),
+            PostId::from_uuid(row.post_id),
+            UserId::from_uuid(row.author_id),
+            CommentBody::parse(&row.body).context("a stored comment is invalid")?,
+            row.created_at,
+            row.updated_at,
+        ),
+        author: AuthorRef {
+            id: UserId::from_uuid(row.author_id),
+            username: row.author_username,
+        },
+    })
+}
+
+fn guarded(id: Uuid, expected: Option<DateTime<Utc>>) -> Condition {
+    let condition = Condition::all().add(comments::Column::Id.eq(id));
+    match expected {
+        Some(at) => condition.add(comments::Column::UpdatedAt.eq(at)),
+        None => condition,
+    }
+}
+
+#[async_trait]
+impl CommentRepository for SqlComments {
+    async fn insert(&self, comment: &Comment) -> Result<(), RepositoryError> {
+        let result = comments::Entity::insert(comments::ActiveModel {
+            id: Set(comment.id().as_uuid()),
+            post_id: Set(comment.post_id().as_uuid()),
+            author_id: Set(comment.author_id().as_uuid()),
+            body: Set(comment.body().as_ref().to_owned()),
+            created_at: Set(comment.created_at()),
+            updated_at: Set(comment.updated_at()),
+        })
+        .exec_without_returning(&self.db)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if matches!(
+                    err.sql_err(),
+                    Some(SqlErr::ForeignKeyConstraintViolation(_))
+                ) =>
+            {
+                Err(RepositoryError::MissingParent)
+            }
+            Err(err) => Err(anyhow::Error::new(err)
+                .context("inserting a comment")
+                .into()),
+        }
+    }
+
+    async fn find(&self, id: CommentId) -> Result<Option<CommentView>, RepositoryError> {
+        let condition = Condition::all().add(comments::Column::Id.eq(id.as_uuid()));
+        Ok(self.views(condition, 1).await?.pop())
+    }
+
+    async fn list_for_post(
+        &self,
+        post: PostId,
+        page: &PageRequest,
+    ) -> Result<Page<CommentView>, RepositoryError> {
+        let mut condition = Condition::all().add(comments::Column::PostId.eq(post.as_uuid()));
+        if let Some(cursor) = &page.after {
+            condition = condition.add(keyset::after(
+                comments::Column::CreatedAt,
+                comments::Column::Id,
+                cursor,
+            ));
+        }
+        let rows = self.views(condition, page.limit + 1).await?;
+        Ok(Page::from_rows(rows, page.limit, |v| Cursor {
+            created_at: v.comment.created_at(),
+            id: v.comment.id().as_uuid(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        comment: &Comment,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let result = comments::Entity::update_many()
+            .col_expr(comments::Column::Body, Expr::value(comment.body().as_ref()))
+            .col_expr(
+                comments::Column::UpdatedAt,
+                Expr::value(comment.updated_at()),
+            )
+            .filter(guarded(comment.id().as_uuid(), expected))
+            .exec(&self.db)
+            .await
+            .context("updating a comment")?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn delete(
+        &self,
+        id: CommentId,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let result = comments::Entity::delete_many()
+            .filter(guarded(id.as_uuid(), expected))
+            .exec(&self.db)
+            .await
+            .context("deleting a comment")?;
+        Ok(result.rows_affected == 1)
+    }
+}

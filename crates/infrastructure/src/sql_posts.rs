@@ -1,0 +1,220 @@
+//! `PostRepository` with sea-orm. A post and a page of posts each cost two queries: the posts
+//! joined with their authors, then one grouped count of comments for all of them.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use application::{
+    RepositoryError,
+    pagination::{Cursor, Page, PageRequest},
+    ports::{PostFilter, PostRepository},
+    views::{AuthorRef, PostView},
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{Post, PostBody, PostId, PostTitle, UserId};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+};
+use uuid::Uuid;
+
+use crate::{
+    entities::{comments, posts, users},
+    keyset,
+};
+
+pub struct SqlPosts {
+    db: DatabaseConnection,
+}
+
+#[derive(FromQueryResult)]
+struct PostRow {
+    id: Uuid,
+    author_id: Uuid,
+    title: String,
+    body: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    author_username: String,
+}
+
+impl SqlPosts {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    async fn views(
+        &self,
+        condition: Condition,
+        limit: u64,
+    ) -> Result<Vec<PostView>, RepositoryError> {
+        let rows = posts::Entity::find()
+            .select_only()
+            .columns([
+                posts::Column::Id,
+                posts::Column::AuthorId,
+                posts::Column::Title,
+                posts::Column::Body,
+                posts::Column::CreatedAt,
+                posts::Column::UpdatedAt,
+            ])
+            .column_as(users::Column::Username, "author_username")
+            .join(JoinType::InnerJoin, posts::Relation::Author.def())
+            .filter(condition)
+            .order_by_desc(posts::Column::CreatedAt)
+            .order_by_desc(posts::Column::Id)
+            .limit(limit)
+            .into_model::<PostRow>()
+            .all(&self.db)
+            .await
+            .context("reading posts")?;
+        let counts = self
+            .comment_counts(rows.iter().map(|r| r.id).collect())
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let count = counts.get(&row.id).copied().unwrap_or(0);
+                to_view(row, count)
+            })
+            .collect()
+    }
+
+    async fn comment_counts(&self, ids: Vec<Uuid>) -> Result<HashMap<Uuid, u64>, RepositoryError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let counts: Vec<(Uuid, i64)> = comments::Entity::find()
+            .select_only()
+            .column(comments::Column::PostId)
+            .column_as(
+                Expr::expr(Func::count(Expr::col(comments::Column::Id))),
+                "count",
+            )
+            .filter(comments::Column::PostId.is_in(ids))
+            .group_by(comments::Column::PostId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .context("counting comments")?;
+        Ok(counts
+            .into_iter()
+            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+}
+
+fn to_view(row: PostRow, comment_count: u64) -> Result<PostView, RepositoryError> {
+    let post = Post::restore(
+        PostId::from_uuid(row.id),
+        UserId::from_uuid(row.author_id),
+        PostTitle::parse(&row.title).context("a stored title is invalid")?,
+        PostBody::parse(&row.body).context("a stored body is invalid")?,
+        row.created_at,
+        row.updated_at,
+    );
+    Ok(PostView {
+        post,
+        author: AuthorRef {
+            id: UserId::from_uuid(row.author_id),
+            username: row.author_username,
+        },
+        comment_count,
+    })
+}
+
+fn guarded(id: Uuid, expected: Option<DateTime<Utc>>) -> Condition {
+    let condition = Condition::all().add(posts::Column::Id.eq(id));
+    match expected {
+        Some(at) => condition.add(posts::Column::UpdatedAt.eq(at)),
+        None => condition,
+    }
+}
+
+#[async_trait]
+impl PostRepository for SqlPosts {
+    async fn insert(&self, post: &Post) -> Result<(), RepositoryError> {
+        posts::Entity::insert(posts::ActiveModel {
+            id: Set(post.id().as_uuid()),
+            author_id: Set(post.author_id().as_uuid()),
+            title: Set(post.title().as_ref().to_owned()),
+            body: Set(post.body().as_ref().to_owned()),
+            created_at: Set(post.created_at()),
+            updated_at: Set(post.updated_at()),
+        })
+        .exec_without_returning(&self.db)
+        .await
+        .context("inserting a post")?;
+        Ok(())
+    }
+
+    async fn find(&self, id: PostId) -> Result<Option<PostView>, RepositoryError> {
+        let condition = Condition::all().add(posts::Column::Id.eq(id.as_uuid()));
+        Ok(self.views(condition, 1).await?.pop())
+    }
+
+    async fn list(
+        &self,
+        filter: &PostFilter,
+        page: &PageRequest,
+    ) -> Result<Page<PostView>, RepositoryError> {
+        let mut condition = Condition::all();
+        if let Some(author) = filter.author {
+            condition = condition.add(posts::Column::AuthorId.eq(author.as_uuid()));
+        }
+        if let Some(q) = filter.title_contains.as_deref() {
+            let pattern = format!("%{}%", keyset::escape_like(&q.to_lowercase()));
+            condition = condition.add(
+                Expr::expr(Func::lower(Expr::col((
+                    posts::Entity,
+                    posts::Column::Title,
+                ))))
+                .like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+        if let Some(cursor) = &page.after {
+            condition = condition.add(keyset::before(
+                posts::Column::CreatedAt,
+                posts::Column::Id,
+                cursor,
+            ));
+        }
+        let rows = self.views(condition, page.limit + 1).await?;
+        Ok(Page::from_rows(rows, page.limit, |v| Cursor {
+            created_at: v.post.created_at(),
+            id: v.post.id().as_uuid(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        post: &Post,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let result = posts::Entity::update_many()
+            .col_expr(posts::Column::Title, Expr::value(post.title().as_ref()))
+            .col_expr(posts::Column::Body, Expr::value(post.body().as_ref()))
+            .col_expr(posts::Column::UpdatedAt, Expr::value(post.updated_at()))
+            .filter(guarded(post.id().as_uuid(), expected))
+            .exec(&self.db)
+            .await
+            .context("updating a post")?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn delete(
+        &self,
+        id: PostId,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        // One statement: the foreign key's ON DELETE CASCADE removes the comments with it.
+        let result = posts::Entity::delete_many()
+            .filter(guarded(id.as_uuid(), expected))
+            .exec(&self.db)
+            .await
+            .context("deleting a post")?;
+        Ok(result.rows_affected == 1)
+    }
+}
