@@ -1,12 +1,17 @@
 //! Black-box tests: the real server on a random loopback port, driven over HTTP. They run on
 //! SQLite + memory by default, and on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set.
 
+mod comments;
 mod contract;
 mod cookies_and_csrf;
 mod errors_and_headers;
+mod etags;
 mod health;
 mod login;
 mod logout;
+mod pagination;
+mod posts;
 mod refresh;
 mod register;
 mod sessions;
+mod users;

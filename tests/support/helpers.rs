@@ -154,3 +154,123 @@ pub async fn assert_problem(response: Response, status: StatusCode, code: &str) 
     );
     body
 }
+
+/// A logged-in account of a given kind, for permission tests.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: TestUser,
+    pub login: Login,
+    pub id: String,
+}
+
+impl Actor {
+    pub fn token(&self) -> &str {
+        &self.login.access_token
+    }
+}
+
+impl TestApp {
+    async fn actor_for(&self, user: TestUser) -> Actor {
+        let login = self.login(&user).await;
+        let id = login.body["user"]["id"]
+            .as_str()
+            .expect("user id")
+            .to_owned();
+        Actor { user, login, id }
+    }
+
+    /// A plain user (role `user`).
+    pub async fn member(&self) -> Actor {
+        let user = self.registered_user().await;
+        self.actor_for(user).await
+    }
+
+    /// An administrator, made the way an operator makes one: `agora create-admin`'s use case.
+    pub async fn admin(&self) -> Actor {
+        let user = TestUser::generate();
+        agora::admin::create_admin_with_password(
+            &self.settings,
+            &user.email,
+            &user.username,
+            &user.password,
+        )
+        .await
+        .expect("create an administrator");
+        self.actor_for(user).await
+    }
+
+    /// A moderator: a member an administrator granted the role to over the API.
+    pub async fn moderator(&self, admin: &Actor) -> Actor {
+        let user = self.registered_user().await;
+        let login = self.login(&user).await;
+        let id = login.body["user"]["id"]
+            .as_str()
+            .expect("user id")
+            .to_owned();
+        let response = self
+            .send(
+                Method::PUT,
+                &format!("/api/users/{id}/roles"),
+                admin.token(),
+                Some(json!({"roles": ["moderator"]})),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "granting moderator failed"
+        );
+        Actor { user, login, id }
+    }
+
+    /// Any request with a bearer token and an optional JSON body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.request(method, path).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Creates a post as `author`; returns its JSON.
+    pub async fn create_post(&self, author: &Actor, title: &str) -> Value {
+        let response = self
+            .send(
+                Method::POST,
+                "/api/posts",
+                author.token(),
+                Some(json!({"title": title, "body": "Some text."})),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "creating a post failed"
+        );
+        response.json().await.expect("post JSON")
+    }
+
+    /// Comments on `post_id` as `author`; returns the comment's JSON.
+    pub async fn create_comment(&self, author: &Actor, post_id: &str, body: &str) -> Value {
+        let response = self
+            .send(
+                Method::POST,
+                &format!("/api/posts/{post_id}/comments"),
+                author.token(),
+                Some(json!({"body": body})),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "creating a comment failed"
+        );
+        response.json().await.expect("comment JSON")
+    }
+}

@@ -14,10 +14,12 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 pub use cookies::{CookieJar, SetCookie};
-pub use helpers::{Login, TestUser, assert_problem, login_from};
+pub use helpers::{Actor, Login, TestUser, assert_problem, login_from};
 
 pub struct TestApp {
     pub address: String,
+    /// What the app was started with, for arranging state through the CLI's own use cases.
+    pub settings: Settings,
     pub port: u16,
     pub client: reqwest::Client,
     pub backend: Backend,
@@ -83,13 +85,14 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     }
     customize(&mut settings);
 
-    let app = Application::build(settings)
+    let app = Application::build(settings.clone())
         .await
         .expect("the application starts");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        settings,
         port,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
 use application::users::{CreateAdminError, CreateAdminInput};
-use domain::{Email, Password, Username};
+use domain::{Email, Password, User, Username};
 use infrastructure::config::Settings;
 
 use crate::wiring::wire;
@@ -25,30 +25,35 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// `agora create-admin`: reads the password, creates the account, prints what it made.
 pub async fn create_admin(settings: &Settings, email: &str, username: &str) -> anyhow::Result<()> {
+    let user = create_admin_with_password(settings, email, username, &read_password()?).await?;
+    println!(
+        "created administrator {} ({})",
+        user.username().as_ref(),
+        user.id()
+    );
+    Ok(())
+}
+
+/// Creates an administrator through the use case the CLI uses (tests arrange admins with it).
+pub async fn create_admin_with_password(
+    settings: &Settings,
+    email: &str,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<User> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let username = Username::parse(username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
-    let password =
-        Password::parse(&read_password()?).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let wired = wire(settings).await?;
-    match wired
-        .state
-        .users
-        .create_admin(CreateAdminInput {
-            username,
-            email,
-            password,
-        })
-        .await
-    {
-        Ok(user) => {
-            println!(
-                "created administrator {} ({})",
-                user.username().as_ref(),
-                user.id()
-            );
-            Ok(())
-        }
+    let input = CreateAdminInput {
+        username,
+        email,
+        password,
+    };
+    match wired.state.users.create_admin(input).await {
+        Ok(user) => Ok(user),
         Err(CreateAdminError::Taken(field)) => bail!("that {field} is already taken"),
         Err(CreateAdminError::Unexpected(e)) => Err(e),
     }

@@ -1,0 +1,162 @@
+use agora_tests::{assert_problem, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn if_none_match_gives_304_until_the_post_changes() {
+    let app = spawn_app().await;
+    let author = app.member().await;
+    let post = app.create_post(&author, "cached").await;
+    let path = format!("/api/posts/{}", post["id"].as_str().expect("id"));
+
+    let first = app.request(Method::GET, &path).send().await.expect("sent");
+    let etag = first.headers()["etag"].to_str().expect("ascii").to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+
+    let revalidated = app
+        .request(Method::GET, &path)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(revalidated.headers()["etag"].to_str().expect("ascii"), etag);
+
+    // A new comment changes the representation (its comment_count), so the tag changes too.
+    app.create_comment(&author, post["id"].as_str().expect("id"), "hi")
+        .await;
+    let changed = app
+        .request(Method::GET, &path)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(changed.headers()["etag"].to_str().expect("ascii"), etag);
+}
+
+#[tokio::test]
+async fn two_editors_never_overwrite_each_other_silently() {
+    let app = spawn_app().await;
+    let author = app.member().await;
+    let post = app.create_post(&author, "v1").await;
+    let path = format!("/api/posts/{}", post["id"].as_str().expect("id"));
+    let etag = app
+        .request(Method::GET, &path)
+        .send()
+        .await
+        .expect("sent")
+        .headers()["etag"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+
+    let first = app
+        .request(Method::PUT, &path)
+        .bearer_auth(author.token())
+        .header("If-Match", &etag)
+        .json(&json!({"title": "v2 by tab one", "body": "b"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(first.status(), StatusCode::OK);
+    let new_etag = first.headers()["etag"].to_str().expect("ascii").to_owned();
+    assert_ne!(new_etag, etag);
+
+    let second = app
+        .request(Method::PUT, &path)
+        .bearer_auth(author.token())
+        .header("If-Match", &etag)
+        .json(&json!({"title": "v2 by tab two", "body": "b"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(
+        second,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+
+    let stale_delete = app
+        .request(Method::DELETE, &path)
+        .bearer_auth(author.token())
+        .header("If-Match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(
+        stale_delete,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+
+    let current: serde_json::Value = app
+        .request(Method::GET, &path)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(current["title"], "v2 by tab one");
+    let fresh_delete = app
+        .request(Method::DELETE, &path)
+        .bearer_auth(author.token())
+        .header("If-Match", &new_etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(fresh_delete.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn comments_and_users_carry_etags_and_honour_if_match() {
+    let app = spawn_app().await;
+    let author = app.member().await;
+    let post = app.create_post(&author, "p").await;
+    let comment = app
+        .create_comment(&author, post["id"].as_str().expect("id"), "c")
+        .await;
+    let path = format!("/api/comments/{}", comment["id"].as_str().expect("id"));
+
+    let stale = app
+        .request(Method::PUT, &path)
+        .bearer_auth(author.token())
+        .header("If-Match", "\"not-the-tag\"")
+        .json(&json!({"body": "edit"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(
+        stale,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+    let any = app
+        .request(Method::PUT, &path)
+        .bearer_auth(author.token())
+        .header("If-Match", "*")
+        .json(&json!({"body": "edit"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(any.status(), StatusCode::OK);
+
+    let me = app.get_bearer("/api/users/me", author.token()).await;
+    let etag = me.headers()["etag"].to_str().expect("ascii").to_owned();
+    let not_modified = app
+        .request(Method::GET, "/api/users/me")
+        .bearer_auth(author.token())
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+    let profile = app
+        .get_bearer(&format!("/api/users/{}", author.id), author.token())
+        .await;
+    assert!(profile.headers().contains_key("etag"));
+}
