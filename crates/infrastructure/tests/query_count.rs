@@ -1,0 +1,150 @@
+//! No N+1: a page of posts with authors and comment counts, a page of users with their roles,
+//! and a page of comments with their authors each cost a fixed number of SQL statements,
+//! whatever the page size. Counted with sea-orm's statement callback on a real SQLite file.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use application::{
+    pagination::PageRequest,
+    ports::{CommentRepository, PostFilter, PostRepository, UserFilter, UserRepository},
+};
+use chrono::Utc;
+use domain::{
+    Comment, CommentBody, CommentId, Email, PasswordHash, Post, PostBody, PostId, PostTitle, User,
+    UserId, Username,
+};
+use infrastructure::{
+    SqlComments, SqlPosts, SqlUsers, config::DatabaseSettings, connect_database, migrate,
+};
+use uuid::Uuid;
+
+struct Fixture {
+    users: SqlUsers,
+    posts: SqlPosts,
+    comments: SqlComments,
+    statements: Arc<AtomicUsize>,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = DatabaseSettings::Sqlite {
+        path: dir.path().join("agora.db"),
+    };
+    let mut db = connect_database(&settings).await.expect("connect");
+    migrate(&db).await.expect("migrate");
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    Fixture {
+        users: SqlUsers::new(db.clone()),
+        posts: SqlPosts::new(db.clone()),
+        comments: SqlComments::new(db),
+        statements,
+        _dir: dir,
+    }
+}
+
+impl Fixture {
+    /// Runs `work` and returns how many statements it sent.
+    async fn count<T>(&self, work: impl Future<Output = T>) -> (T, usize) {
+        let before = self.statements.load(Ordering::SeqCst);
+        let out = work.await;
+        (out, self.statements.load(Ordering::SeqCst) - before)
+    }
+
+    async fn seed(&self, authors: usize, posts_each: usize) -> Vec<PostId> {
+        let mut ids = Vec::new();
+        for a in 0..authors {
+            let user = User::register(
+                UserId::from_uuid(Uuid::now_v7()),
+                Username::parse(&format!("author{a}")).expect("valid"),
+                Email::parse(&format!("author{a}@example.com")).expect("valid"),
+                PasswordHash::new("$2b$04$unused".into()),
+                Utc::now(),
+            );
+            self.users.insert(&user).await.expect("user");
+            for p in 0..posts_each {
+                let post = Post::create(
+                    PostId::from_uuid(Uuid::now_v7()),
+                    user.id(),
+                    PostTitle::parse(&format!("post {p}")).expect("valid"),
+                    PostBody::parse("body").expect("valid"),
+                    Utc::now(),
+                );
+                self.posts.insert(&post).await.expect("post");
+                let comment = Comment::create(
+                    CommentId::from_uuid(Uuid::now_v7()),
+                    post.id(),
+                    user.id(),
+                    CommentBody::parse("hi").expect("valid"),
+                    Utc::now(),
+                );
+                self.comments.insert(&comment).await.expect("comment");
+                ids.push(post.id());
+            }
+        }
+        ids
+    }
+}
+
+#[tokio::test]
+async fn listing_posts_costs_the_same_statements_for_one_or_a_hundred() {
+    let f = fixture().await;
+    let posts = f.seed(10, 10).await;
+
+    let (small, small_cost) = f
+        .count(f.posts.list(&PostFilter::default(), &PageRequest::first(1)))
+        .await;
+    let (large, large_cost) = f
+        .count(
+            f.posts
+                .list(&PostFilter::default(), &PageRequest::first(100)),
+        )
+        .await;
+
+    assert_eq!(small.expect("lists").items.len(), 1);
+    let large = large.expect("lists");
+    assert_eq!(large.items.len(), 100);
+    assert!(
+        large
+            .items
+            .iter()
+            .all(|v| v.comment_count == 1 && v.author.username.starts_with("author"))
+    );
+    assert_eq!(small_cost, 2, "posts with authors, then one grouped count");
+    assert_eq!(large_cost, small_cost);
+
+    let (_, comments_cost) = f
+        .count(f.comments.list_for_post(posts[0], &PageRequest::first(100)))
+        .await;
+    assert_eq!(
+        comments_cost, 1,
+        "comments with their authors in one statement"
+    );
+}
+
+#[tokio::test]
+async fn listing_users_costs_the_same_statements_for_one_or_many() {
+    let f = fixture().await;
+    f.seed(30, 0).await;
+
+    let (_, one) = f
+        .count(f.users.list(&UserFilter::default(), &PageRequest::first(1)))
+        .await;
+    let (page, many) = f
+        .count(
+            f.users
+                .list(&UserFilter::default(), &PageRequest::first(30)),
+        )
+        .await;
+
+    assert_eq!(page.expect("lists").items.len(), 30);
+    assert_eq!(one, 2, "users, then the roles of all of them");
+    assert_eq!(many, one);
+}
