@@ -11,6 +11,7 @@ mod login;
 mod logout;
 mod pagination;
 mod posts;
+mod rate_limits;
 mod refresh;
 mod register;
 mod sessions;

@@ -8,7 +8,7 @@ mod helpers;
 use std::time::Duration;
 
 use agora::{Application, Settings, telemetry};
-use infrastructure::config::{DatabaseSettings, LogFormat, SessionStoreSettings};
+use infrastructure::config::{DatabaseSettings, LimitSettings, LogFormat, SessionStoreSettings};
 use sea_orm::{ConnectionTrait, Database};
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -56,6 +56,12 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         bcrypt_cost: 4,
         workers: Some(1),
         shutdown_timeout: Duration::from_secs(1),
+        // Most tests make many requests from one address; the budget tests set their own.
+        limits: LimitSettings {
+            general_per_min: 1_000_000,
+            auth_per_min: 1_000_000,
+            ..LimitSettings::default()
+        },
         ..Settings::default()
     };
     let mut data_dir = None;

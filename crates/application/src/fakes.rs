@@ -14,9 +14,10 @@ use crate::{
     auth::{AuthService, AuthSettings},
     pagination::{Cursor, Page, PageRequest},
     ports::{
-        AccessClaims, Clock, InvalidToken, PasswordHasher, SessionStore, TokenIssuer, UserFilter,
-        UserRepository,
+        AccessClaims, Clock, InvalidToken, LoginAttempts, PasswordHasher, SessionStore,
+        TokenIssuer, UserFilter, UserRepository,
     },
+    throttle::LockoutPolicy,
 };
 
 #[derive(Default)]
@@ -111,6 +112,8 @@ impl UserRepository for FakeUsers {
 #[derive(Default)]
 pub struct FakeHasher {
     pub dummy_verifications: Mutex<u32>,
+    /// Every verification, real or dummy: the CPU work a login costs.
+    pub verifications: Mutex<u32>,
 }
 
 #[async_trait]
@@ -120,6 +123,7 @@ impl PasswordHasher for FakeHasher {
     }
 
     async fn verify(&self, candidate: &str, hash: Option<&PasswordHash>) -> anyhow::Result<bool> {
+        *self.verifications.lock().expect("lock") += 1;
         match hash {
             Some(hash) => Ok(hash.as_ref() == format!("plain:{candidate}")),
             None => {
@@ -241,6 +245,53 @@ impl Clock for FakeClock {
     }
 }
 
+/// Failures, lock-outs so far, locked until.
+type Attempts = (u32, u32, DateTime<Utc>);
+
+/// Failed logins per account on the fake clock.
+pub struct FakeAttempts {
+    clock: Arc<FakeClock>,
+    accounts: Mutex<HashMap<String, Attempts>>,
+}
+
+#[async_trait]
+impl LoginAttempts for FakeAttempts {
+    async fn locked_for(&self, account: &str) -> Result<Option<std::time::Duration>, StoreError> {
+        let now = self.clock.now();
+        Ok(self
+            .accounts
+            .lock()
+            .expect("lock")
+            .get(account)
+            .and_then(|(_, _, until)| (*until - now).to_std().ok())
+            .filter(|left| !left.is_zero()))
+    }
+
+    async fn record_failure(
+        &self,
+        account: &str,
+        policy: &LockoutPolicy,
+    ) -> Result<Option<std::time::Duration>, StoreError> {
+        let now = self.clock.now();
+        let mut accounts = self.accounts.lock().expect("lock");
+        let entry = accounts.entry(account.to_owned()).or_insert((0, 0, now));
+        entry.0 += 1;
+        if entry.0 < policy.threshold {
+            return Ok(None);
+        }
+        entry.0 = 0;
+        entry.1 += 1;
+        let lock = policy.lock_duration(entry.1);
+        entry.2 = now + Duration::from_std(lock).expect("small duration");
+        Ok(Some(lock))
+    }
+
+    async fn clear(&self, account: &str) -> Result<(), StoreError> {
+        self.accounts.lock().expect("lock").remove(account);
+        Ok(())
+    }
+}
+
 /// An `AuthService` wired to fakes, with handles on the fakes a test may want to poke.
 pub struct Harness {
     pub auth: AuthService,
@@ -258,12 +309,17 @@ pub fn harness(settings: AuthSettings) -> Harness {
         clock: clock.clone(),
         issued: Mutex::default(),
     });
+    let attempts = Arc::new(FakeAttempts {
+        clock: clock.clone(),
+        accounts: Mutex::default(),
+    });
     let auth = AuthService::new(
         users,
         hasher.clone(),
         tokens,
         sessions.clone(),
         clock.clone(),
+        attempts,
         settings,
     );
     Harness {

@@ -10,6 +10,7 @@ pub mod health;
 pub mod pagination;
 pub mod ports;
 pub mod posts;
+pub mod throttle;
 pub mod users;
 pub mod views;
 

@@ -215,3 +215,35 @@ pub trait SessionStore: Send + Sync {
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
+
+/// Request budgets. With Redis, every instance spends from the same budgets.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Spends one request from the budget `key` under `policy`, atomically: concurrent callers
+    /// on every instance sharing the store MUST together get at most `policy.limit` requests
+    /// in a burst. A denied request spends nothing.
+    async fn hit(
+        &self,
+        key: &str,
+        policy: &crate::throttle::RatePolicy,
+    ) -> Result<crate::throttle::RateDecision, StoreError>;
+}
+
+/// Failed logins per account, shared by every instance when backed by Redis.
+#[async_trait]
+pub trait LoginAttempts: Send + Sync {
+    /// How much longer `account` is locked out, if it is.
+    async fn locked_for(&self, account: &str) -> Result<Option<std::time::Duration>, StoreError>;
+
+    /// Counts one failure. When the count reaches `policy.threshold` it MUST, atomically, lock
+    /// the account for `policy.lock_duration(n)` (n: this lock-out's number), start the count
+    /// again, and return the lock's duration.
+    async fn record_failure(
+        &self,
+        account: &str,
+        policy: &crate::throttle::LockoutPolicy,
+    ) -> Result<Option<std::time::Duration>, StoreError>;
+
+    /// Forgets the account's failures and past lock-outs.
+    async fn clear(&self, account: &str) -> Result<(), StoreError>;
+}

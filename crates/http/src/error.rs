@@ -47,6 +47,8 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     errors: Vec<FieldError>,
+    /// Sent as `Retry-After` (seconds) on 429 and 503.
+    retry_after: Option<u64>,
     /// The cause of a 5xx, logged with its whole chain; never sent to the client.
     source: Option<anyhow::Error>,
 }
@@ -64,6 +66,7 @@ impl ApiError {
             title,
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
             source: None,
         }
     }
@@ -104,6 +107,19 @@ impl ApiError {
             "The server could not complete the request.",
         );
         err.source = Some(source);
+        err
+    }
+
+    /// 429 `rate_limited`: retry after `wait` (rounded up to whole seconds, at least one).
+    pub fn rate_limited(detail: impl Into<String>, wait: std::time::Duration) -> Self {
+        let mut err = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many requests",
+            detail,
+        );
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        err.retry_after = Some(seconds.max(1));
         err
     }
 
@@ -226,9 +242,11 @@ impl ResponseError for ApiError {
                 None => tracing::error!(code = self.code, "request failed"),
             }
         }
-        HttpResponse::build(self.status)
-            .content_type(PROBLEM_JSON)
-            .json(self.problem())
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        }
+        response.content_type(PROBLEM_JSON).json(self.problem())
     }
 }
 

@@ -39,6 +39,10 @@ impl From<LoginError> for ApiError {
                 "Invalid credentials",
                 "The email or password is incorrect.",
             ),
+            LoginError::LockedOut { retry_after } => ApiError::rate_limited(
+                "Too many failed logins for this account. Retry later.",
+                retry_after,
+            ),
             LoginError::Unexpected(e) => ApiError::internal(e),
         }
     }

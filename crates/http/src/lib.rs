@@ -24,10 +24,19 @@ pub use middleware::RequestId;
 pub use openapi::{openapi, openapi_yaml};
 pub use state::AppState;
 
-/// Limits the HTTP layer enforces.
+/// Limits and trust the HTTP layer enforces.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
+    /// Body cap on every route but the post routes.
     pub json_body_limit: usize,
+    /// Body cap on `POST /api/posts` and `PUT /api/posts/{id}`.
+    pub post_body_limit: usize,
+    /// Time a client gets to send a whole body once its head has arrived.
+    pub body_timeout: std::time::Duration,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Browser origins allowed to call the API with credentials.
+    pub cors_origins: Vec<String>,
 }
 
 /// The whole application: routes, middleware, shared state and the fallbacks that keep every
@@ -44,18 +53,22 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let cors = middleware::cors(&settings.cors_origins);
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(settings.json_body_limit))
+        .app_data(web::Data::new(settings.clone()))
         .app_data(
             web::PathConfig::default().error_handler(|_, _| {
                 ApiError::not_found("No resource lives at this address.").into()
             }),
         )
-        .configure(routes::configure)
+        .configure(|cfg| routes::configure(cfg, &settings))
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::for_status(StatusCode::NOT_FOUND))
         }))
+        .wrap(from_fn(middleware::rate_limit))
+        .wrap(cors)
         .wrap(ErrorHandlers::new().default_handler(middleware::problem_fallback))
         .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::request_context))

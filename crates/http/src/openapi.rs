@@ -4,7 +4,8 @@
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        self, Content, HttpMethod, RefOr, Response, ResponseBuilder,
+        self, Content, HttpMethod, ObjectBuilder, RefOr, Response, ResponseBuilder, Type,
+        header::HeaderBuilder,
         security::{
             ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
         },
@@ -140,19 +141,48 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// Adds the responses every operation can give, so no handler has to repeat them: 500 on all;
-/// 400/413/415/422 where there is a body; 401 (and 403 for unsafe methods) where auth is required.
+/// Adds the responses every operation can give, so no handler has to repeat them: 429, 500 and
+/// 503 on all; 400/408/413/415/422 where there is a body; 401 (and 403 for unsafe methods) where
+/// auth is required.
 struct StandardErrors;
 
 fn problem(description: &str) -> RefOr<Response> {
+    RefOr::T(problem_builder(description).build())
+}
+
+fn problem_builder(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        PROBLEM_JSON,
+        Content::new(Some(RefOr::Ref(openapi::Ref::from_schema_name("Problem")))),
+    )
+}
+
+/// 429, with the headers that say when to come back and what the budgets are.
+fn rate_limited() -> RefOr<Response> {
+    let header = |kind: Type, description: &str| {
+        HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(kind)))
+            .description(Some(description))
+            .build()
+    };
     RefOr::T(
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                PROBLEM_JSON,
-                Content::new(Some(RefOr::Ref(openapi::Ref::from_schema_name("Problem")))),
-            )
-            .build(),
+        problem_builder(
+            "`rate_limited`: over the client's request budget (or, on login, the account is \
+             locked out after failed logins)",
+        )
+        .header(
+            "Retry-After",
+            header(Type::Integer, "Seconds until a retry can succeed"),
+        )
+        .header(
+            "RateLimit-Policy",
+            header(Type::String, "The budgets, e.g. `\"general\";q=600;w=60`"),
+        )
+        .header(
+            "RateLimit",
+            header(Type::String, "What is left, e.g. `\"general\";r=0;t=12`"),
+        )
+        .build(),
     )
 }
 
@@ -175,6 +205,10 @@ impl Modify for StandardErrors {
                 };
                 if operation.request_body.is_some() {
                     add("400", "`malformed_json`: the body is not valid JSON");
+                    add(
+                        "408",
+                        "`request_timeout`: the body arrived slower than the request timeout",
+                    );
                     add(
                         "413",
                         "`payload_too_large`: the body is over the size limit",
@@ -207,6 +241,13 @@ impl Modify for StandardErrors {
                     "500",
                     "`internal_error`: an unexpected failure (details are logged, not returned)",
                 );
+                add(
+                    "503",
+                    "`service_unavailable`: the database or session store cannot be reached; retry later",
+                );
+                responses
+                    .entry("429".to_owned())
+                    .or_insert_with(rate_limited);
             }
         }
     }

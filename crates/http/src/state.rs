@@ -2,7 +2,7 @@
 
 use application::{
     auth::AuthService, comments::CommentService, health::Readiness, posts::PostService,
-    users::UserService,
+    throttle::Throttle, users::UserService,
 };
 
 #[derive(Clone)]
@@ -12,4 +12,5 @@ pub struct AppState {
     pub posts: PostService,
     pub comments: CommentService,
     pub readiness: Readiness,
+    pub throttle: Throttle,
 }

@@ -1,33 +1,47 @@
-//! `PasswordHasher` with bcrypt, run on the blocking pool so hashing never stalls the async workers.
+//! `PasswordHasher` with bcrypt, run on the blocking pool so hashing never stalls the async
+//! workers, and at most `concurrency` hashes at once so a login flood cannot take every core.
 
 use anyhow::Context;
 use application::ports::PasswordHasher;
 use async_trait::async_trait;
 use domain::{Password, PasswordHash};
+use tokio::sync::Semaphore;
 use tracing::Span;
 
 pub struct BcryptHasher {
     cost: u32,
     /// Verified against when the account does not exist, so that path costs a real hash too.
     dummy: String,
+    permits: Semaphore,
 }
 
 impl BcryptHasher {
-    /// Fails at start-up on a cost bcrypt does not accept (4..=31).
-    pub fn new(cost: u32) -> anyhow::Result<Self> {
+    /// Fails at start-up on a cost bcrypt does not accept (4..=31). At most `concurrency`
+    /// hashes run at once; the rest wait their turn.
+    pub fn new(cost: u32, concurrency: usize) -> anyhow::Result<Self> {
         let dummy = bcrypt::hash("agora-dummy-password", cost)
             .with_context(|| format!("bcrypt refuses cost {cost}"))?;
-        Ok(Self { cost, dummy })
+        Ok(Self {
+            cost,
+            dummy,
+            permits: Semaphore::new(concurrency.max(1)),
+        })
     }
-}
 
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
-) -> anyhow::Result<T> {
-    let span = Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(work))
-        .await
-        .context("the hashing task panicked or was cancelled")?
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .context("the hashing semaphore is closed")?;
+        let span = Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(work))
+            .await
+            .context("the hashing task panicked or was cancelled")?
+    }
 }
 
 #[async_trait]
@@ -37,7 +51,7 @@ impl PasswordHasher for BcryptHasher {
         let cost = self.cost;
         // `Password` admits at most 72 bytes, all of which bcrypt uses (only the terminating
         // NUL falls off at exactly 72), so nothing is ever silently cut.
-        blocking(move || {
+        self.blocking(move || {
             bcrypt::hash(plain, cost)
                 .map(PasswordHash::new)
                 .context("bcrypt hashing failed")
@@ -51,7 +65,7 @@ impl PasswordHasher for BcryptHasher {
             Some(hash) => (hash.as_ref().to_owned(), true),
             None => (self.dummy.clone(), false),
         };
-        blocking(move || {
+        self.blocking(move || {
             // A stored hash we cannot parse is a server fault, not a wrong password.
             let matches = bcrypt::verify(candidate, &encoded)
                 .context("stored password hash is unreadable")?;
@@ -67,7 +81,7 @@ mod tests {
 
     #[tokio::test]
     async fn verifies_what_it_hashed_and_nothing_else() {
-        let hasher = BcryptHasher::new(4).expect("cost 4 is valid");
+        let hasher = BcryptHasher::new(4, 1).expect("cost 4 is valid");
         let password = Password::parse("correct horse").expect("valid");
         let hash = hasher.hash(&password).await.expect("hashes");
         assert!(hash.as_ref().starts_with("$2b$04$"));
@@ -93,6 +107,6 @@ mod tests {
 
     #[test]
     fn refuses_an_invalid_cost() {
-        assert!(BcryptHasher::new(3).is_err());
+        assert!(BcryptHasher::new(3, 1).is_err());
     }
 }

@@ -6,6 +6,8 @@ use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
+pub use crate::config_limits::LimitSettings;
+
 /// Shortest accepted `JWT_SECRET`, in bytes (HS256 wants at least its output size).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -58,6 +60,7 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     pub workers: Option<usize>,
     pub log_format: LogFormat,
+    pub limits: LimitSettings,
 }
 
 impl Default for Settings {
@@ -78,6 +81,7 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(30),
             workers: None,
             log_format: LogFormat::Pretty,
+            limits: LimitSettings::default(),
         }
     }
 }
@@ -172,6 +176,7 @@ impl Settings {
             shutdown_timeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", defaults.shutdown_timeout)?,
             workers: parse("WORKERS", var("WORKERS"))?,
             log_format,
+            limits: LimitSettings::from_lookup(var)?,
         })
     }
 }

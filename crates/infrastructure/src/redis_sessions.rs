@@ -1,22 +1,20 @@
 //! `SessionStore` in Redis, shared by every instance. Sessions are JSON values that expire by
 //! themselves; a per-user set indexes them. Rotation is a compare-and-set in one Lua script.
 
-use std::time::Duration;
-
 use anyhow::Context;
 use application::{StoreError, ports::SessionStore};
 use async_trait::async_trait;
 use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD as B64};
 use chrono::{DateTime, Utc};
 use deadpool_redis::{
-    Config, Pool, PoolConfig, Runtime, Timeouts,
+    Pool,
     redis::{self, AsyncCommands, Script},
 };
 use domain::{Rotation, Session, SessionId, SessionParts, TokenDigest, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-const POOL_TIMEOUT: Duration = Duration::from_secs(2);
+use crate::redis_pool::redis_connection;
 
 /// Stores the session and indexes it under its user; the index lives as long as its longest session.
 const CREATE: &str = r"
@@ -139,28 +137,15 @@ fn parse(json: &str) -> anyhow::Result<Session> {
 }
 
 impl RedisSessions {
-    /// Builds the pool; no connection is made until first use (`ping` checks readiness).
-    pub fn new(url: &str, prefix: &str) -> anyhow::Result<Self> {
-        let mut config = Config::from_url(url);
-        config.pool = Some(PoolConfig {
-            max_size: 32,
-            timeouts: Timeouts {
-                wait: Some(POOL_TIMEOUT),
-                create: Some(POOL_TIMEOUT),
-                recycle: Some(POOL_TIMEOUT),
-            },
-            ..PoolConfig::default()
-        });
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1))
-            .context("REDIS_URL: cannot build a Redis pool")?;
-        Ok(Self {
+    /// Keys start with `prefix`; no connection is made until first use (`ping` checks readiness).
+    pub fn new(pool: Pool, prefix: &str) -> Self {
+        Self {
             pool,
             prefix: prefix.to_owned(),
             create: Script::new(CREATE),
             replace: Script::new(REPLACE_IF_CURRENT),
             delete_all: Script::new(DELETE_ALL),
-        })
+        }
     }
 
     fn session_prefix(&self) -> String {
@@ -176,11 +161,7 @@ impl RedisSessions {
     }
 
     async fn conn(&self) -> Result<deadpool_redis::Connection, StoreError> {
-        Ok(self
-            .pool
-            .get()
-            .await
-            .context("getting a Redis connection")?)
+        redis_connection(&self.pool).await
     }
 }
 

@@ -21,11 +21,19 @@ impl Application {
             .with_context(|| format!("BIND_ADDR: cannot listen on {}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let state = wired.state;
+        let limits = &settings.limits;
         let http = HttpSettings {
             json_body_limit: settings.json_body_limit,
+            post_body_limit: limits.post_body_limit,
+            body_timeout: limits.request_timeout,
+            trusted_proxies: limits.trusted_proxies.clone(),
+            cors_origins: limits.cors_origins.clone(),
         };
         let mut server = HttpServer::new(move || agora_http::app(state.clone(), http.clone()))
-            .shutdown_timeout(settings.shutdown_timeout.as_secs());
+            .shutdown_timeout(settings.shutdown_timeout.as_secs())
+            .client_request_timeout(limits.header_timeout)
+            .client_disconnect_timeout(std::time::Duration::from_secs(1))
+            .max_connections(limits.max_connections);
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }

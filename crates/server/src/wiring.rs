@@ -8,15 +8,18 @@ use application::{
     auth::{AuthService, AuthSettings},
     comments::CommentService,
     health::Readiness,
+    ports::{LoginAttempts, RateLimiter},
     ports::{PostRepository, SessionStore, UserRepository},
     posts::PostService,
+    throttle::{LockoutPolicy, RatePolicy, Throttle},
     users::UserService,
 };
 use infrastructure::{
-    BcryptHasher, JwtTokens, MemorySessions, RedisSessions, SqlComments, SqlPosts, SqlUsers,
-    SystemClock,
+    BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, JwtTokens, MemoryLoginAttempts,
+    MemoryRateLimiter, MemorySessions, RedisLoginAttempts, RedisRateLimiter, RedisSessions,
+    SqlComments, SqlPosts, SqlUsers, SystemClock,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
-    connect_database, migrate, random_secret,
+    connect_database, migrate, random_secret, redis_pool,
 };
 use secrecy::ExposeSecret;
 
@@ -37,16 +40,43 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         ),
     }
 
-    let sessions: Arc<dyn SessionStore> = match &settings.sessions {
+    let (sessions, limiter, attempts): (
+        Arc<dyn SessionStore>,
+        Arc<dyn RateLimiter>,
+        Arc<dyn LoginAttempts>,
+    ) = match &settings.sessions {
         SessionStoreSettings::Memory => {
-            tracing::info!("session store: in memory (single instance only)");
-            Arc::new(MemorySessions::default())
+            tracing::info!("sessions and rate limits: in memory (single instance only)");
+            (
+                Arc::new(MemorySessions::default()),
+                Arc::new(MemoryRateLimiter::default()),
+                Arc::new(MemoryLoginAttempts::default()),
+            )
         }
         SessionStoreSettings::Redis { url, key_prefix } => {
-            tracing::info!(key_prefix, "session store: Redis");
-            Arc::new(RedisSessions::new(url.expose_secret(), key_prefix)?)
+            tracing::info!(
+                key_prefix,
+                "sessions and rate limits: Redis, shared by every instance"
+            );
+            let pool = redis_pool(url.expose_secret())?;
+            (
+                Arc::new(RedisSessions::new(pool.clone(), key_prefix)),
+                Arc::new(FallbackRateLimiter::new(Box::new(RedisRateLimiter::new(
+                    pool.clone(),
+                    key_prefix,
+                )))),
+                Arc::new(FallbackLoginAttempts::new(Box::new(
+                    RedisLoginAttempts::new(pool, key_prefix),
+                ))),
+            )
         }
     };
+    let limits = &settings.limits;
+    let throttle = Throttle::new(
+        limiter,
+        RatePolicy::per_minute("general", limits.general_per_min),
+        RatePolicy::per_minute("auth", limits.auth_per_min),
+    );
 
     let secret = match &settings.jwt_secret {
         Some(secret) => secret.clone(),
@@ -65,7 +95,9 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
     let comments = Arc::new(SqlComments::new(db));
-    let hasher = Arc::new(BcryptHasher::new(settings.bcrypt_cost).context("BCRYPT_COST")?);
+    let hasher = Arc::new(
+        BcryptHasher::new(settings.bcrypt_cost, limits.hash_concurrency).context("BCRYPT_COST")?,
+    );
     let clock = Arc::new(SystemClock);
     let auth_settings = AuthSettings {
         access_ttl: chrono::Duration::from_std(settings.access_token_ttl)
@@ -74,6 +106,11 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             .context("REFRESH_TOKEN_TTL_SECONDS")?,
         reuse_grace: chrono::Duration::from_std(settings.refresh_reuse_grace)
             .context("REFRESH_REUSE_GRACE_SECONDS")?,
+        lockout: LockoutPolicy {
+            threshold: limits.lockout_threshold,
+            base: limits.lockout_base,
+            ..LockoutPolicy::default()
+        },
     };
     let auth = AuthService::new(
         users.clone(),
@@ -81,6 +118,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         Arc::new(JwtTokens::new(secret.expose_secret().as_bytes())),
         sessions.clone(),
         clock.clone(),
+        attempts,
         auth_settings,
     );
     Ok(Wired {
@@ -90,6 +128,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             posts: PostService::new(posts.clone(), clock.clone()),
             comments: CommentService::new(comments, posts, clock),
             readiness: Readiness::new(users, sessions),
+            throttle,
         },
     })
 }

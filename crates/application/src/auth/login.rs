@@ -5,7 +5,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::{AuthService, IssuedTokens, refresh_token::RefreshToken};
-use crate::{ClientInfo, RepositoryError, StoreError};
+use crate::{ClientInfo, RepositoryError, StoreError, throttle::account_key};
 
 /// bcrypt compares only this many bytes: anything longer can never be a stored password.
 const MAX_PASSWORD_BYTES: usize = 72;
@@ -20,6 +20,9 @@ pub struct LoginInput {
 pub enum LoginError {
     #[error("invalid email or password")]
     InvalidCredentials,
+    /// Too many failed logins for this account: refused before any password is checked.
+    #[error("the account is locked out for {retry_after:?}")]
+    LockedOut { retry_after: std::time::Duration },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -43,6 +46,12 @@ impl AuthService {
         client: &ClientInfo,
         input: LoginInput,
     ) -> Result<IssuedTokens, LoginError> {
+        // Checked before any bcrypt work, so a flood against one account costs no CPU.
+        let account = account_key(&input.email);
+        if let Some(retry_after) = self.attempts.locked_for(&account).await? {
+            tracing::info!("login refused: account locked out");
+            return Err(LoginError::LockedOut { retry_after });
+        }
         let user = match Email::parse(&input.email) {
             Ok(email) => self.users.find_by_email(&email).await?,
             Err(_) => None,
@@ -61,9 +70,20 @@ impl AuthService {
             Some(user) if matches && !candidate.is_empty() => user,
             _ => {
                 tracing::info!("login refused");
+                if let Some(lock) = self
+                    .attempts
+                    .record_failure(&account, &self.settings.lockout)
+                    .await?
+                {
+                    tracing::warn!(
+                        seconds = lock.as_secs(),
+                        "account locked out after failed logins"
+                    );
+                }
                 return Err(LoginError::InvalidCredentials);
             }
         };
+        self.attempts.clear(&account).await?;
 
         let now = self.clock.now();
         let session_id = SessionId::from_uuid(Uuid::now_v7());

@@ -18,7 +18,7 @@ use domain::{SessionId, User};
 use secrecy::SecretString;
 
 use crate::ports::{
-    AccessClaims, Clock, PasswordHasher, SessionStore, TokenIssuer, UserRepository,
+    AccessClaims, Clock, LoginAttempts, PasswordHasher, SessionStore, TokenIssuer, UserRepository,
 };
 
 pub use authenticate::{AuthenticateError, Credential};
@@ -38,6 +38,7 @@ pub struct AuthService {
     tokens: Arc<dyn TokenIssuer>,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
+    attempts: Arc<dyn LoginAttempts>,
     settings: AuthSettings,
 }
 
@@ -53,12 +54,14 @@ pub struct IssuedTokens {
 }
 
 impl AuthService {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
         tokens: Arc<dyn TokenIssuer>,
         sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
+        attempts: Arc<dyn LoginAttempts>,
         settings: AuthSettings,
     ) -> Self {
         Self {
@@ -67,6 +70,7 @@ impl AuthService {
             tokens,
             sessions,
             clock,
+            attempts,
             settings,
         }
     }

@@ -2,12 +2,16 @@
 
 use chrono::Duration;
 
+use crate::throttle::LockoutPolicy;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthSettings {
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
     /// How long a just-rotated refresh token still succeeds (concurrent tabs); zero: never.
     pub reuse_grace: Duration,
+    /// When failed logins lock an account.
+    pub lockout: LockoutPolicy,
 }
 
 impl Default for AuthSettings {
@@ -16,6 +20,7 @@ impl Default for AuthSettings {
             access_ttl: Duration::minutes(15),
             refresh_ttl: Duration::days(7),
             reuse_grace: Duration::seconds(10),
+            lockout: LockoutPolicy::default(),
         }
     }
 }

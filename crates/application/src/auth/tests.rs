@@ -230,3 +230,68 @@ async fn a_refresh_token_alone_identifies_its_session_for_logout() {
     assert_eq!(session, tokens.session_id);
     assert!(h.auth.session_of_refresh_token("garbage").await.is_err());
 }
+
+async fn attempt(h: &Harness, email: &str, password: &str) -> Result<IssuedTokens, LoginError> {
+    h.auth
+        .login(
+            &ClientInfo::default(),
+            LoginInput {
+                email: email.into(),
+                password: password.into(),
+            },
+        )
+        .await
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_before_any_hashing_even_for_the_right_password() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    for _ in 0..5 {
+        let failed = attempt(&h, "ada@example.com", "wrong password").await;
+        assert!(matches!(failed, Err(LoginError::InvalidCredentials)));
+    }
+    let hashed_before = *h.hasher.verifications.lock().expect("lock");
+    let locked = attempt(&h, "ADA@example.com", PASSWORD).await;
+    assert!(
+        matches!(locked, Err(LoginError::LockedOut { retry_after }) if retry_after.as_secs() > 50)
+    );
+    assert_eq!(*h.hasher.verifications.lock().expect("lock"), hashed_before);
+}
+
+#[tokio::test]
+async fn lock_outs_grow_and_a_success_resets_them() {
+    let h = harness(AuthSettings::default());
+    registered(&h, "ada").await;
+    for round in 1..=2u32 {
+        for _ in 0..5 {
+            let _ = attempt(&h, "ada@example.com", "wrong password").await;
+        }
+        let Err(LoginError::LockedOut { retry_after }) =
+            attempt(&h, "ada@example.com", PASSWORD).await
+        else {
+            panic!("round {round}: expected a lock-out");
+        };
+        assert_eq!(retry_after.as_secs(), 60 * u64::from(round));
+        h.clock.advance(Duration::seconds(60 * i64::from(round)));
+    }
+    attempt(&h, "ada@example.com", PASSWORD)
+        .await
+        .expect("the right password works once the lock-out is over");
+    for _ in 0..4 {
+        let _ = attempt(&h, "ada@example.com", "wrong password").await;
+    }
+    attempt(&h, "ada@example.com", PASSWORD)
+        .await
+        .expect("the success reset the count: four failures do not lock");
+}
+
+#[tokio::test]
+async fn unknown_accounts_lock_like_real_ones() {
+    let h = harness(AuthSettings::default());
+    for _ in 0..5 {
+        let _ = attempt(&h, "nobody@example.com", "wrong password").await;
+    }
+    let locked = attempt(&h, "nobody@example.com", "wrong password").await;
+    assert!(matches!(locked, Err(LoginError::LockedOut { .. })));
+}

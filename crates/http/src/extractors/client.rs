@@ -2,10 +2,10 @@
 
 use std::future::{Ready, ready};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header};
 use application::ClientInfo;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, middleware::ClientIp};
 
 pub struct Client(pub ClientInfo);
 
@@ -19,7 +19,10 @@ impl FromRequest for Client {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let ip = req.peer_addr().map(|addr| addr.ip().to_string());
+        let ip = req
+            .extensions()
+            .get::<ClientIp>()
+            .map(|ClientIp(ip)| ip.to_string());
         ready(Ok(Client(ClientInfo { ip, user_agent })))
     }
 }

@@ -1,16 +1,20 @@
 //! JSON bodies with precise errors: 415 for another content type, 413 over the size limit,
-//! 400 for malformed JSON, 422 naming the field for JSON of the wrong shape.
+//! 408 when the body trickles in slower than the body timeout, 400 for malformed JSON, 422
+//! naming the field for JSON of the wrong shape.
 
 use actix_web::{
     FromRequest, HttpRequest,
     dev::Payload,
     http::{StatusCode, header},
-    web::Bytes,
+    web::{Bytes, Data},
 };
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, FieldError};
+use crate::{
+    HttpSettings,
+    error::{ApiError, FieldError},
+};
 
 pub struct JsonBody<T>(pub T);
 
@@ -45,12 +49,19 @@ fn read<T: DeserializeOwned + 'static>(
     payload: &mut Payload,
 ) -> LocalBoxFuture<'static, Result<T, ApiError>> {
     let json = is_json(req);
+    let timeout = req.app_data::<Data<HttpSettings>>().map(|s| s.body_timeout);
     let bytes = Bytes::from_request(req, payload);
     Box::pin(async move {
         if !json {
             return Err(ApiError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
         }
-        let bytes = bytes.await.map_err(|err| {
+        let bytes = match timeout {
+            Some(limit) => actix_web::rt::time::timeout(limit, bytes)
+                .await
+                .map_err(|_| ApiError::for_status(StatusCode::REQUEST_TIMEOUT))?,
+            None => bytes.await,
+        };
+        let bytes = bytes.map_err(|err| {
             let status = err.as_response_error().status_code();
             if status == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::for_status(status)

@@ -1,9 +1,15 @@
 //! Middleware applied to every response.
 
+mod client_ip;
+mod cors;
 mod problem_fallback;
+mod rate_limit;
 mod request_context;
 mod security_headers;
 
+pub use client_ip::ClientIp;
+pub use cors::cors;
 pub use problem_fallback::problem_fallback;
+pub use rate_limit::rate_limit;
 pub use request_context::{RequestId, request_context};
 pub use security_headers::security_headers;

@@ -1,5 +1,5 @@
-//! Request ids and access logs: every request runs in a span carrying its id, and every
-//! response carries `X-Request-Id` (the client's, when it sent a sane one).
+//! Request ids, client addresses and access logs: every request runs in a span carrying its id
+//! and client, and every response carries `X-Request-Id` (the client's, when it sent a sane one).
 
 use std::time::Instant;
 
@@ -9,9 +9,13 @@ use actix_web::{
     dev::{ServiceRequest, ServiceResponse},
     http::header::{HeaderName, HeaderValue},
     middleware::Next,
+    web::Data,
 };
 use tracing::Instrument;
 use uuid::Uuid;
+
+use super::client_ip::{ClientIp, resolve};
+use crate::HttpSettings;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const MAX_LEN: usize = 128;
@@ -39,9 +43,25 @@ pub async fn request_context(
         .filter(|v| acceptable(v))
         .map_or_else(|| Uuid::now_v7().to_string(), str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
+    let client = req.peer_addr().map(|peer| {
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let proxies = req
+            .app_data::<Data<HttpSettings>>()
+            .map(|s| s.trusted_proxies.as_slice())
+            .unwrap_or_default();
+        resolve(peer.ip(), &forwarded, proxies)
+    });
+    if let Some(ip) = client {
+        req.extensions_mut().insert(ClientIp(ip));
+    }
     let span = tracing::info_span!(
         "http_request",
         request_id = %id,
+        client = client.map(tracing::field::display),
         method = %req.method(),
         path = %req.path(),
     );

@@ -11,11 +11,13 @@ pub mod users;
 
 use actix_web::web;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+use crate::HttpSettings;
+
+pub fn configure(cfg: &mut web::ServiceConfig, settings: &HttpSettings) {
     auth::configure(cfg);
     sessions::configure(cfg);
     users::configure(cfg);
-    posts::configure(cfg);
+    posts::configure(cfg, settings.post_body_limit);
     comments::configure(cfg);
     health::configure(cfg);
     docs::configure(cfg);

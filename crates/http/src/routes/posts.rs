@@ -19,19 +19,17 @@ use crate::{
     state::AppState,
 };
 
-/// 50,000 characters of UTF-8, JSON-escaped, with room to spare.
-pub const POST_BODY_LIMIT: usize = 512 * 1024;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// `body_limit` caps post bodies: 50,000 characters of UTF-8 can be 200 KB.
+pub fn configure(cfg: &mut web::ServiceConfig, body_limit: usize) {
     cfg.service(
         web::resource("/api/posts")
-            .app_data(web::PayloadConfig::new(POST_BODY_LIMIT))
+            .app_data(web::PayloadConfig::new(body_limit))
             .route(web::get().to(list_posts))
             .route(web::post().to(create_post)),
     )
     .service(
         web::resource("/api/posts/{id}")
-            .app_data(web::PayloadConfig::new(POST_BODY_LIMIT))
+            .app_data(web::PayloadConfig::new(body_limit))
             .route(web::get().to(get_post))
             .route(web::put().to(update_post))
             .route(web::delete().to(delete_post)),

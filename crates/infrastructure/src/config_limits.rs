@@ -1,0 +1,186 @@
+//! The abuse-resistance and protocol limits, read with the rest of the configuration.
+
+use std::{thread::available_parallelism, time::Duration};
+
+use anyhow::{Context, bail};
+use ipnet::IpNet;
+
+/// Budgets, lock-outs, proxies, CORS, and the limits that protect the server from slow or
+/// greedy clients. Every field has an environment variable (see `.env.example`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitSettings {
+    /// `RATE_LIMIT_GENERAL_PER_MIN`: requests per minute per client on every route.
+    pub general_per_min: u32,
+    /// `RATE_LIMIT_AUTH_PER_MIN`: per client on register, login and refresh.
+    pub auth_per_min: u32,
+    /// `LOGIN_LOCKOUT_THRESHOLD`: failed logins in a row that lock an account.
+    pub lockout_threshold: u32,
+    /// `LOGIN_LOCKOUT_SECONDS`: the first lock-out; each next one doubles, up to an hour.
+    pub lockout_base: Duration,
+    /// `TRUSTED_PROXIES`: peers (addresses or CIDR ranges) whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `CORS_ORIGINS`: exact origins allowed to call the API from a browser, with credentials.
+    pub cors_origins: Vec<String>,
+    /// `POST_BODY_LIMIT_BYTES`: the body cap on post routes (50,000 characters of UTF-8).
+    pub post_body_limit: usize,
+    /// `CLIENT_HEADER_TIMEOUT_SECONDS`: time a client gets to send the request head.
+    pub header_timeout: Duration,
+    /// `REQUEST_TIMEOUT_SECONDS`: time a request gets, body included, before a 408.
+    pub request_timeout: Duration,
+    /// `MAX_CONNECTIONS`: concurrent connections per worker.
+    pub max_connections: usize,
+    /// `PASSWORD_HASH_CONCURRENCY`: bcrypt runs at once; below the core count so logins never
+    /// starve reads.
+    pub hash_concurrency: usize,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        let cores = available_parallelism().map_or(1, |n| n.get());
+        Self {
+            general_per_min: 600,
+            auth_per_min: 20,
+            lockout_threshold: 5,
+            lockout_base: Duration::from_secs(60),
+            trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
+            post_body_limit: 256 * 1024,
+            header_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
+            hash_concurrency: cores.saturating_sub(1).max(1),
+        }
+    }
+}
+
+impl LimitSettings {
+    pub(crate) fn from_lookup(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let d = Self::default();
+        let positive = |name: &str, default: u64| -> anyhow::Result<u64> {
+            match var(name) {
+                None => Ok(default),
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => bail!("{name}: expected a positive whole number, got '{raw}'"),
+                },
+            }
+        };
+        let count = |name: &str, default: u32| -> anyhow::Result<u32> {
+            u32::try_from(positive(name, u64::from(default))?)
+                .with_context(|| format!("{name}: too large"))
+        };
+        let size = |name: &str, default: usize| -> anyhow::Result<usize> {
+            usize::try_from(positive(name, default as u64)?)
+                .with_context(|| format!("{name}: too large"))
+        };
+        let seconds = |name: &str, default: Duration| -> anyhow::Result<Duration> {
+            positive(name, default.as_secs()).map(Duration::from_secs)
+        };
+        Ok(Self {
+            general_per_min: count("RATE_LIMIT_GENERAL_PER_MIN", d.general_per_min)?,
+            auth_per_min: count("RATE_LIMIT_AUTH_PER_MIN", d.auth_per_min)?,
+            lockout_threshold: count("LOGIN_LOCKOUT_THRESHOLD", d.lockout_threshold)?,
+            lockout_base: seconds("LOGIN_LOCKOUT_SECONDS", d.lockout_base)?,
+            trusted_proxies: trusted_proxies(var("TRUSTED_PROXIES"))?,
+            cors_origins: cors_origins(var("CORS_ORIGINS"))?,
+            post_body_limit: size("POST_BODY_LIMIT_BYTES", d.post_body_limit)?,
+            header_timeout: seconds("CLIENT_HEADER_TIMEOUT_SECONDS", d.header_timeout)?,
+            request_timeout: seconds("REQUEST_TIMEOUT_SECONDS", d.request_timeout)?,
+            max_connections: size("MAX_CONNECTIONS", d.max_connections)?,
+            hash_concurrency: size("PASSWORD_HASH_CONCURRENCY", d.hash_concurrency)?,
+        })
+    }
+}
+
+fn list(raw: Option<String>) -> impl Iterator<Item = String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// Addresses (`10.0.0.7`) or ranges (`10.0.0.0/8`), comma-separated.
+fn trusted_proxies(raw: Option<String>) -> anyhow::Result<Vec<IpNet>> {
+    list(raw)
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                .with_context(|| format!("TRUSTED_PROXIES: '{entry}' is not an address or range"))
+        })
+        .collect()
+}
+
+/// Exact origins (`https://app.example.com`), comma-separated; `*` is refused because
+/// credentials are allowed.
+fn cors_origins(raw: Option<String>) -> anyhow::Result<Vec<String>> {
+    list(raw)
+        .map(|origin| {
+            let well_formed = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.trim_end_matches('/').contains(['*', ' '])
+                && origin
+                    .split("://")
+                    .nth(1)
+                    .is_some_and(|host| !host.is_empty() && !host.contains('/'));
+            if well_formed {
+                Ok(origin)
+            } else {
+                bail!(
+                    "CORS_ORIGINS: '{origin}' is not an exact origin like https://app.example.com"
+                )
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> anyhow::Result<LimitSettings> {
+        LimitSettings::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let limits = load(&[]).expect("defaults");
+        assert_eq!(limits.general_per_min, 600);
+        assert_eq!(limits.auth_per_min, 20);
+        assert_eq!(limits.lockout_threshold, 5);
+        assert!(limits.hash_concurrency >= 1);
+    }
+
+    #[test]
+    fn lists_parse_and_bad_entries_name_their_variable() {
+        let limits = load(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+            (
+                "CORS_ORIGINS",
+                "https://app.example.com,http://localhost:5173",
+            ),
+        ])
+        .expect("loads");
+        assert_eq!(limits.trusted_proxies.len(), 2);
+        assert_eq!(limits.cors_origins.len(), 2);
+        for (name, value) in [
+            ("TRUSTED_PROXIES", "proxy.local"),
+            ("CORS_ORIGINS", "*"),
+            ("CORS_ORIGINS", "https://app.example.com/path"),
+            ("RATE_LIMIT_AUTH_PER_MIN", "0"),
+            ("REQUEST_TIMEOUT_SECONDS", "soon"),
+        ] {
+            let err = load(&[(name, value)]).expect_err("must fail");
+            assert!(
+                format!("{err:#}").contains(name),
+                "{err:#} should name {name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Rate limiting that survives a Redis outage: the shared limiter while it answers, this
+//! instance's own memory while it does not. Each switch is logged once.
+
+use std::{
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
+
+use application::{
+    StoreError,
+    ports::{LoginAttempts, RateLimiter},
+    throttle::{LockoutPolicy, RateDecision, RatePolicy},
+};
+use async_trait::async_trait;
+
+use crate::{MemoryLoginAttempts, MemoryRateLimiter};
+
+/// Wraps a shared store with a local one of the same kind.
+pub struct LocalFallback<T: ?Sized, L> {
+    shared: Box<T>,
+    local: L,
+    degraded: AtomicBool,
+}
+
+impl<T: ?Sized, L: Default> LocalFallback<T, L> {
+    pub fn new(shared: Box<T>) -> Self {
+        Self {
+            shared,
+            local: L::default(),
+            degraded: AtomicBool::new(false),
+        }
+    }
+
+    /// The shared answer when there is one; else notes the outage and says to go local.
+    fn shared_or_local<V>(&self, result: Result<V, StoreError>) -> Option<V> {
+        match result {
+            Ok(value) => {
+                if self.degraded.swap(false, Ordering::Relaxed) {
+                    tracing::info!("rate limiting: the shared store answers again");
+                }
+                Some(value)
+            }
+            Err(err) => {
+                if !self.degraded.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = ?err, "rate limiting: shared store unreachable, using this instance's own limits");
+                }
+                None
+            }
+        }
+    }
+}
+
+pub type FallbackRateLimiter = LocalFallback<dyn RateLimiter, MemoryRateLimiter>;
+pub type FallbackLoginAttempts = LocalFallback<dyn LoginAttempts, MemoryLoginAttempts>;
+
+#[async_trait]
+impl RateLimiter for FallbackRateLimiter {
+    async fn hit(&self, key: &str, policy: &RatePolicy) -> Result<RateDecision, StoreError> {
+        match self.shared_or_local(self.shared.hit(key, policy).await) {
+            Some(decision) => Ok(decision),
+            None => self.local.hit(key, policy).await,
+        }
+    }
+}
+
+#[async_trait]
+impl LoginAttempts for FallbackLoginAttempts {
+    async fn locked_for(&self, account: &str) -> Result<Option<Duration>, StoreError> {
+        match self.shared_or_local(self.shared.locked_for(account).await) {
+            Some(lock) => Ok(lock),
+            None => self.local.locked_for(account).await,
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        account: &str,
+        policy: &LockoutPolicy,
+    ) -> Result<Option<Duration>, StoreError> {
+        match self.shared_or_local(self.shared.record_failure(account, policy).await) {
+            Some(lock) => Ok(lock),
+            None => self.local.record_failure(account, policy).await,
+        }
+    }
+
+    async fn clear(&self, account: &str) -> Result<(), StoreError> {
+        let local = self.local.clear(account).await;
+        match self.shared_or_local(self.shared.clear(account).await) {
+            Some(()) => local,
+            None => local,
+        }
+    }
+}
