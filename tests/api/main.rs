@@ -4,9 +4,11 @@
 mod comments;
 mod contract;
 mod cookies_and_csrf;
+mod cors;
 mod errors_and_headers;
 mod etags;
 mod health;
+mod limits;
 mod login;
 mod logout;
 mod pagination;

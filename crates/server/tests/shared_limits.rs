@@ -1,0 +1,93 @@
+//! Two `agora` processes on one Redis spend one budget per client: a client cannot multiply
+//! its allowance by spreading requests over the instances behind a load balancer.
+//! Needs `REDIS_URL` (set by `.ci/run`'s PostgreSQL + Redis pass); without it there is nothing
+//! shared to test, and the test says so.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+};
+
+use serde_json::Value;
+
+struct Instance {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(redis_url: &str, prefix: &str) -> Instance {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
+        .env_remove("DATABASE_URL")
+        .env("REDIS_URL", redis_url)
+        .env("REDIS_KEY_PREFIX", prefix)
+        .env("DATA_DIR", dir.path())
+        .env(
+            "JWT_SECRET",
+            "shared-limits-test-secret-of-32-bytes-or-more",
+        )
+        .env("BCRYPT_COST", "4")
+        .env("RATE_LIMIT_GENERAL_PER_MIN", "6")
+        .env("RATE_LIMIT_AUTH_PER_MIN", "3")
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("agora starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let port = loop {
+        let line = lines.next().expect("logs before exiting").expect("utf-8");
+        if let Ok(event) = serde_json::from_str::<Value>(&line)
+            && event["message"] == "listening"
+        {
+            break event["port"].as_u64().expect("port");
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Instance {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn two_instances_on_one_redis_share_one_budget() {
+    let Some(redis_url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("REDIS_URL is not set: no shared store to test (run by .ci/run's Redis pass)");
+        return;
+    };
+    let prefix = format!("shared-{}", uuid::Uuid::now_v7().simple());
+    let (a, b) = (start(&redis_url, &prefix), start(&redis_url, &prefix));
+    let client = reqwest::Client::new();
+    let login = |base: &str| {
+        client
+            .post(format!("{base}/api/auth/login"))
+            .json(&serde_json::json!({"email": "x@example.com", "password": "whatever-it-is"}))
+            .send()
+    };
+    // Three authentication requests in all, alternating instances, then both refuse.
+    for base in [&a.base, &b.base, &a.base] {
+        assert_eq!(login(base).await.expect("sent").status(), 401);
+    }
+    for base in [&a.base, &b.base] {
+        let refused = login(base).await.expect("sent");
+        assert_eq!(refused.status(), 429, "{base} shares the spent budget");
+        assert!(refused.headers().contains_key("retry-after"));
+    }
+    // The general budget (6) counted all five, so each instance has one request left between them.
+    let get = |base: &str| client.get(format!("{base}/api/posts")).send();
+    assert_eq!(get(&b.base).await.expect("sent").status(), 200);
+    assert_eq!(get(&a.base).await.expect("sent").status(), 429);
+    assert_eq!(get(&b.base).await.expect("sent").status(), 429);
+}
