@@ -1,4 +1,4 @@
-use agora_tests::{TestUser, assert_problem, spawn_app};
+use agora_tests::{TestUser, assert_problem, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -85,13 +85,20 @@ async fn invalid_fields_are_422_listing_each_field() {
 #[tokio::test]
 async fn passwords_over_72_bytes_are_rejected_not_truncated() {
     let app = spawn_app().await;
-    for (password, accepted) in [
-        ("x".repeat(72), true),
-        ("x".repeat(73), false),
-        ("é".repeat(37), false),
-    ] {
+    // Unpredictable text padded to the length under test, so only the length decides.
+    let padded = |user: &TestUser, bytes: usize| {
+        let mut password = user.password.clone();
+        password.push_str(&"x".repeat(bytes - password.len()));
+        password
+    };
+    for (length, accepted) in [(72, true), (73, false), (74, false)] {
         let mut user = TestUser::generate();
-        user.password = password;
+        user.password = if length == 74 {
+            // 37 two-byte characters: 37 characters but 74 bytes.
+            "é".repeat(37)
+        } else {
+            padded(&user, length)
+        };
         let response = app.register(&user).await;
         if accepted {
             assert_eq!(response.status(), StatusCode::CREATED);
@@ -134,4 +141,59 @@ async fn missing_wrong_typed_and_unknown_fields_are_422() {
         let text = problem["errors"].to_string();
         assert!(text.contains(field), "{field} should be named in {text}");
     }
+}
+
+#[tokio::test]
+async fn guessable_passwords_are_refused_with_a_reason_frontends_can_show() {
+    let app = spawn_app().await;
+    for weak in ["password123", "qwertyuiop", "11111111"] {
+        let mut user = TestUser::generate();
+        user.password = weak.to_owned();
+        let body = assert_problem(
+            app.register(&user).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(body["errors"][0]["field"], "password");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("is too easy to guess"), "{message}");
+    }
+    let mut user = TestUser::generate();
+    user.password = format!("{}!", user.username);
+    let personal = app.register(&user).await;
+    assert_eq!(
+        personal.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the username is known to an attacker"
+    );
+}
+
+#[tokio::test]
+async fn a_stricter_policy_applies_to_new_passwords_and_never_locks_out_old_ones() {
+    let lenient = spawn_app_with(|s| s.limits.password_min_score = 0).await;
+    let mut user = TestUser::generate();
+    user.password = "password123".to_owned();
+    assert_eq!(lenient.register(&user).await.status(), StatusCode::CREATED);
+
+    let strict = spawn_app_with(|s| {
+        s.database = lenient.settings.database.clone();
+        s.sessions = lenient.settings.sessions.clone();
+    })
+    .await;
+    let login = strict.login(&user).await;
+    let change = strict
+        .request(reqwest::Method::PUT, "/api/users/me/password")
+        .bearer_auth(&login.access_token)
+        .json(&json!({"current_password": user.password, "new_password": "12345678"}))
+        .send()
+        .await
+        .expect("sent");
+    let body = assert_problem(
+        change,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "new_password");
 }

@@ -14,8 +14,8 @@ use crate::{
     auth::{AuthService, AuthSettings},
     pagination::{Cursor, Page, PageRequest},
     ports::{
-        AccessClaims, Clock, InvalidToken, LoginAttempts, PasswordHasher, SessionStore,
-        TokenIssuer, UserFilter, UserRepository,
+        AccessClaims, Clock, InvalidToken, LoginAttempts, PasswordHasher, PasswordStrength,
+        SessionStore, TokenIssuer, UserFilter, UserRepository, WeakPassword,
     },
     throttle::LockoutPolicy,
 };
@@ -245,6 +245,20 @@ impl Clock for FakeClock {
     }
 }
 
+/// Refuses exactly one password, and any password that is an account word.
+pub struct FakeStrength;
+
+pub const WEAK_PASSWORD: &str = "password123";
+
+impl PasswordStrength for FakeStrength {
+    fn check(&self, password: &Password, words: &[&str]) -> Result<(), WeakPassword> {
+        if password.expose() == WEAK_PASSWORD || words.contains(&password.expose()) {
+            return Err(WeakPassword("is too easy to guess".into()));
+        }
+        Ok(())
+    }
+}
+
 /// Failures, lock-outs so far, locked until.
 type Attempts = (u32, u32, DateTime<Utc>);
 
@@ -316,6 +330,7 @@ pub fn harness(settings: AuthSettings) -> Harness {
     let auth = AuthService::new(
         users,
         hasher.clone(),
+        Arc::new(FakeStrength),
         tokens,
         sessions.clone(),
         clock.clone(),

@@ -247,3 +247,16 @@ pub trait LoginAttempts: Send + Sync {
     /// Forgets the account's failures and past lock-outs.
     async fn clear(&self, account: &str) -> Result<(), StoreError>;
 }
+
+/// A new password that is too easy to guess, with a reason a person can act on.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("{0}")]
+pub struct WeakPassword(pub String);
+
+/// Judges how guessable a new password is. Applies to passwords being set, never to logins,
+/// so a stricter policy does not lock existing accounts out.
+pub trait PasswordStrength: Send + Sync {
+    /// `Err` when `password` is too easy to guess, counting the account's own words
+    /// (username, email) as known to an attacker.
+    fn check(&self, password: &Password, account_words: &[&str]) -> Result<(), WeakPassword>;
+}

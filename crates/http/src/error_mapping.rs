@@ -10,6 +10,14 @@ use application::{
 
 use crate::error::{ApiError, FieldError};
 
+/// 422 on the field that carried the password, with zxcvbn's reason, for frontends to show.
+fn weak_password(field: &str, weak: application::ports::WeakPassword) -> ApiError {
+    ApiError::validation(vec![FieldError {
+        field: field.into(),
+        message: weak.0,
+    }])
+}
+
 impl From<RegisterError> for ApiError {
     fn from(err: RegisterError) -> Self {
         match err {
@@ -25,6 +33,7 @@ impl From<RegisterError> for ApiError {
                 "Email taken",
                 "An account with that email already exists.",
             ),
+            RegisterError::WeakPassword(weak) => weak_password("password", weak),
             RegisterError::Unexpected(e) => ApiError::internal(e),
         }
     }
@@ -176,6 +185,7 @@ impl From<UserError> for ApiError {
                 "Wrong current password",
                 "The current password is incorrect.",
             ),
+            UserError::WeakPassword(weak) => weak_password("new_password", weak),
             UserError::LastAdmin => ApiError::new(
                 StatusCode::CONFLICT,
                 "last_admin",

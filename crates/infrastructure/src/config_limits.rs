@@ -32,6 +32,8 @@ pub struct LimitSettings {
     /// `PASSWORD_HASH_CONCURRENCY`: bcrypt runs at once; below the core count so logins never
     /// starve reads.
     pub hash_concurrency: usize,
+    /// `PASSWORD_MIN_SCORE`: the zxcvbn score (0..=4) a new password needs.
+    pub password_min_score: u8,
 }
 
 impl Default for LimitSettings {
@@ -49,6 +51,7 @@ impl Default for LimitSettings {
             request_timeout: Duration::from_secs(30),
             max_connections: 10_000,
             hash_concurrency: cores.saturating_sub(1).max(1),
+            password_min_score: 3,
         }
     }
 }
@@ -88,6 +91,13 @@ impl LimitSettings {
             request_timeout: seconds("REQUEST_TIMEOUT_SECONDS", d.request_timeout)?,
             max_connections: size("MAX_CONNECTIONS", d.max_connections)?,
             hash_concurrency: size("PASSWORD_HASH_CONCURRENCY", d.hash_concurrency)?,
+            password_min_score: match var("PASSWORD_MIN_SCORE") {
+                None => d.password_min_score,
+                Some(raw) => match raw.trim().parse::<u8>() {
+                    Ok(score) if score <= 4 => score,
+                    _ => bail!("PASSWORD_MIN_SCORE: expected 0 to 4, got '{raw}'"),
+                },
+            },
         })
     }
 }
@@ -175,6 +185,7 @@ mod tests {
             ("CORS_ORIGINS", "https://app.example.com/path"),
             ("RATE_LIMIT_AUTH_PER_MIN", "0"),
             ("REQUEST_TIMEOUT_SECONDS", "soon"),
+            ("PASSWORD_MIN_SCORE", "5"),
         ] {
             let err = load(&[(name, value)]).expect_err("must fail");
             assert!(

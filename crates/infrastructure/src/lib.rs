@@ -21,6 +21,7 @@ mod sql_comments;
 mod sql_posts;
 mod sql_users;
 mod system_clock;
+mod zxcvbn_strength;
 
 pub use bcrypt_hasher::BcryptHasher;
 pub use database::{connect_database, migrate};
@@ -38,3 +39,4 @@ pub use sql_comments::SqlComments;
 pub use sql_posts::SqlPosts;
 pub use sql_users::SqlUsers;
 pub use system_clock::SystemClock;
+pub use zxcvbn_strength::ZxcvbnStrength;

@@ -55,6 +55,7 @@ pub async fn create_admin_with_password(
     match wired.state.users.create_admin(input).await {
         Ok(user) => Ok(user),
         Err(CreateAdminError::Taken(field)) => bail!("that {field} is already taken"),
+        Err(CreateAdminError::WeakPassword(weak)) => bail!("the password {weak}"),
         Err(CreateAdminError::Unexpected(e)) => Err(e),
     }
 }

@@ -17,7 +17,7 @@ use application::{
 use infrastructure::{
     BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, JwtTokens, MemoryLoginAttempts,
     MemoryRateLimiter, MemorySessions, RedisLoginAttempts, RedisRateLimiter, RedisSessions,
-    SqlComments, SqlPosts, SqlUsers, SystemClock,
+    SqlComments, SqlPosts, SqlUsers, SystemClock, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, migrate, random_secret, redis_pool,
 };
@@ -99,6 +99,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         BcryptHasher::new(settings.bcrypt_cost, limits.hash_concurrency).context("BCRYPT_COST")?,
     );
     let clock = Arc::new(SystemClock);
+    let strength = Arc::new(ZxcvbnStrength::new(limits.password_min_score));
     let auth_settings = AuthSettings {
         access_ttl: chrono::Duration::from_std(settings.access_token_ttl)
             .context("ACCESS_TOKEN_TTL_SECONDS")?,
@@ -115,6 +116,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let auth = AuthService::new(
         users.clone(),
         hasher.clone(),
+        strength.clone(),
         Arc::new(JwtTokens::new(secret.expose_secret().as_bytes())),
         sessions.clone(),
         clock.clone(),
@@ -124,7 +126,13 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     Ok(Wired {
         state: AppState {
             auth,
-            users: UserService::new(users.clone(), hasher, sessions.clone(), clock.clone()),
+            users: UserService::new(
+                users.clone(),
+                hasher,
+                strength,
+                sessions.clone(),
+                clock.clone(),
+            ),
             posts: PostService::new(posts.clone(), clock.clone()),
             comments: CommentService::new(comments, posts, clock),
             readiness: Readiness::new(users, sessions),

@@ -18,7 +18,8 @@ use domain::{SessionId, User};
 use secrecy::SecretString;
 
 use crate::ports::{
-    AccessClaims, Clock, LoginAttempts, PasswordHasher, SessionStore, TokenIssuer, UserRepository,
+    AccessClaims, Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore,
+    TokenIssuer, UserRepository,
 };
 
 pub use authenticate::{AuthenticateError, Credential};
@@ -35,6 +36,7 @@ pub use settings::AuthSettings;
 pub struct AuthService {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    strength: Arc<dyn PasswordStrength>,
     tokens: Arc<dyn TokenIssuer>,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
@@ -58,6 +60,7 @@ impl AuthService {
     pub fn new(
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
+        strength: Arc<dyn PasswordStrength>,
         tokens: Arc<dyn TokenIssuer>,
         sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
@@ -67,6 +70,7 @@ impl AuthService {
         Self {
             users,
             hasher,
+            strength,
             tokens,
             sessions,
             clock,

@@ -20,6 +20,8 @@ pub enum RegisterError {
     UsernameTaken,
     #[error("the email is already registered")]
     EmailTaken,
+    #[error("the password {0}")]
+    WeakPassword(crate::ports::WeakPassword),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -37,6 +39,12 @@ impl From<RepositoryError> for RegisterError {
 impl AuthService {
     #[tracing::instrument(skip_all, fields(username = %input.username.as_ref()))]
     pub async fn register(&self, input: RegisterInput) -> Result<User, RegisterError> {
+        self.strength
+            .check(
+                &input.password,
+                &[input.username.as_ref(), input.email.as_ref()],
+            )
+            .map_err(RegisterError::WeakPassword)?;
         let hash = self.hasher.hash(&input.password).await?;
         let user = User::register(
             UserId::from_uuid(Uuid::now_v7()),

@@ -295,3 +295,23 @@ async fn unknown_accounts_lock_like_real_ones() {
     let locked = attempt(&h, "nobody@example.com", "wrong password").await;
     assert!(matches!(locked, Err(LoginError::LockedOut { .. })));
 }
+
+#[tokio::test]
+async fn a_guessable_password_is_refused_before_anything_is_stored() {
+    let h = harness(AuthSettings::default());
+    let refused = h
+        .auth
+        .register(RegisterInput {
+            username: Username::parse("ada").expect("valid"),
+            email: Email::parse("ada@example.com").expect("valid"),
+            password: Password::parse(crate::fakes::WEAK_PASSWORD).expect("valid length"),
+        })
+        .await;
+    assert!(matches!(refused, Err(RegisterError::WeakPassword(_))));
+    let retry = registered(&h, "ada").await;
+    assert_eq!(
+        retry.username().as_ref(),
+        "ada",
+        "nothing was stored the first time"
+    );
+}

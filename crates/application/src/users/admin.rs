@@ -129,6 +129,12 @@ impl UserService {
             .ok_or(UserError::NotFound)?;
         self.check_current_password(&user, Some(current_password))
             .await?;
+        self.strength
+            .check(
+                &new_password,
+                &[user.username().as_ref(), user.email().as_ref()],
+            )
+            .map_err(UserError::WeakPassword)?;
         let seen = user.updated_at();
         let hash = self.hasher.hash(&new_password).await?;
         user.change_password(hash, self.clock.now());

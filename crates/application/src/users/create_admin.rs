@@ -18,6 +18,8 @@ pub struct CreateAdminInput {
 pub enum CreateAdminError {
     #[error("{0} is already taken")]
     Taken(UniqueField),
+    #[error("the password {0}")]
+    WeakPassword(crate::ports::WeakPassword),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -33,6 +35,12 @@ impl From<RepositoryError> for CreateAdminError {
 
 impl UserService {
     pub async fn create_admin(&self, input: CreateAdminInput) -> Result<User, CreateAdminError> {
+        self.strength
+            .check(
+                &input.password,
+                &[input.username.as_ref(), input.email.as_ref()],
+            )
+            .map_err(CreateAdminError::WeakPassword)?;
         let hash = self.hasher.hash(&input.password).await?;
         let user = User::with_roles(
             UserId::from_uuid(Uuid::now_v7()),

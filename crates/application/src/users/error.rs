@@ -20,6 +20,8 @@ pub enum UserError {
     CurrentPasswordRequired,
     #[error("the current password is wrong")]
     InvalidCurrentPassword,
+    #[error("the new password {0}")]
+    WeakPassword(crate::ports::WeakPassword),
     #[error("the last administrator cannot be removed")]
     LastAdmin,
     #[error(transparent)]

@@ -7,7 +7,7 @@ mod profile;
 
 use std::sync::Arc;
 
-use crate::ports::{Clock, PasswordHasher, SessionStore, UserRepository};
+use crate::ports::{Clock, PasswordHasher, PasswordStrength, SessionStore, UserRepository};
 
 pub use admin::{ProfileUpdate, RoleGrant};
 pub use create_admin::{CreateAdminError, CreateAdminInput};
@@ -18,6 +18,7 @@ pub use profile::ProfileError;
 pub struct UserService {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    strength: Arc<dyn PasswordStrength>,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
 }
@@ -26,12 +27,14 @@ impl UserService {
     pub fn new(
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
+        strength: Arc<dyn PasswordStrength>,
         sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             users,
             hasher,
+            strength,
             sessions,
             clock,
         }
