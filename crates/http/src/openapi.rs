@@ -12,7 +12,7 @@ use utoipa::{
 };
 
 use crate::{
-    dto::{auth, health, post, role, session, user},
+    dto::{audit, auth, health, post, role, session, user},
     error::{FieldError, PROBLEM_JSON, Problem},
     routes,
 };
@@ -53,6 +53,7 @@ use crate::{
         routes::comments::get_comment,
         routes::comments::update_comment,
         routes::comments::delete_comment,
+        routes::audit::list_audit_events,
         routes::health::live,
         routes::health::ready,
     ),
@@ -82,6 +83,9 @@ use crate::{
         post::CommentRequest,
         session::SessionResponse,
         session::SessionList,
+        audit::AuditActionName,
+        audit::AuditEventResponse,
+        audit::AuditPage,
         health::Liveness,
         health::ReadinessResponse,
         health::ReadinessChecks,
@@ -93,6 +97,7 @@ use crate::{
         (name = "users", description = "Accounts and roles"),
         (name = "posts", description = "Posts"),
         (name = "comments", description = "Comments on posts"),
+        (name = "audit", description = "The trail of security events (administrators)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

@@ -1,8 +1,8 @@
 //! What every handler can reach: the application services.
 
 use application::{
-    auth::AuthService, comments::CommentService, health::Readiness, posts::PostService,
-    users::UserService,
+    audit::AuditService, auth::AuthService, comments::CommentService, health::Readiness,
+    posts::PostService, users::UserService,
 };
 
 #[derive(Clone)]
@@ -12,4 +12,5 @@ pub struct AppState {
     pub posts: PostService,
     pub comments: CommentService,
     pub readiness: Readiness,
+    pub audit: AuditService,
 }

@@ -3,13 +3,16 @@
 
 mod bcrypt_hasher;
 pub mod config;
+pub mod crypto;
 mod database;
+mod email_rotation;
 mod entities;
 mod jwt_tokens;
 mod keyset;
 mod memory_sessions;
 mod redis_sessions;
 mod secrets;
+mod sql_audit;
 mod sql_comments;
 mod sql_posts;
 mod sql_users;
@@ -17,10 +20,12 @@ mod system_clock;
 
 pub use bcrypt_hasher::BcryptHasher;
 pub use database::{connect_database, migrate};
+pub use email_rotation::{RotationReport, rotate_emails};
 pub use jwt_tokens::JwtTokens;
 pub use memory_sessions::MemorySessions;
 pub use redis_sessions::RedisSessions;
 pub use secrets::random_secret;
+pub use sql_audit::SqlAudit;
 pub use sql_comments::SqlComments;
 pub use sql_posts::SqlPosts;
 pub use sql_users::SqlUsers;

@@ -5,18 +5,19 @@ use std::sync::Arc;
 use agora_http::AppState;
 use anyhow::Context;
 use application::{
+    audit::AuditService,
     auth::{AuthService, AuthSettings},
     comments::CommentService,
     health::Readiness,
-    ports::{PostRepository, SessionStore, UserRepository},
+    ports::{AuditLog, PostRepository, SessionStore, UserRepository},
     posts::PostService,
     users::UserService,
 };
 use infrastructure::{
-    BcryptHasher, JwtTokens, MemorySessions, RedisSessions, SqlComments, SqlPosts, SqlUsers,
-    SystemClock,
+    BcryptHasher, JwtTokens, MemorySessions, RedisSessions, SqlAudit, SqlComments, SqlPosts,
+    SqlUsers, SystemClock,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
-    connect_database, migrate, random_secret,
+    connect_database, crypto, migrate, random_secret,
 };
 use secrecy::ExposeSecret;
 
@@ -62,7 +63,14 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         }
     };
 
-    let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone()));
+    let emails = Arc::new(crypto::email_protection(settings)?);
+    tracing::info!(
+        data_key_id = emails.current_key_id(),
+        previous_keys = settings.data_keys_previous.len(),
+        "emails encrypted at rest"
+    );
+    let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
+    let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
     let comments = Arc::new(SqlComments::new(db));
     let hasher = Arc::new(BcryptHasher::new(settings.bcrypt_cost).context("BCRYPT_COST")?);
@@ -81,12 +89,20 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         Arc::new(JwtTokens::new(secret.expose_secret().as_bytes())),
         sessions.clone(),
         clock.clone(),
+        audit.clone(),
         auth_settings,
     );
     Ok(Wired {
         state: AppState {
             auth,
-            users: UserService::new(users.clone(), hasher, sessions.clone(), clock.clone()),
+            users: UserService::new(
+                users.clone(),
+                hasher,
+                sessions.clone(),
+                clock.clone(),
+                audit.clone(),
+            ),
+            audit: AuditService::new(audit),
             posts: PostService::new(posts.clone(), clock.clone()),
             comments: CommentService::new(comments, posts, clock),
             readiness: Readiness::new(users, sessions),

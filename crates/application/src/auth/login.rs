@@ -1,11 +1,11 @@
 //! Exchanging an email and password for a new session.
 
-use domain::{Email, Session, SessionId};
+use domain::{AuditAction, Email, Session, SessionId};
 use thiserror::Error;
 use uuid::Uuid;
 
 use super::{AuthService, IssuedTokens, refresh_token::RefreshToken};
-use crate::{ClientInfo, RepositoryError, StoreError};
+use crate::{ClientInfo, RepositoryError, StoreError, audit::record_after_the_fact};
 
 /// bcrypt compares only this many bytes: anything longer can never be a stored password.
 const MAX_PASSWORD_BYTES: usize = 72;
@@ -57,15 +57,26 @@ impl AuthService {
             .hasher
             .verify(candidate, user.as_ref().map(|u| u.password_hash()))
             .await?;
+        let now = self.clock.now();
         let user = match user {
             Some(user) if matches && !candidate.is_empty() => user,
-            _ => {
+            other => {
                 tracing::info!("login refused");
+                // The target is the account when the address names one; never the address.
+                let mut event = client.audit(AuditAction::LoginFailed, None, now);
+                if let Some(user) = other {
+                    event = event.with_target(user.id());
+                }
+                record_after_the_fact(self.audit.as_ref(), &event).await;
                 return Err(LoginError::InvalidCredentials);
             }
         };
+        // A login that cannot be audited does not happen.
+        let event = client
+            .audit(AuditAction::LoginSucceeded, Some(user.id()), now)
+            .with_target(user.id());
+        self.audit.record(&event).await?;
 
-        let now = self.clock.now();
         let session_id = SessionId::from_uuid(Uuid::now_v7());
         let refresh = RefreshToken::generate(session_id);
         let session = Session::start(

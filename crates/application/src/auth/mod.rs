@@ -18,7 +18,7 @@ use domain::{SessionId, User};
 use secrecy::SecretString;
 
 use crate::ports::{
-    AccessClaims, Clock, PasswordHasher, SessionStore, TokenIssuer, UserRepository,
+    AccessClaims, AuditLog, Clock, PasswordHasher, SessionStore, TokenIssuer, UserRepository,
 };
 
 pub use authenticate::{AuthenticateError, Credential};
@@ -38,6 +38,7 @@ pub struct AuthService {
     tokens: Arc<dyn TokenIssuer>,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
+    audit: Arc<dyn AuditLog>,
     settings: AuthSettings,
 }
 
@@ -59,6 +60,7 @@ impl AuthService {
         tokens: Arc<dyn TokenIssuer>,
         sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
+        audit: Arc<dyn AuditLog>,
         settings: AuthSettings,
     ) -> Self {
         Self {
@@ -67,6 +69,7 @@ impl AuthService {
             tokens,
             sessions,
             clock,
+            audit,
             settings,
         }
     }

@@ -7,7 +7,7 @@ mod profile;
 
 use std::sync::Arc;
 
-use crate::ports::{Clock, PasswordHasher, SessionStore, UserRepository};
+use crate::ports::{AuditLog, Clock, PasswordHasher, SessionStore, UserRepository};
 
 pub use admin::{ProfileUpdate, RoleGrant};
 pub use create_admin::{CreateAdminError, CreateAdminInput};
@@ -20,6 +20,7 @@ pub struct UserService {
     hasher: Arc<dyn PasswordHasher>,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
+    audit: Arc<dyn AuditLog>,
 }
 
 impl UserService {
@@ -28,12 +29,14 @@ impl UserService {
         hasher: Arc<dyn PasswordHasher>,
         sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
+        audit: Arc<dyn AuditLog>,
     ) -> Self {
         Self {
             users,
             hasher,
             sessions,
             clock,
+            audit,
         }
     }
 }

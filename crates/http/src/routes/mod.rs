@@ -1,5 +1,6 @@
 //! Routes, one file per resource, each with a `configure` function.
 
+pub mod audit;
 pub mod auth;
 pub mod comments;
 pub mod cookies;
@@ -18,5 +19,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     posts::configure(cfg);
     comments::configure(cfg);
     health::configure(cfg);
+    audit::configure(cfg);
     docs::configure(cfg);
 }
