@@ -1,6 +1,7 @@
 //! Black-box tests: the real server on a random loopback port, driven over HTTP. They run on
 //! SQLite + memory by default, and on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set.
 
+mod audit;
 mod comments;
 mod contract;
 mod cookies_and_csrf;
@@ -10,6 +11,7 @@ mod health;
 mod login;
 mod logout;
 mod pagination;
+mod pii;
 mod posts;
 mod refresh;
 mod register;
