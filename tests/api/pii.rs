@@ -177,3 +177,25 @@ async fn an_interrupted_rotation_is_finished_by_the_next_run() {
     let new_instance = app.another_instance(|s| *s = rotated.clone()).await;
     new_instance.login(&late.user).await;
 }
+
+#[tokio::test]
+async fn the_longest_accepted_email_still_fits_once_encrypted() {
+    let app = spawn_app().await;
+    // 64-byte local part, 255 bytes in all: the ciphertext is well over 255 characters.
+    let domain = format!(
+        "{}.{}.{}.com",
+        "a".repeat(63),
+        "b".repeat(63),
+        "c".repeat(58)
+    );
+    let email = format!("{}@{domain}", "l".repeat(64));
+    assert_eq!(email.len(), 255);
+    let user = TestUser {
+        email: email.clone(),
+        ..TestUser::generate()
+    };
+    assert_eq!(app.register(&user).await.status(), StatusCode::CREATED);
+    let login = app.login(&user).await;
+    assert_eq!(login.body["user"]["email"], email.as_str());
+    assert!(app.stored_emails().await.iter().any(|e| e.len() > 255));
+}
