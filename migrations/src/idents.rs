@@ -8,6 +8,7 @@ pub enum Users {
     Id,
     Username,
     Email,
+    EmailBlindIndex,
     PasswordHash,
     CreatedAt,
     UpdatedAt,
@@ -47,4 +48,17 @@ pub enum Comments {
     Body,
     CreatedAt,
     UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum AuditEvents {
+    Table,
+    Id,
+    ActorId,
+    Action,
+    Target,
+    Ip,
+    UserAgent,
+    RequestId,
+    CreatedAt,
 }

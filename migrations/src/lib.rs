@@ -8,6 +8,8 @@ mod m20261125_000002_create_roles;
 mod m20261125_000003_create_user_roles;
 mod m20261125_000004_create_posts;
 mod m20261125_000005_create_comments;
+mod m20261125_000006_protect_user_emails;
+mod m20261125_000007_create_audit_events;
 
 pub struct Migrator;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_user_roles::Migration),
             Box::new(m20261125_000004_create_posts::Migration),
             Box::new(m20261125_000005_create_comments::Migration),
+            Box::new(m20261125_000006_protect_user_emails::Migration),
+            Box::new(m20261125_000007_create_audit_events::Migration),
         ]
     }
 }

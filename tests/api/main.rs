@@ -1,6 +1,7 @@
 //! Black-box tests: the real server on a random loopback port, driven over HTTP. They run on
 //! SQLite + memory by default, and on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set.
 
+mod audit;
 mod comments;
 mod contract;
 mod cookies_and_csrf;
@@ -12,6 +13,7 @@ mod limits;
 mod login;
 mod logout;
 mod pagination;
+mod pii;
 mod posts;
 mod rate_limits;
 mod refresh;

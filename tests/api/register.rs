@@ -176,11 +176,9 @@ async fn a_stricter_policy_applies_to_new_passwords_and_never_locks_out_old_ones
     user.password = "password123".to_owned();
     assert_eq!(lenient.register(&user).await.status(), StatusCode::CREATED);
 
-    let strict = spawn_app_with(|s| {
-        s.database = lenient.settings.database.clone();
-        s.sessions = lenient.settings.sessions.clone();
-    })
-    .await;
+    let strict = lenient
+        .another_instance(|s| s.limits.password_min_score = 3)
+        .await;
     let login = strict.login(&user).await;
     let change = strict
         .request(reqwest::Method::PUT, "/api/users/me/password")

@@ -4,6 +4,7 @@
 
 mod cookies;
 mod helpers;
+mod raw_storage;
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 pub use cookies::{CookieJar, SetCookie};
 pub use helpers::{Actor, Login, TestUser, assert_problem, login_from};
+pub use raw_storage::contains;
 
 pub struct TestApp {
     pub address: String,
@@ -53,6 +55,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
             "test-secret-{}",
             Uuid::now_v7()
         ))),
+        data_key: Some(infrastructure::crypto::generate_key()),
+        blind_index_key: Some(infrastructure::crypto::generate_key()),
         bcrypt_cost: 4,
         workers: Some(1),
         shutdown_timeout: Duration::from_secs(1),
@@ -79,6 +83,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
             settings.database = DatabaseSettings::Sqlite {
                 path: dir.path().join("agora.db"),
             };
+            settings.data_dir = dir.path().to_path_buf();
             data_dir = Some(dir);
             Backend::Embedded
         }
@@ -90,7 +95,14 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         };
     }
     customize(&mut settings);
+    start(settings, backend, data_dir).await
+}
 
+async fn start(
+    settings: Settings,
+    backend: Backend,
+    data_dir: Option<tempfile::TempDir>,
+) -> TestApp {
     let app = Application::build(settings.clone())
         .await
         .expect("the application starts");
@@ -106,6 +118,16 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
             .expect("HTTP client"),
         backend,
         _data_dir: data_dir,
+    }
+}
+
+impl TestApp {
+    /// A second instance on the same database and session store, started with `customize`d
+    /// settings (e.g. a rotated data key). The first keeps running and keeps the data directory.
+    pub async fn another_instance(&self, customize: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        customize(&mut settings);
+        start(settings, self.backend, None).await
     }
 }
 

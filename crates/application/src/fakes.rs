@@ -7,26 +7,75 @@ use std::{
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use domain::{Email, Password, PasswordHash, Role, Session, SessionId, TokenDigest, User, UserId};
+use domain::{
+    AuditEvent, Email, Password, PasswordHash, Role, Session, SessionId, TokenDigest, User, UserId,
+};
 
 use crate::{
     RepositoryError, StoreError, UniqueField,
     auth::{AuthService, AuthSettings},
     pagination::{Cursor, Page, PageRequest},
     ports::{
-        AccessClaims, Clock, InvalidToken, LoginAttempts, PasswordHasher, PasswordStrength,
-        SessionStore, TokenIssuer, UserFilter, UserRepository, WeakPassword,
+        AccessClaims, AuditFilter, AuditLog, Clock, InvalidToken, LoginAttempts, PasswordHasher,
+        PasswordStrength, SessionStore, TokenIssuer, UserFilter, UserRepository, WeakPassword,
     },
     throttle::LockoutPolicy,
 };
 
+/// The audit trail, shared by the fakes that write to it.
 #[derive(Default)]
-pub struct FakeUsers(Mutex<Vec<User>>);
+pub struct FakeAudit(pub Mutex<Vec<AuditEvent>>);
+
+impl FakeAudit {
+    pub fn actions(&self) -> Vec<domain::AuditAction> {
+        self.0
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|e| e.action)
+            .collect()
+    }
+}
+
+#[async_trait]
+impl AuditLog for FakeAudit {
+    async fn record(&self, event: &AuditEvent) -> Result<(), RepositoryError> {
+        self.0.lock().expect("lock").push(event.clone());
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        _: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>, RepositoryError> {
+        let mut events = self.0.lock().expect("lock").clone();
+        events.reverse();
+        Ok(Page::from_rows(events, page.limit, |e| Cursor {
+            created_at: e.created_at,
+            id: e.id,
+        }))
+    }
+}
+
+#[derive(Default)]
+pub struct FakeUsers {
+    users: Mutex<Vec<User>>,
+    audit: Arc<FakeAudit>,
+}
+
+impl FakeUsers {
+    fn audited(&self, event: Option<&AuditEvent>) {
+        if let Some(event) = event {
+            self.audit.0.lock().expect("lock").push(event.clone());
+        }
+    }
+}
 
 #[async_trait]
 impl UserRepository for FakeUsers {
-    async fn insert(&self, user: &User) -> Result<(), RepositoryError> {
-        let mut users = self.0.lock().expect("lock");
+    async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let mut users = self.users.lock().expect("lock");
         if users.iter().any(|u| u.username() == user.username()) {
             return Err(RepositoryError::Duplicate(UniqueField::Username));
         }
@@ -34,12 +83,13 @@ impl UserRepository for FakeUsers {
             return Err(RepositoryError::Duplicate(UniqueField::Email));
         }
         users.push(user.clone());
+        self.audited(Some(audit));
         Ok(())
     }
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
         Ok(self
-            .0
+            .users
             .lock()
             .expect("lock")
             .iter()
@@ -49,7 +99,7 @@ impl UserRepository for FakeUsers {
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
         Ok(self
-            .0
+            .users
             .lock()
             .expect("lock")
             .iter()
@@ -70,7 +120,7 @@ impl UserRepository for FakeUsers {
         _: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, RepositoryError> {
-        let users = self.0.lock().expect("lock").clone();
+        let users = self.users.lock().expect("lock").clone();
         Ok(Page::from_rows(users, page.limit, |u| Cursor {
             created_at: u.created_at(),
             id: u.id().as_uuid(),
@@ -81,11 +131,13 @@ impl UserRepository for FakeUsers {
         &self,
         user: &User,
         expected: Option<DateTime<Utc>>,
+        audit: Option<&AuditEvent>,
     ) -> Result<bool, RepositoryError> {
-        let mut users = self.0.lock().expect("lock");
+        let mut users = self.users.lock().expect("lock");
         match users.iter_mut().find(|u| u.id() == user.id()) {
             Some(stored) if expected.is_none_or(|e| e == stored.updated_at()) => {
                 *stored = user.clone();
+                self.audited(audit);
                 Ok(true)
             }
             _ => Ok(false),
@@ -96,15 +148,25 @@ impl UserRepository for FakeUsers {
         &self,
         user: &User,
         expected: Option<DateTime<Utc>>,
+        audit: &AuditEvent,
     ) -> Result<bool, RepositoryError> {
-        self.update(user, expected).await
+        self.update(user, expected, Some(audit)).await
     }
 
-    async fn delete(&self, id: UserId, _: Option<DateTime<Utc>>) -> Result<bool, RepositoryError> {
-        let mut users = self.0.lock().expect("lock");
+    async fn delete(
+        &self,
+        id: UserId,
+        _: Option<DateTime<Utc>>,
+        audit: &AuditEvent,
+    ) -> Result<bool, RepositoryError> {
+        let mut users = self.users.lock().expect("lock");
         let before = users.len();
         users.retain(|u| u.id() != id);
-        Ok(users.len() < before)
+        let deleted = users.len() < before;
+        if deleted {
+            self.audited(Some(audit));
+        }
+        Ok(deleted)
     }
 }
 
@@ -312,11 +374,16 @@ pub struct Harness {
     pub hasher: Arc<FakeHasher>,
     pub sessions: Arc<FakeSessions>,
     pub clock: Arc<FakeClock>,
+    pub audit: Arc<FakeAudit>,
 }
 
 pub fn harness(settings: AuthSettings) -> Harness {
     let clock = Arc::new(FakeClock(Mutex::new(Utc::now())));
-    let users = Arc::new(FakeUsers::default());
+    let audit = Arc::new(FakeAudit::default());
+    let users = Arc::new(FakeUsers {
+        users: Mutex::default(),
+        audit: audit.clone(),
+    });
     let hasher = Arc::new(FakeHasher::default());
     let sessions = Arc::new(FakeSessions::default());
     let tokens = Arc::new(FakeTokens {
@@ -335,6 +402,7 @@ pub fn harness(settings: AuthSettings) -> Harness {
         sessions.clone(),
         clock.clone(),
         attempts,
+        audit.clone(),
         settings,
     );
     Harness {
@@ -342,5 +410,6 @@ pub fn harness(settings: AuthSettings) -> Harness {
         hasher,
         sessions,
         clock,
+        audit,
     }
 }

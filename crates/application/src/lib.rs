@@ -1,6 +1,7 @@
 //! Agora's use cases and the ports (traits) they need. Depends on the domain only: adapters
 //! for the ports live in `infrastructure` and are chosen by the composition root.
 
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod comments;

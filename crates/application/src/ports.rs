@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{
-    Comment, CommentId, Email, Password, PasswordHash, Post, PostId, Role, Session, SessionId,
-    TokenDigest, User, UserId,
+    AuditAction, AuditEvent, Comment, CommentId, Email, Password, PasswordHash, Post, PostId, Role,
+    Session, SessionId, TokenDigest, User, UserId,
 };
 use thiserror::Error;
 use uuid::Uuid;
@@ -16,13 +16,15 @@ use crate::{
     views::{CommentView, PostView},
 };
 
-/// Where user accounts live.
+/// Where user accounts live. Implementations MAY store emails encrypted; they always hand back
+/// and accept plain `Email`s. Every method that takes an `AuditEvent` MUST append it in the
+/// same transaction as the change: both happen, or neither.
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// Inserts the user with their roles, all or nothing. MUST return
     /// `RepositoryError::Duplicate(field)` when the username or email is already taken
     /// (emails compared case-insensitively), including when a concurrent insert wins the race.
-    async fn insert(&self, user: &User) -> Result<(), RepositoryError>;
+    async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError>;
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError>;
 
@@ -43,11 +45,13 @@ pub trait UserRepository: Send + Sync {
 
     /// Saves username, email, password hash and `updated_at`. With `expected_updated_at`, only
     /// if the stored row still has it (returns `false` otherwise, and when the row is gone).
-    /// MUST return `Duplicate(field)` on a taken username or email.
+    /// MUST return `Duplicate(field)` on a taken username or email. `audit`, when given, is
+    /// appended only if the row was saved.
     async fn update(
         &self,
         user: &User,
         expected_updated_at: Option<DateTime<Utc>>,
+        audit: Option<&AuditEvent>,
     ) -> Result<bool, RepositoryError>;
 
     /// Replaces the user's roles (and `updated_at`), guarded like `update`. MUST refuse with
@@ -56,6 +60,7 @@ pub trait UserRepository: Send + Sync {
         &self,
         user: &User,
         expected_updated_at: Option<DateTime<Utc>>,
+        audit: &AuditEvent,
     ) -> Result<bool, RepositoryError>;
 
     /// Deletes the account with its posts and comments, guarded like `update`. MUST refuse
@@ -64,7 +69,31 @@ pub trait UserRepository: Send + Sync {
         &self,
         id: UserId,
         expected_updated_at: Option<DateTime<Utc>>,
+        audit: &AuditEvent,
     ) -> Result<bool, RepositoryError>;
+}
+
+/// The audit trail of security events, for events that are not part of a database change
+/// (logins, logouts, token reuse). Changes to accounts carry their event into the
+/// `UserRepository` instead, so it is written in the same transaction.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Appends one event. Events are never updated or deleted through this port.
+    async fn record(&self, event: &AuditEvent) -> Result<(), RepositoryError>;
+
+    /// Events newest first (keyset on created_at, id), narrowed by `filter`.
+    async fn list(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>, RepositoryError>;
+}
+
+/// Narrows an audit listing; every given criterion must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<UserId>,
+    pub action: Option<AuditAction>,
 }
 
 /// Narrows a user listing; every given criterion must hold.

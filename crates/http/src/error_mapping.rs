@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use application::{
+    audit::AuditError,
     auth::{AuthenticateError, LoginError, LogoutError, RefreshError, RegisterError, SessionError},
     comments::CommentError,
     posts::PostError,
@@ -142,6 +143,15 @@ fn precondition_failed() -> ApiError {
         "Precondition failed",
         "The resource changed since you read it (If-Match did not match). Read it again.",
     )
+}
+
+impl From<AuditError> for ApiError {
+    fn from(err: AuditError) -> Self {
+        match err {
+            AuditError::Forbidden(_) => forbidden(),
+            AuditError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
 }
 
 impl From<PostError> for ApiError {

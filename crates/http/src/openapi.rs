@@ -13,7 +13,7 @@ use utoipa::{
 };
 
 use crate::{
-    dto::{auth, health, post, role, session, user},
+    dto::{audit, auth, health, post, role, session, user},
     error::{FieldError, PROBLEM_JSON, Problem},
     routes,
 };
@@ -54,6 +54,7 @@ use crate::{
         routes::comments::get_comment,
         routes::comments::update_comment,
         routes::comments::delete_comment,
+        routes::audit::list_audit_events,
         routes::health::live,
         routes::health::ready,
     ),
@@ -83,6 +84,9 @@ use crate::{
         post::CommentRequest,
         session::SessionResponse,
         session::SessionList,
+        audit::AuditActionName,
+        audit::AuditEventResponse,
+        audit::AuditPage,
         health::Liveness,
         health::ReadinessResponse,
         health::ReadinessChecks,
@@ -94,6 +98,7 @@ use crate::{
         (name = "users", description = "Accounts and roles"),
         (name = "posts", description = "Posts"),
         (name = "comments", description = "Comments on posts"),
+        (name = "audit", description = "The trail of security events (administrators)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

@@ -1,8 +1,8 @@
 //! What every handler can reach: the application services.
 
 use application::{
-    auth::AuthService, comments::CommentService, health::Readiness, posts::PostService,
-    throttle::Throttle, users::UserService,
+    audit::AuditService, auth::AuthService, comments::CommentService, health::Readiness,
+    posts::PostService, throttle::Throttle, users::UserService,
 };
 
 #[derive(Clone)]
@@ -13,4 +13,5 @@ pub struct AppState {
     pub comments: CommentService,
     pub readiness: Readiness,
     pub throttle: Throttle,
+    pub audit: AuditService,
 }

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use crate::config_limits::LimitSettings;
+use crate::crypto::decode_key;
 
 /// Shortest accepted `JWT_SECRET`, in bytes (HS256 wants at least its output size).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -48,10 +49,20 @@ pub enum SessionStoreSettings {
 pub struct Settings {
     pub app_env: AppEnv,
     pub bind_addr: SocketAddr,
+    /// Holds the embedded database and, outside production, the generated keys.
+    pub data_dir: PathBuf,
     pub database: DatabaseSettings,
     pub sessions: SessionStoreSettings,
     /// `None` outside production means: generate one at start (and warn).
     pub jwt_secret: Option<SecretString>,
+    /// Encrypts personal data (emails). `None` outside production: generated once and kept
+    /// in `data_dir`.
+    pub data_key: Option<SecretString>,
+    /// Keys that encrypted data before `data_key`: still accepted for decryption.
+    pub data_keys_previous: Vec<SecretString>,
+    /// Keys the blind indexes (look-ups by email). Independent of the data keys: it never
+    /// rotates with them. `None` outside production: generated once and kept in `data_dir`.
+    pub blind_index_key: Option<SecretString>,
     pub bcrypt_cost: u32,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
@@ -68,11 +79,15 @@ impl Default for Settings {
         Self {
             app_env: AppEnv::Development,
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
             database: DatabaseSettings::Sqlite {
                 path: PathBuf::from("./data/agora.db"),
             },
             sessions: SessionStoreSettings::Memory,
             jwt_secret: None,
+            data_key: None,
+            data_keys_previous: Vec::new(),
+            blind_index_key: None,
             bcrypt_cost: 12,
             access_token_ttl: Duration::from_secs(900),
             refresh_token_ttl: Duration::from_secs(7 * 24 * 3600),
@@ -145,6 +160,28 @@ impl Settings {
         if app_env == AppEnv::Production && jwt_secret.is_none() {
             bail!("JWT_SECRET: required when APP_ENV=production");
         }
+        let key = |name: &str| -> anyhow::Result<Option<SecretString>> {
+            let value = var(name).map(SecretString::from);
+            if let Some(value) = &value {
+                decode_key(name, value.expose_secret())?;
+            }
+            if app_env == AppEnv::Production && value.is_none() {
+                bail!("{name}: required when APP_ENV=production");
+            }
+            Ok(value)
+        };
+        let data_key = key("DATA_KEY")?;
+        let blind_index_key = key("BLIND_INDEX_KEY")?;
+        let data_keys_previous = var("DATA_KEYS_PREVIOUS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                decode_key("DATA_KEYS_PREVIOUS", k)?;
+                Ok(SecretString::from(k.to_owned()))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let bcrypt_cost = parse("BCRYPT_COST", var("BCRYPT_COST"))?.unwrap_or(defaults.bcrypt_cost);
         if !(4..=31).contains(&bcrypt_cost) {
             bail!("BCRYPT_COST: must be between 4 and 31, got {bcrypt_cost}");
@@ -161,9 +198,13 @@ impl Settings {
         Ok(Self {
             app_env,
             bind_addr: parse("BIND_ADDR", var("BIND_ADDR"))?.unwrap_or(defaults.bind_addr),
+            data_dir,
             database,
             sessions,
             jwt_secret,
+            data_key,
+            data_keys_previous,
+            blind_index_key,
             bcrypt_cost,
             access_token_ttl,
             refresh_token_ttl: seconds("REFRESH_TOKEN_TTL_SECONDS", defaults.refresh_token_ttl)?,
@@ -199,6 +240,9 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// 32 bytes of 0x01, base64.
+    const KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+
     fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
         let map: HashMap<String, String> = vars
             .iter()
@@ -225,6 +269,24 @@ mod tests {
             (vec![("BCRYPT_COST", "x")], "BCRYPT_COST"),
             (vec![("JWT_SECRET", "short")], "JWT_SECRET"),
             (vec![("APP_ENV", "production")], "JWT_SECRET"),
+            (
+                vec![("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(40))],
+                "DATA_KEY",
+            ),
+            (
+                vec![
+                    ("APP_ENV", "production"),
+                    ("JWT_SECRET", &"s".repeat(40)),
+                    ("DATA_KEY", KEY),
+                ],
+                "BLIND_INDEX_KEY",
+            ),
+            (vec![("DATA_KEY", "not-a-key")], "DATA_KEY"),
+            (
+                vec![("DATA_KEYS_PREVIOUS", &format!("{KEY},nope"))],
+                "DATA_KEYS_PREVIOUS",
+            ),
+            (vec![("BLIND_INDEX_KEY", "short")], "BLIND_INDEX_KEY"),
             (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (vec![("REDIS_URL", "http://x")], "REDIS_URL"),
             (vec![("LOG_FORMAT", "xml")], "LOG_FORMAT"),
@@ -242,8 +304,22 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_keyring() {
+        let other = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+        let settings = load(&[
+            ("DATA_KEY", KEY),
+            ("DATA_KEYS_PREVIOUS", &format!(" {other} , {KEY} ")),
+            ("BLIND_INDEX_KEY", other),
+        ])
+        .expect("loads");
+        assert!(settings.data_key.is_some() && settings.blind_index_key.is_some());
+        assert_eq!(settings.data_keys_previous.len(), 2);
+    }
+
+    #[test]
     fn debug_output_hides_secrets() {
         let settings = load(&[
+            ("DATA_KEY", KEY),
             ("JWT_SECRET", "a-very-secret-value-that-is-long-enough"),
             ("DATABASE_URL", "postgres://agora:hunter2@localhost/agora"),
         ])
@@ -251,5 +327,6 @@ mod tests {
         let shown = format!("{settings:?}");
         assert!(!shown.contains("a-very-secret-value"));
         assert!(!shown.contains("hunter2"));
+        assert!(!shown.contains(KEY));
     }
 }

@@ -1,10 +1,11 @@
-//! `UserRepository` with sea-orm: one implementation for PostgreSQL and SQLite.
+//! `UserRepository` with sea-orm: one implementation for PostgreSQL and SQLite. Emails are
+//! sealed on the way in and opened on the way out; look-ups go through their blind index.
 
 use anyhow::Context;
 use application::{RepositoryError, UniqueField, ports::UserRepository};
 use async_trait::async_trait;
-use domain::{Email, PasswordHash, Role, User, UserId, Username};
-use std::collections::HashMap;
+use domain::{AuditEvent, Email, PasswordHash, Role, User, UserId, Username};
+use std::{collections::HashMap, sync::Arc};
 
 use application::{
     pagination::{Cursor, Page, PageRequest},
@@ -21,17 +22,38 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
+    crypto::EmailProtection,
     entities::{roles, user_roles, users},
     keyset,
+    sql_audit::append,
 };
 
 pub struct SqlUsers {
     db: DatabaseConnection,
+    emails: Arc<EmailProtection>,
 }
 
 impl SqlUsers {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, emails: Arc<EmailProtection>) -> Self {
+        Self { db, emails }
+    }
+
+    fn to_domain(
+        &self,
+        model: users::Model,
+        role_names: &[String],
+    ) -> Result<User, RepositoryError> {
+        let email = self.emails.open(model.id, &model.email)?;
+        to_domain(model, email, role_names)
+    }
+
+    /// The sealed email and its blind index, as stored.
+    fn protect(&self, user: &User) -> Result<(String, String), RepositoryError> {
+        let sealed = self
+            .emails
+            .seal(user.id().as_uuid(), user.email())
+            .context("encrypting an email")?;
+        Ok((sealed, self.emails.index(user.email())))
     }
 
     async fn with_roles(
@@ -43,7 +65,7 @@ impl SqlUsers {
         };
         let mut roles = self.role_names(vec![model.id]).await?;
         let names = roles.remove(&model.id).unwrap_or_default();
-        to_domain(model, &names).map(Some)
+        self.to_domain(model, &names).map(Some)
     }
 
     /// The role names of several users in one query.
@@ -101,7 +123,11 @@ async fn admin_count(txn: &DatabaseTransaction) -> Result<u64, DbErr> {
         .await
 }
 
-fn to_domain(model: users::Model, role_names: &[String]) -> Result<User, RepositoryError> {
+fn to_domain(
+    model: users::Model,
+    email: Email,
+    role_names: &[String],
+) -> Result<User, RepositoryError> {
     let roles = role_names
         .iter()
         .map(|name| name.parse::<Role>())
@@ -110,7 +136,7 @@ fn to_domain(model: users::Model, role_names: &[String]) -> Result<User, Reposit
     Ok(User::restore(
         UserId::from_uuid(model.id),
         Username::parse(&model.username).context("a stored username is invalid")?,
-        Email::parse(&model.email).context("a stored email is invalid")?,
+        email,
         PasswordHash::new(model.password_hash),
         roles,
         model.created_at,
@@ -152,12 +178,14 @@ async fn role_ids<C: ConnectionTrait>(db: &C, roles: &[Role]) -> Result<Vec<Uuid
 
 #[async_trait]
 impl UserRepository for SqlUsers {
-    async fn insert(&self, user: &User) -> Result<(), RepositoryError> {
+    async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let (email, email_index) = self.protect(user)?;
         let txn = self.db.begin().await.map_err(write_error)?;
         users::Entity::insert(users::ActiveModel {
             id: Set(user.id().as_uuid()),
             username: Set(user.username().as_ref().to_owned()),
-            email: Set(user.email().as_ref().to_owned()),
+            email: Set(email),
+            email_blind_index: Set(Some(email_index)),
             password_hash: Set(user.password_hash().as_ref().to_owned()),
             created_at: Set(user.created_at()),
             updated_at: Set(user.updated_at()),
@@ -179,6 +207,7 @@ impl UserRepository for SqlUsers {
         .exec_without_returning(&txn)
         .await
         .map_err(write_error)?;
+        append(&txn, audit).await.map_err(write_error)?;
         txn.commit().await.map_err(write_error)
     }
 
@@ -192,7 +221,7 @@ impl UserRepository for SqlUsers {
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
         let model = users::Entity::find()
-            .filter(users::Column::Email.eq(email.as_ref()))
+            .filter(users::Column::EmailBlindIndex.eq(self.emails.index(email)))
             .one(&self.db)
             .await
             .context("finding a user by email")?;
@@ -245,7 +274,7 @@ impl UserRepository for SqlUsers {
             );
         }
         if let Some(email) = &filter.email {
-            condition = condition.add(users::Column::Email.eq(email.as_ref()));
+            condition = condition.add(users::Column::EmailBlindIndex.eq(self.emails.index(email)));
         }
         if let Some(role) = filter.role {
             condition = condition.add(
@@ -287,7 +316,7 @@ impl UserRepository for SqlUsers {
             .into_iter()
             .map(|m| {
                 let names = roles.remove(&m.id).unwrap_or_default();
-                to_domain(m, &names)
+                self.to_domain(m, &names)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(users, page.limit, |u| Cursor {
@@ -300,29 +329,41 @@ impl UserRepository for SqlUsers {
         &self,
         user: &User,
         expected: Option<DateTime<Utc>>,
+        audit: Option<&AuditEvent>,
     ) -> Result<bool, RepositoryError> {
+        let (email, email_index) = self.protect(user)?;
+        let txn = self.db.begin().await.map_err(write_error)?;
         let result = users::Entity::update_many()
             .col_expr(
                 users::Column::Username,
                 Expr::value(user.username().as_ref()),
             )
-            .col_expr(users::Column::Email, Expr::value(user.email().as_ref()))
+            .col_expr(users::Column::Email, Expr::value(email))
+            .col_expr(users::Column::EmailBlindIndex, Expr::value(email_index))
             .col_expr(
                 users::Column::PasswordHash,
                 Expr::value(user.password_hash().as_ref()),
             )
             .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()))
             .filter(guarded(user.id().as_uuid(), expected))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(write_error)?;
-        Ok(result.rows_affected == 1)
+        if result.rows_affected != 1 {
+            return Ok(false);
+        }
+        if let Some(audit) = audit {
+            append(&txn, audit).await.map_err(write_error)?;
+        }
+        txn.commit().await.map_err(write_error)?;
+        Ok(true)
     }
 
     async fn set_roles(
         &self,
         user: &User,
         expected: Option<DateTime<Utc>>,
+        audit: &AuditEvent,
     ) -> Result<bool, RepositoryError> {
         let txn = self.db.begin().await.map_err(write_error)?;
         lock_admin_changes(&txn).await.map_err(write_error)?;
@@ -335,6 +376,8 @@ impl UserRepository for SqlUsers {
         if touched.rows_affected != 1 {
             return Ok(false);
         }
+        // Written first, so a refusal below (last admin) visibly takes the event with it.
+        append(&txn, audit).await.map_err(write_error)?;
         user_roles::Entity::delete_many()
             .filter(user_roles::Column::UserId.eq(user.id().as_uuid()))
             .exec(&txn)
@@ -359,6 +402,7 @@ impl UserRepository for SqlUsers {
         &self,
         id: UserId,
         expected: Option<DateTime<Utc>>,
+        audit: &AuditEvent,
     ) -> Result<bool, RepositoryError> {
         let txn = self.db.begin().await.map_err(write_error)?;
         lock_admin_changes(&txn).await.map_err(write_error)?;
@@ -379,6 +423,7 @@ impl UserRepository for SqlUsers {
         if deleted.rows_affected != 1 {
             return Ok(false);
         }
+        append(&txn, audit).await.map_err(write_error)?;
         if was_admin && admin_count(&txn).await.map_err(write_error)? == 0 {
             return Err(RepositoryError::LastAdmin);
         }

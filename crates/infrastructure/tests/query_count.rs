@@ -13,11 +13,15 @@ use application::{
 };
 use chrono::Utc;
 use domain::{
-    Comment, CommentBody, CommentId, Email, PasswordHash, Post, PostBody, PostId, PostTitle, User,
-    UserId, Username,
+    AuditAction, AuditEvent, Comment, CommentBody, CommentId, Email, PasswordHash, Post, PostBody,
+    PostId, PostTitle, User, UserId, Username,
 };
 use infrastructure::{
-    SqlComments, SqlPosts, SqlUsers, config::DatabaseSettings, connect_database, migrate,
+    SqlComments, SqlPosts, SqlUsers,
+    config::DatabaseSettings,
+    connect_database,
+    crypto::{BlindIndex, DataKeyring, EmailProtection},
+    migrate,
 };
 use uuid::Uuid;
 
@@ -42,7 +46,13 @@ async fn fixture() -> Fixture {
         counter.fetch_add(1, Ordering::SeqCst);
     });
     Fixture {
-        users: SqlUsers::new(db.clone()),
+        users: SqlUsers::new(
+            db.clone(),
+            Arc::new(EmailProtection::new(
+                DataKeyring::new(&[1; 32], &[]),
+                BlindIndex::new(&[2; 32]),
+            )),
+        ),
         posts: SqlPosts::new(db.clone()),
         comments: SqlComments::new(db),
         statements,
@@ -68,7 +78,9 @@ impl Fixture {
                 PasswordHash::new("$2b$04$unused".into()),
                 Utc::now(),
             );
-            self.users.insert(&user).await.expect("user");
+            let event =
+                AuditEvent::new(AuditAction::AccountRegistered, Some(user.id()), Utc::now());
+            self.users.insert(&user, &event).await.expect("user");
             for p in 0..posts_each {
                 let post = Post::create(
                     PostId::from_uuid(Uuid::now_v7()),

@@ -27,4 +27,12 @@ pub enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Re-encrypt every stored email under DATA_KEY (keep the old keys in DATA_KEYS_PREVIOUS
+    /// until it has finished). Each batch is committed on its own: safe to interrupt and run
+    /// again; a run with nothing left to do changes nothing.
+    RotateDataKey {
+        /// Rows re-encrypted per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch_size: u64,
+    },
 }

@@ -18,6 +18,14 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::CreateAdmin { email, username }) => {
             agora::admin::create_admin(&settings, &email, &username).await
         }
+        Some(Command::RotateDataKey { batch_size }) => {
+            let report = agora::rotate::rotate_data_key(&settings, batch_size).await?;
+            println!(
+                "re-encrypted {} email(s) in {} batch(es); every email is now under key {}",
+                report.rewritten, report.batches, report.key_id
+            );
+            Ok(())
+        }
         _ => Ok(Application::build(settings)
             .await?
             .run_until_stopped()

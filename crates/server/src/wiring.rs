@@ -5,11 +5,11 @@ use std::sync::Arc;
 use agora_http::AppState;
 use anyhow::Context;
 use application::{
+    audit::AuditService,
     auth::{AuthService, AuthSettings},
     comments::CommentService,
     health::Readiness,
-    ports::{LoginAttempts, RateLimiter},
-    ports::{PostRepository, SessionStore, UserRepository},
+    ports::{AuditLog, LoginAttempts, PostRepository, RateLimiter, SessionStore, UserRepository},
     posts::PostService,
     throttle::{LockoutPolicy, RatePolicy, Throttle},
     users::UserService,
@@ -17,9 +17,9 @@ use application::{
 use infrastructure::{
     BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, JwtTokens, MemoryLoginAttempts,
     MemoryRateLimiter, MemorySessions, RedisLoginAttempts, RedisRateLimiter, RedisSessions,
-    SqlComments, SqlPosts, SqlUsers, SystemClock, ZxcvbnStrength,
+    SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
-    connect_database, migrate, random_secret, redis_pool,
+    connect_database, crypto, migrate, random_secret, redis_pool,
 };
 use secrecy::ExposeSecret;
 
@@ -92,7 +92,14 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         }
     };
 
-    let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone()));
+    let emails = Arc::new(crypto::email_protection(settings)?);
+    tracing::info!(
+        data_key_id = emails.current_key_id(),
+        previous_keys = settings.data_keys_previous.len(),
+        "emails encrypted at rest"
+    );
+    let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
+    let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
     let comments = Arc::new(SqlComments::new(db));
     let hasher = Arc::new(
@@ -121,6 +128,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         sessions.clone(),
         clock.clone(),
         attempts,
+        audit.clone(),
         auth_settings,
     );
     Ok(Wired {
@@ -132,7 +140,9 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
                 strength,
                 sessions.clone(),
                 clock.clone(),
+                audit.clone(),
             ),
+            audit: AuditService::new(audit),
             posts: PostService::new(posts.clone(), clock.clone()),
             comments: CommentService::new(comments, posts, clock),
             readiness: Readiness::new(users, sessions),

@@ -17,6 +17,9 @@ fn agora(data_dir: &std::path::Path) -> Command {
         .env_remove("DATABASE_URL")
         .env_remove("REDIS_URL")
         .env_remove("APP_ENV")
+        .env_remove("DATA_KEY")
+        .env_remove("DATA_KEYS_PREVIOUS")
+        .env_remove("BLIND_INDEX_KEY")
         .env("DATA_DIR", data_dir)
         .env("JWT_SECRET", SECRET)
         .env("BCRYPT_COST", "4")
@@ -81,10 +84,97 @@ fn production_refuses_to_start_without_a_jwt_secret() {
     let output = agora(dir.path())
         .env("APP_ENV", "production")
         .env_remove("JWT_SECRET")
+        .env("DATA_KEY", OTHER_KEY)
+        .env("BLIND_INDEX_KEY", OTHER_KEY)
         .output()
         .expect("runs");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("JWT_SECRET"));
+}
+
+#[test]
+fn production_refuses_to_start_without_its_data_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = agora(dir.path())
+        .env("APP_ENV", "production")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("DATA_KEY"));
+    let output = agora(dir.path())
+        .env("APP_ENV", "production")
+        .env("DATA_KEY", OTHER_KEY)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("BLIND_INDEX_KEY"));
+    assert!(
+        !dir.path().join("data-key").exists(),
+        "production never generates a key"
+    );
+}
+
+/// 32 bytes of 0x02, base64.
+const OTHER_KEY: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+
+#[tokio::test]
+async fn rotate_data_key_moves_emails_to_the_new_key_and_a_rerun_does_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let created = agora(dir.path())
+        .args([
+            "create-admin",
+            "--email",
+            "rot@example.com",
+            "--username",
+            "rot",
+        ])
+        .env("ADMIN_PASSWORD", "admin password 1")
+        .output()
+        .expect("runs");
+    assert!(created.status.success());
+    // Development: the generated key was kept in DATA_DIR, readable by its owner only.
+    let kept = std::fs::read_to_string(dir.path().join("data-key")).expect("kept key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("data-key"))
+            .expect("kept key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let rotate = || {
+        agora(dir.path())
+            .arg("rotate-data-key")
+            .env("DATA_KEY", OTHER_KEY)
+            .env("DATA_KEYS_PREVIOUS", kept.trim())
+            .output()
+            .expect("runs")
+    };
+    let first = rotate();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("re-encrypted 1 email(s)"));
+    let second = rotate();
+    assert!(String::from_utf8_lossy(&second.stdout).contains("re-encrypted 0 email(s)"));
+
+    let (child, port) = serve({
+        let mut command = agora(dir.path());
+        command.env("DATA_KEY", OTHER_KEY);
+        command
+    });
+    let response = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
+        .json(&json!({"email": "rot@example.com", "password": "admin password 1"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    terminate(&child);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use super::AuthService;
-use crate::{Actor, StoreError};
+use crate::{Actor, ClientInfo, StoreError};
 
 /// How the caller presented the access token: cookies need a CSRF check on unsafe methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,12 @@ impl From<StoreError> for AuthenticateError {
 }
 
 impl AuthService {
-    pub async fn authenticate(&self, access_token: &str) -> Result<Actor, AuthenticateError> {
+    /// `client` is what the transport knows of the caller; the actor carries it to audit events.
+    pub async fn authenticate(
+        &self,
+        access_token: &str,
+        client: ClientInfo,
+    ) -> Result<Actor, AuthenticateError> {
         let claims = self
             .tokens
             .verify_access(access_token)
@@ -51,6 +56,7 @@ impl AuthService {
             user_id: session.user_id(),
             session_id: session.id(),
             roles,
+            client,
         })
     }
 }

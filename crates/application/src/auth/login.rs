@@ -1,11 +1,13 @@
 //! Exchanging an email and password for a new session.
 
-use domain::{Email, Session, SessionId};
+use domain::{AuditAction, Email, Session, SessionId};
 use thiserror::Error;
 use uuid::Uuid;
 
 use super::{AuthService, IssuedTokens, refresh_token::RefreshToken};
-use crate::{ClientInfo, RepositoryError, StoreError, throttle::account_key};
+use crate::{
+    ClientInfo, RepositoryError, StoreError, audit::record_after_the_fact, throttle::account_key,
+};
 
 /// bcrypt compares only this many bytes: anything longer can never be a stored password.
 const MAX_PASSWORD_BYTES: usize = 72;
@@ -66,10 +68,18 @@ impl AuthService {
             .hasher
             .verify(candidate, user.as_ref().map(|u| u.password_hash()))
             .await?;
+        let now = self.clock.now();
         let user = match user {
             Some(user) if matches && !candidate.is_empty() => user,
-            _ => {
+            other => {
                 tracing::info!("login refused");
+                // The target is the account when the address names one; never the address.
+                let target = other.map(|user| user.id());
+                let mut event = client.audit(AuditAction::LoginFailed, None, now);
+                if let Some(id) = target {
+                    event = event.with_target(id);
+                }
+                record_after_the_fact(self.audit.as_ref(), &event).await;
                 if let Some(lock) = self
                     .attempts
                     .record_failure(&account, &self.settings.lockout)
@@ -79,13 +89,22 @@ impl AuthService {
                         seconds = lock.as_secs(),
                         "account locked out after failed logins"
                     );
+                    let mut event = client.audit(AuditAction::LoginLockedOut, None, now);
+                    if let Some(id) = target {
+                        event = event.with_target(id);
+                    }
+                    record_after_the_fact(self.audit.as_ref(), &event).await;
                 }
                 return Err(LoginError::InvalidCredentials);
             }
         };
+        // A login that cannot be audited does not happen.
+        let event = client
+            .audit(AuditAction::LoginSucceeded, Some(user.id()), now)
+            .with_target(user.id());
+        self.audit.record(&event).await?;
         self.attempts.clear(&account).await?;
 
-        let now = self.clock.now();
         let session_id = SessionId::from_uuid(Uuid::now_v7());
         let refresh = RefreshToken::generate(session_id);
         let session = Session::start(

@@ -1,10 +1,10 @@
 //! Ending the caller's own session, by access token or by refresh token alone.
 
-use domain::SessionId;
+use domain::{AuditAction, SessionId};
 use thiserror::Error;
 
 use super::{AuthService, refresh_token::RefreshToken};
-use crate::{Actor, StoreError};
+use crate::{Actor, ClientInfo, StoreError, audit::record_after_the_fact};
 
 #[derive(Debug, Error)]
 pub enum LogoutError {
@@ -24,6 +24,10 @@ impl AuthService {
     pub async fn logout(&self, actor: &Actor) -> Result<(), LogoutError> {
         self.sessions.delete(actor.session_id).await?;
         tracing::info!(user_id = %actor.user_id, session_id = %actor.session_id, "logged out");
+        let event = actor
+            .audit(AuditAction::LoggedOut, self.clock.now())
+            .with_target(actor.user_id);
+        record_after_the_fact(self.audit.as_ref(), &event).await;
         Ok(())
     }
 
@@ -50,9 +54,20 @@ impl AuthService {
         }
     }
 
-    pub async fn logout_session(&self, session: SessionId) -> Result<(), LogoutError> {
+    pub async fn logout_session(
+        &self,
+        client: &ClientInfo,
+        session: SessionId,
+    ) -> Result<(), LogoutError> {
+        let owner = self.sessions.get(session).await?.map(|s| s.user_id());
         self.sessions.delete(session).await?;
         tracing::info!(session_id = %session, "logged out by refresh token");
+        if let Some(owner) = owner {
+            let event = client
+                .audit(AuditAction::LoggedOut, Some(owner), self.clock.now())
+                .with_target(owner);
+            record_after_the_fact(self.audit.as_ref(), &event).await;
+        }
         Ok(())
     }
 }

@@ -18,8 +18,8 @@ use domain::{SessionId, User};
 use secrecy::SecretString;
 
 use crate::ports::{
-    AccessClaims, Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore,
-    TokenIssuer, UserRepository,
+    AccessClaims, AuditLog, Clock, LoginAttempts, PasswordHasher, PasswordStrength,
+    SessionStore, TokenIssuer, UserRepository,
 };
 
 pub use authenticate::{AuthenticateError, Credential};
@@ -41,6 +41,7 @@ pub struct AuthService {
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
     attempts: Arc<dyn LoginAttempts>,
+    audit: Arc<dyn AuditLog>,
     settings: AuthSettings,
 }
 
@@ -65,6 +66,7 @@ impl AuthService {
         sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
         attempts: Arc<dyn LoginAttempts>,
+        audit: Arc<dyn AuditLog>,
         settings: AuthSettings,
     ) -> Self {
         Self {
@@ -75,6 +77,7 @@ impl AuthService {
             sessions,
             clock,
             attempts,
+            audit,
             settings,
         }
     }

@@ -1,10 +1,10 @@
 //! Exchanging a refresh token for new tokens, rotating it, and detecting reuse.
 
-use domain::{RefreshCheck, Session};
+use domain::{AuditAction, RefreshCheck, Session};
 use thiserror::Error;
 
 use super::{AuthService, IssuedTokens, refresh_token::RefreshToken};
-use crate::{RepositoryError, StoreError};
+use crate::{ClientInfo, RepositoryError, StoreError, audit::record_after_the_fact};
 
 /// A rotation lost to a concurrent one is re-examined at most this many times.
 const MAX_ATTEMPTS: usize = 3;
@@ -33,7 +33,11 @@ impl From<RepositoryError> for RefreshError {
 
 impl AuthService {
     #[tracing::instrument(skip_all)]
-    pub async fn refresh(&self, presented: &str) -> Result<IssuedTokens, RefreshError> {
+    pub async fn refresh(
+        &self,
+        client: &ClientInfo,
+        presented: &str,
+    ) -> Result<IssuedTokens, RefreshError> {
         let presented = RefreshToken::parse(presented).ok_or(RefreshError::InvalidToken)?;
         let digest = presented.digest();
         for _ in 0..MAX_ATTEMPTS {
@@ -48,11 +52,11 @@ impl AuthService {
                 RefreshCheck::WithinGrace { sealed_successor } => {
                     let successor = presented.open(&sealed_successor);
                     if &successor.digest() != session.refresh_digest() {
-                        return Err(self.revoke_reused(&session).await);
+                        return Err(self.revoke_reused(client, &session).await);
                     }
                     return self.reissue(&session, successor).await;
                 }
-                RefreshCheck::Reused => return Err(self.revoke_reused(&session).await),
+                RefreshCheck::Reused => return Err(self.revoke_reused(client, &session).await),
                 RefreshCheck::Expired => {
                     self.sessions.delete(session.id()).await?;
                     return Err(RefreshError::InvalidToken);
@@ -86,12 +90,17 @@ impl AuthService {
         Ok(self.issue(user, session.id(), refresh.encode())?)
     }
 
-    async fn revoke_reused(&self, session: &Session) -> RefreshError {
+    async fn revoke_reused(&self, client: &ClientInfo, session: &Session) -> RefreshError {
         tracing::warn!(
             session_id = %session.id(),
             user_id = %session.user_id(),
             "refresh token reuse detected; revoking the session"
         );
+        // Whoever presented the token may be the thief: the session's owner is the target.
+        let event = client
+            .audit(AuditAction::RefreshTokenReused, None, self.clock.now())
+            .with_target(session.user_id());
+        record_after_the_fact(self.audit.as_ref(), &event).await;
         match self.sessions.delete(session.id()).await {
             Ok(_) => RefreshError::Reused,
             Err(err) => err.into(),

@@ -1,11 +1,11 @@
 //! Opening an account.
 
-use domain::{Email, Password, User, UserId, Username};
+use domain::{AuditAction, Email, Password, User, UserId, Username};
 use thiserror::Error;
 use uuid::Uuid;
 
 use super::AuthService;
-use crate::{RepositoryError, UniqueField};
+use crate::{ClientInfo, RepositoryError, UniqueField};
 
 #[derive(Debug)]
 pub struct RegisterInput {
@@ -38,7 +38,11 @@ impl From<RepositoryError> for RegisterError {
 
 impl AuthService {
     #[tracing::instrument(skip_all, fields(username = %input.username.as_ref()))]
-    pub async fn register(&self, input: RegisterInput) -> Result<User, RegisterError> {
+    pub async fn register(
+        &self,
+        client: &ClientInfo,
+        input: RegisterInput,
+    ) -> Result<User, RegisterError> {
         self.strength
             .check(
                 &input.password,
@@ -46,14 +50,13 @@ impl AuthService {
             )
             .map_err(RegisterError::WeakPassword)?;
         let hash = self.hasher.hash(&input.password).await?;
-        let user = User::register(
-            UserId::from_uuid(Uuid::now_v7()),
-            input.username,
-            input.email,
-            hash,
-            self.clock.now(),
-        );
-        self.users.insert(&user).await?;
+        let now = self.clock.now();
+        let id = UserId::from_uuid(Uuid::now_v7());
+        let user = User::register(id, input.username, input.email, hash, now);
+        let event = client
+            .audit(AuditAction::AccountRegistered, Some(id), now)
+            .with_target(id);
+        self.users.insert(&user, &event).await?;
         tracing::info!(user_id = %user.id(), "account registered");
         Ok(user)
     }

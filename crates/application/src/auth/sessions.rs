@@ -1,11 +1,11 @@
 //! The caller's sessions (one per device): list them, end one, end them all.
 
 use chrono::{DateTime, Utc};
-use domain::SessionId;
+use domain::{AuditAction, SessionId};
 use thiserror::Error;
 
 use super::AuthService;
-use crate::{Actor, StoreError};
+use crate::{Actor, StoreError, audit::record_after_the_fact};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionView {
@@ -65,12 +65,20 @@ impl AuthService {
         }
         self.sessions.delete(id).await?;
         tracing::info!(user_id = %actor.user_id, session_id = %id, "session ended");
+        let event = actor
+            .audit(AuditAction::SessionEnded, self.clock.now())
+            .with_target(id);
+        record_after_the_fact(self.audit.as_ref(), &event).await;
         Ok(())
     }
 
     pub async fn logout_all(&self, actor: &Actor) -> Result<u64, SessionError> {
         let ended = self.sessions.delete_all_for_user(actor.user_id).await?;
         tracing::info!(user_id = %actor.user_id, ended, "all sessions ended");
+        let event = actor
+            .audit(AuditAction::LoggedOutAll, self.clock.now())
+            .with_target(actor.user_id);
+        record_after_the_fact(self.audit.as_ref(), &event).await;
         Ok(ended)
     }
 }

@@ -14,11 +14,14 @@ const PASSWORD: &str = "correct horse battery";
 
 async fn registered(h: &Harness, name: &str) -> User {
     h.auth
-        .register(RegisterInput {
-            username: Username::parse(name).expect("valid"),
-            email: Email::parse(&format!("{name}@example.com")).expect("valid"),
-            password: Password::parse(PASSWORD).expect("valid"),
-        })
+        .register(
+            &ClientInfo::default(),
+            RegisterInput {
+                username: Username::parse(name).expect("valid"),
+                email: Email::parse(&format!("{name}@example.com")).expect("valid"),
+                password: Password::parse(PASSWORD).expect("valid"),
+            },
+        )
         .await
         .expect("registers")
 }
@@ -46,20 +49,26 @@ async fn duplicate_username_and_email_are_reported_by_field() {
     registered(&h, "ada").await;
     let same_name = h
         .auth
-        .register(RegisterInput {
-            username: Username::parse("ada").expect("valid"),
-            email: Email::parse("other@example.com").expect("valid"),
-            password: Password::parse(PASSWORD).expect("valid"),
-        })
+        .register(
+            &ClientInfo::default(),
+            RegisterInput {
+                username: Username::parse("ada").expect("valid"),
+                email: Email::parse("other@example.com").expect("valid"),
+                password: Password::parse(PASSWORD).expect("valid"),
+            },
+        )
         .await;
     assert!(matches!(same_name, Err(RegisterError::UsernameTaken)));
     let same_email = h
         .auth
-        .register(RegisterInput {
-            username: Username::parse("other").expect("valid"),
-            email: Email::parse("ADA@example.com").expect("valid"),
-            password: Password::parse(PASSWORD).expect("valid"),
-        })
+        .register(
+            &ClientInfo::default(),
+            RegisterInput {
+                username: Username::parse("other").expect("valid"),
+                email: Email::parse("ADA@example.com").expect("valid"),
+                password: Password::parse(PASSWORD).expect("valid"),
+            },
+        )
         .await;
     assert!(matches!(same_email, Err(RegisterError::EmailTaken)));
 }
@@ -103,13 +112,13 @@ async fn refresh_rotates_and_the_new_token_works() {
     let first = login(&h, "ada").await;
     let second = h
         .auth
-        .refresh(&refresh_of(&first))
+        .refresh(&ClientInfo::default(), &refresh_of(&first))
         .await
         .expect("refreshes");
     assert_ne!(refresh_of(&first), refresh_of(&second));
     assert_eq!(second.session_id, first.session_id);
     h.auth
-        .refresh(&refresh_of(&second))
+        .refresh(&ClientInfo::default(), &refresh_of(&second))
         .await
         .expect("the rotated token works");
 }
@@ -121,11 +130,15 @@ async fn within_grace_the_old_token_returns_the_same_successor() {
     let first = login(&h, "ada").await;
     let second = h
         .auth
-        .refresh(&refresh_of(&first))
+        .refresh(&ClientInfo::default(), &refresh_of(&first))
         .await
         .expect("refreshes");
     h.clock.advance(Duration::seconds(5));
-    let again = h.auth.refresh(&refresh_of(&first)).await.expect("grace");
+    let again = h
+        .auth
+        .refresh(&ClientInfo::default(), &refresh_of(&first))
+        .await
+        .expect("grace");
     assert_eq!(refresh_of(&again), refresh_of(&second));
     assert_ne!(again.access_token, second.access_token);
 }
@@ -137,15 +150,26 @@ async fn reuse_after_grace_revokes_the_whole_session() {
     let first = login(&h, "ada").await;
     let second = h
         .auth
-        .refresh(&refresh_of(&first))
+        .refresh(&ClientInfo::default(), &refresh_of(&first))
         .await
         .expect("refreshes");
     h.clock.advance(Duration::seconds(11));
-    let reuse = h.auth.refresh(&refresh_of(&first)).await;
+    let reuse = h
+        .auth
+        .refresh(&ClientInfo::default(), &refresh_of(&first))
+        .await;
     assert!(matches!(reuse, Err(RefreshError::Reused)));
-    let after = h.auth.refresh(&refresh_of(&second)).await;
+    let after = h
+        .auth
+        .refresh(&ClientInfo::default(), &refresh_of(&second))
+        .await;
     assert!(matches!(after, Err(RefreshError::InvalidToken)));
-    assert!(h.auth.authenticate(&second.access_token).await.is_err());
+    assert!(
+        h.auth
+            .authenticate(&second.access_token, ClientInfo::default())
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -157,11 +181,13 @@ async fn zero_grace_makes_the_second_use_a_reuse() {
     registered(&h, "ada").await;
     let first = login(&h, "ada").await;
     h.auth
-        .refresh(&refresh_of(&first))
+        .refresh(&ClientInfo::default(), &refresh_of(&first))
         .await
         .expect("refreshes");
     assert!(matches!(
-        h.auth.refresh(&refresh_of(&first)).await,
+        h.auth
+            .refresh(&ClientInfo::default(), &refresh_of(&first))
+            .await,
         Err(RefreshError::Reused)
     ));
 }
@@ -173,12 +199,14 @@ async fn logout_kills_the_access_token_at_once() {
     let tokens = login(&h, "ada").await;
     let actor = h
         .auth
-        .authenticate(&tokens.access_token)
+        .authenticate(&tokens.access_token, ClientInfo::default())
         .await
         .expect("valid");
     h.auth.logout(&actor).await.expect("logs out");
     assert!(matches!(
-        h.auth.authenticate(&tokens.access_token).await,
+        h.auth
+            .authenticate(&tokens.access_token, ClientInfo::default())
+            .await,
         Err(AuthenticateError::SessionEnded)
     ));
 }
@@ -190,7 +218,11 @@ async fn someone_elses_session_is_not_found() {
     registered(&h, "bob").await;
     let ada = login(&h, "ada").await;
     let bob = login(&h, "bob").await;
-    let ada_actor = h.auth.authenticate(&ada.access_token).await.expect("valid");
+    let ada_actor = h
+        .auth
+        .authenticate(&ada.access_token, ClientInfo::default())
+        .await
+        .expect("valid");
     let result = h.auth.end_session(&ada_actor, bob.session_id).await;
     assert!(matches!(result, Err(SessionError::NotFound)));
     assert!(
@@ -210,11 +242,25 @@ async fn logout_all_ends_every_session_of_the_caller_only() {
     let one = login(&h, "ada").await;
     let two = login(&h, "ada").await;
     let bob = login(&h, "bob").await;
-    let actor = h.auth.authenticate(&one.access_token).await.expect("valid");
+    let actor = h
+        .auth
+        .authenticate(&one.access_token, ClientInfo::default())
+        .await
+        .expect("valid");
     assert_eq!(h.auth.list_sessions(&actor).await.expect("lists").len(), 2);
     assert_eq!(h.auth.logout_all(&actor).await.expect("ends"), 2);
-    assert!(h.auth.authenticate(&two.access_token).await.is_err());
-    assert!(h.auth.authenticate(&bob.access_token).await.is_ok());
+    assert!(
+        h.auth
+            .authenticate(&two.access_token, ClientInfo::default())
+            .await
+            .is_err()
+    );
+    assert!(
+        h.auth
+            .authenticate(&bob.access_token, ClientInfo::default())
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -301,11 +347,14 @@ async fn a_guessable_password_is_refused_before_anything_is_stored() {
     let h = harness(AuthSettings::default());
     let refused = h
         .auth
-        .register(RegisterInput {
-            username: Username::parse("ada").expect("valid"),
-            email: Email::parse("ada@example.com").expect("valid"),
-            password: Password::parse(crate::fakes::WEAK_PASSWORD).expect("valid length"),
-        })
+        .register(
+            &ClientInfo::default(),
+            RegisterInput {
+                username: Username::parse("ada").expect("valid"),
+                email: Email::parse("ada@example.com").expect("valid"),
+                password: Password::parse(crate::fakes::WEAK_PASSWORD).expect("valid length"),
+            },
+        )
         .await;
     assert!(matches!(refused, Err(RegisterError::WeakPassword(_))));
     let retry = registered(&h, "ada").await;
@@ -314,4 +363,48 @@ async fn a_guessable_password_is_refused_before_anything_is_stored() {
         "ada",
         "nothing was stored the first time"
     );
+}
+
+#[tokio::test]
+async fn security_events_reach_the_audit_trail_without_the_address() {
+    let h = harness(AuthSettings::default());
+    let ada = registered(&h, "ada").await;
+    let refused = h
+        .auth
+        .login(
+            &ClientInfo::default(),
+            LoginInput {
+                email: "ada@example.com".into(),
+                password: "not the password".into(),
+            },
+        )
+        .await;
+    assert!(matches!(refused, Err(LoginError::InvalidCredentials)));
+    let tokens = login(&h, "ada").await;
+    let second = h
+        .auth
+        .refresh(&ClientInfo::default(), &refresh_of(&tokens))
+        .await
+        .expect("refreshes");
+    h.clock.advance(Duration::seconds(60));
+    let _ = h
+        .auth
+        .refresh(&ClientInfo::default(), &refresh_of(&tokens))
+        .await;
+    drop(second);
+
+    use domain::AuditAction::*;
+    assert_eq!(
+        h.audit.actions(),
+        [
+            AccountRegistered,
+            LoginFailed,
+            LoginSucceeded,
+            RefreshTokenReused
+        ]
+    );
+    for event in h.audit.0.lock().expect("lock").iter() {
+        assert_eq!(event.target.as_deref(), Some(ada.id().to_string().as_str()));
+        assert!(!format!("{event:?}").contains("example.com"));
+    }
 }

@@ -22,6 +22,8 @@ pub enum Permission {
     UsersManage,
     RolesRead,
     RolesAssign,
+    /// Read the audit trail of security events.
+    AuditRead,
 }
 
 use Permission::*;
@@ -48,6 +50,7 @@ const ADMIN: &[Permission] = &[
     UsersManage,
     RolesRead,
     RolesAssign,
+    AuditRead,
 ];
 
 /// What one role grants on its own (every account also holds `user`).
@@ -60,7 +63,7 @@ pub fn permissions_of(role: Role) -> &'static [Permission] {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         PostsCreate,
         PostsUpdateOwn,
         PostsUpdateAny,
@@ -76,6 +79,7 @@ impl Permission {
         UsersManage,
         RolesRead,
         RolesAssign,
+        AuditRead,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -95,6 +99,7 @@ impl Permission {
             UsersManage => "users:manage",
             RolesRead => "roles:read",
             RolesAssign => "roles:assign",
+            AuditRead => "audit:read",
         }
     }
 

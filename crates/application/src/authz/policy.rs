@@ -95,6 +95,11 @@ pub fn authorize_user(
     })
 }
 
+/// The audit trail is for administrators only.
+pub fn authorize_audit(actor: &Actor) -> Result<(), Forbidden> {
+    allow(Permission::AuditRead.granted_to(&actor.roles))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +114,7 @@ mod tests {
             user_id: UserId::from_uuid(Uuid::now_v7()),
             session_id: SessionId::from_uuid(Uuid::now_v7()),
             roles,
+            client: crate::ClientInfo::default(),
         }
     }
 

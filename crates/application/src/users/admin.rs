@@ -1,10 +1,11 @@
 //! Reading, changing and removing accounts, by their owner or by an administrator.
 
-use domain::{Email, Password, Role, User, UserId, Username};
+use domain::{AuditAction, Email, Password, Role, User, UserId, Username};
 
 use super::{UserError, UserService};
 use crate::{
     Actor,
+    audit::record_after_the_fact,
     authz::{Permission, UserAction, authorize_user, permissions_of},
     pagination::{Page, PageRequest},
     ports::UserFilter,
@@ -108,8 +109,12 @@ impl UserService {
         let seen = user.updated_at();
         let username = update.username.unwrap_or_else(|| user.username().clone());
         let email = update.email.unwrap_or_else(|| user.email().clone());
-        user.update_profile(username, email, self.clock.now());
-        if !self.users.update(&user, Some(seen)).await? {
+        let now = self.clock.now();
+        user.update_profile(username, email, now);
+        // The event names the account, never the old or new address.
+        let event =
+            email_changes.then(|| actor.audit(AuditAction::EmailChanged, now).with_target(id));
+        if !self.users.update(&user, Some(seen), event.as_ref()).await? {
             return Err(UserError::PreconditionFailed);
         }
         Ok(user)
@@ -137,8 +142,12 @@ impl UserService {
             .map_err(UserError::WeakPassword)?;
         let seen = user.updated_at();
         let hash = self.hasher.hash(&new_password).await?;
-        user.change_password(hash, self.clock.now());
-        if !self.users.update(&user, Some(seen)).await? {
+        let now = self.clock.now();
+        user.change_password(hash, now);
+        let event = actor
+            .audit(AuditAction::PasswordChanged, now)
+            .with_target(actor.user_id);
+        if !self.users.update(&user, Some(seen), Some(&event)).await? {
             return Err(UserError::PreconditionFailed);
         }
         for session in self.sessions.list_for_user(actor.user_id).await? {
@@ -161,7 +170,10 @@ impl UserService {
             .load_for(actor, UserAction::Delete, id, if_match)
             .await?;
         let guard = if_match.map(|_| user.updated_at());
-        if !self.users.delete(id, guard).await? {
+        let event = actor
+            .audit(AuditAction::AccountDeleted, self.clock.now())
+            .with_target(id);
+        if !self.users.delete(id, guard, &event).await? {
             return Err(UserError::PreconditionFailed);
         }
         self.sessions.delete_all_for_user(id).await?;
@@ -192,8 +204,10 @@ impl UserService {
             .load_for(actor, UserAction::AssignRoles, id, if_match)
             .await?;
         let seen = user.updated_at();
-        user.set_roles(roles, self.clock.now());
-        if !self.users.set_roles(&user, Some(seen)).await? {
+        let now = self.clock.now();
+        user.set_roles(roles, now);
+        let event = actor.audit(AuditAction::RolesChanged, now).with_target(id);
+        if !self.users.set_roles(&user, Some(seen), &event).await? {
             return Err(UserError::PreconditionFailed);
         }
         tracing::info!(user_id = %id, roles = ?user.roles(), actor = %actor.user_id, "roles changed");
@@ -207,6 +221,11 @@ impl UserService {
             .find_by_id(id)
             .await?
             .ok_or(UserError::NotFound)?;
-        Ok(self.sessions.delete_all_for_user(id).await?)
+        let ended = self.sessions.delete_all_for_user(id).await?;
+        let event = actor
+            .audit(AuditAction::UserSessionsEnded, self.clock.now())
+            .with_target(id);
+        record_after_the_fact(self.audit.as_ref(), &event).await;
+        Ok(ended)
     }
 }

@@ -1,6 +1,6 @@
 //! Creating an administrator from the command line (there is no route for it).
 
-use domain::{Email, Password, Role, User, UserId, Username};
+use domain::{AuditAction, AuditEvent, Email, Password, Role, User, UserId, Username};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -42,15 +42,19 @@ impl UserService {
             )
             .map_err(CreateAdminError::WeakPassword)?;
         let hash = self.hasher.hash(&input.password).await?;
+        let now = self.clock.now();
+        let id = UserId::from_uuid(Uuid::now_v7());
         let user = User::with_roles(
-            UserId::from_uuid(Uuid::now_v7()),
+            id,
             input.username,
             input.email,
             hash,
             vec![Role::Admin],
-            self.clock.now(),
+            now,
         );
-        self.users.insert(&user).await?;
+        // From the command line: no actor, no client.
+        let event = AuditEvent::new(AuditAction::AdminCreated, None, now).with_target(id);
+        self.users.insert(&user, &event).await?;
         tracing::info!(user_id = %user.id(), "administrator created");
         Ok(user)
     }

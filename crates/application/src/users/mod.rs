@@ -7,7 +7,9 @@ mod profile;
 
 use std::sync::Arc;
 
-use crate::ports::{Clock, PasswordHasher, PasswordStrength, SessionStore, UserRepository};
+use crate::ports::{
+    AuditLog, Clock, PasswordHasher, PasswordStrength, SessionStore, UserRepository,
+};
 
 pub use admin::{ProfileUpdate, RoleGrant};
 pub use create_admin::{CreateAdminError, CreateAdminInput};
@@ -21,6 +23,7 @@ pub struct UserService {
     strength: Arc<dyn PasswordStrength>,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
+    audit: Arc<dyn AuditLog>,
 }
 
 impl UserService {
@@ -30,6 +33,7 @@ impl UserService {
         strength: Arc<dyn PasswordStrength>,
         sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
+        audit: Arc<dyn AuditLog>,
     ) -> Self {
         Self {
             users,
@@ -37,6 +41,7 @@ impl UserService {
             strength,
             sessions,
             clock,
+            audit,
         }
     }
 }

@@ -15,6 +15,7 @@ use application::{
 use domain::SessionId;
 use futures_util::future::LocalBoxFuture;
 
+use super::client_info;
 use crate::{error::ApiError, routes::cookies, state::AppState};
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -109,7 +110,7 @@ async fn resolve(
         }
         Presented::Token(token, credential) => (token, credential),
     };
-    let actor = match state.auth.authenticate(&token).await {
+    let actor = match state.auth.authenticate(&token, client_info(&req)).await {
         Ok(actor) => actor,
         Err(err @ (AuthenticateError::InvalidToken | AuthenticateError::SessionEnded)) => {
             return Err(Failure::Credentials(err.into()));

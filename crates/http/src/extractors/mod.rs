@@ -7,7 +7,7 @@ mod preconditions;
 mod query;
 
 pub use auth_user::{AuthUser, MaybeAuthUser, require_csrf};
-pub use client::Client;
+pub use client::{Client, client_info};
 pub use json_body::{JsonBody, OptionalJsonBody};
 pub use preconditions::{Preconditions, tagged, with_etag};
 pub use query::QueryParams;

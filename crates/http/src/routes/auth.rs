@@ -6,6 +6,8 @@ use actix_web::{
     web::{self, Data},
 };
 
+use application::ClientInfo;
+
 use crate::{
     dto::{
         auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse},
@@ -36,9 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 pub async fn register(
     state: Data<AppState>,
+    Client(client): Client,
     JsonBody(body): JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = state.auth.register(body.into_input()?).await?;
+    let user = state.auth.register(&client, body.into_input()?).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/users/{}", user.id())))
         .json(UserResponse::from(&user)))
@@ -93,6 +96,7 @@ pub async fn login(
 pub async fn refresh(
     state: Data<AppState>,
     req: HttpRequest,
+    Client(client): Client,
     OptionalJsonBody(body): OptionalJsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (presented, from_body) = match body {
@@ -106,7 +110,7 @@ pub async fn refresh(
             }
         },
     };
-    match state.auth.refresh(&presented).await {
+    match state.auth.refresh(&client, &presented).await {
         Ok(tokens) => {
             let mut response = HttpResponse::Ok().json(TokenResponse::new(&tokens, from_body));
             if !from_body {
@@ -142,18 +146,19 @@ pub async fn refresh(
 pub async fn logout(
     state: Data<AppState>,
     req: HttpRequest,
+    Client(client): Client,
     MaybeAuthUser(user): MaybeAuthUser,
     OptionalJsonBody(body): OptionalJsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let outcome = match (user, body, req.cookie(cookies::REFRESH)) {
         (Some(user), _, _) => state.auth.logout(&user.actor).await.map_err(ApiError::from),
-        (None, Some(body), _) => end_by_refresh_token(&state, &body.refresh_token).await,
+        (None, Some(body), _) => end_by_refresh_token(&state, &client, &body.refresh_token).await,
         (None, None, Some(cookie)) => {
             match state.auth.session_of_refresh_token(cookie.value()).await {
                 Ok(session) => match require_csrf(&req, &state, session) {
                     Ok(()) => state
                         .auth
-                        .logout_session(session)
+                        .logout_session(&client, session)
                         .await
                         .map_err(ApiError::from),
                     Err(err) => Err(err),
@@ -176,8 +181,12 @@ pub async fn logout(
     Ok(response)
 }
 
-async fn end_by_refresh_token(state: &AppState, token: &str) -> Result<(), ApiError> {
+async fn end_by_refresh_token(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+) -> Result<(), ApiError> {
     let session = state.auth.session_of_refresh_token(token).await?;
-    state.auth.logout_session(session).await?;
+    state.auth.logout_session(client, session).await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Routes, one file per resource, each with a `configure` function.
 
+pub mod audit;
 pub mod auth;
 pub mod comments;
 pub mod cookies;
@@ -20,5 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &HttpSettings) {
     posts::configure(cfg, settings.post_body_limit);
     comments::configure(cfg);
     health::configure(cfg);
+    audit::configure(cfg);
     docs::configure(cfg);
 }

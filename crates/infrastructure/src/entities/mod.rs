@@ -1,5 +1,6 @@
 //! sea-orm entities: private to this crate, converted to domain types at its edge.
 
+pub mod audit_events;
 pub mod comments;
 pub mod posts;
 pub mod roles;

@@ -6,7 +6,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub username: String,
+    /// A ciphertext (see `crypto::EmailProtection`), never the address.
     pub email: String,
+    pub email_blind_index: Option<String>,
     pub password_hash: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

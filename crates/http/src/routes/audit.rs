@@ -1,0 +1,59 @@
+//! `/api/audit`: the trail of security events (administrators).
+
+use actix_web::{
+    HttpResponse,
+    web::{self, Data},
+};
+use application::ports::AuditFilter;
+use domain::UserId;
+
+use crate::{
+    dto::{
+        audit::{AuditEventResponse, AuditFilterParams, AuditPage},
+        page::PageParams,
+    },
+    error::{ApiError, Problem},
+    extractors::{AuthUser, QueryParams},
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/audit").route(web::get().to(list_audit_events)));
+}
+
+/// Security events, newest first (administrators): registrations, logins and failed logins,
+/// refresh-token reuse, logouts and ended sessions, password, email and role changes, account
+/// deletions. No event holds a password, a token or an email address.
+#[utoipa::path(
+    get, path = "/api/audit", tag = "audit",
+    params(AuditFilterParams, PageParams),
+    responses(
+        (status = 200, description = "One page of events", body = AuditPage),
+        (status = 403, description = "`forbidden`: administrators only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `actor` or `action`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn list_audit_events(
+    state: Data<AppState>,
+    user: AuthUser,
+    QueryParams(filter): QueryParams<AuditFilterParams>,
+    QueryParams(page): QueryParams<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = AuditFilter {
+        actor: filter.actor.map(UserId::from_uuid),
+        action: filter.action.map(Into::into),
+    };
+    let page = state
+        .audit
+        .list(&user.actor, &filter, &page.to_request()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(AuditPage {
+        items: page
+            .items
+            .into_iter()
+            .map(AuditEventResponse::from)
+            .collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}

@@ -1,0 +1,90 @@
+//! Re-encrypting stored emails under the current data key (`agora rotate-data-key`). Works in
+//! batches, each committed on its own, so it can be interrupted and run again: rows already
+//! under the current key are left alone, and a second run rewrites nothing.
+
+use anyhow::Context;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use crate::{crypto::EmailProtection, entities::users};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationReport {
+    /// The id of the key every email is now encrypted under.
+    pub key_id: String,
+    pub rewritten: u64,
+    pub batches: u64,
+}
+
+pub async fn rotate_emails(
+    db: &DatabaseConnection,
+    emails: &EmailProtection,
+    batch_size: u64,
+) -> anyhow::Result<RotationReport> {
+    let current = format!("enc:v1:{}:%", emails.current_key_id());
+    let mut report = RotationReport {
+        key_id: emails.current_key_id().to_owned(),
+        rewritten: 0,
+        batches: 0,
+    };
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut stale = Condition::all().add(
+            Condition::any()
+                .add(Expr::col(users::Column::Email).not_like(current.as_str()))
+                .add(users::Column::EmailBlindIndex.is_null()),
+        );
+        if let Some(after) = after {
+            stale = stale.add(users::Column::Id.gt(after));
+        }
+        let rows: Vec<(Uuid, String, Option<String>)> = users::Entity::find()
+            .select_only()
+            .column(users::Column::Id)
+            .column(users::Column::Email)
+            .column(users::Column::EmailBlindIndex)
+            .filter(stale)
+            .order_by_asc(users::Column::Id)
+            .limit(Ord::max(batch_size, 1))
+            .into_tuple()
+            .all(db)
+            .await
+            .context("reading a batch of emails")?;
+        let Some(last) = rows.last().map(|r| r.0) else {
+            break;
+        };
+        after = Some(last);
+        let txn = db.begin().await.context("starting a batch")?;
+        for (id, stored, index) in rows {
+            if !emails.needs_rewrite(&stored, index.as_deref()) {
+                continue;
+            }
+            let email = emails.open(id, &stored)?;
+            let sealed = emails.seal(id, &email)?;
+            // Only if nobody changed the row since it was read; a changed row is already current.
+            let done = users::Entity::update_many()
+                .col_expr(users::Column::Email, Expr::value(sealed))
+                .col_expr(
+                    users::Column::EmailBlindIndex,
+                    Expr::value(emails.index(&email)),
+                )
+                .filter(users::Column::Id.eq(id))
+                .filter(users::Column::Email.eq(stored))
+                .exec(&txn)
+                .await
+                .with_context(|| format!("re-encrypting the email of user {id}"))?;
+            report.rewritten += done.rows_affected;
+        }
+        txn.commit().await.context("committing a batch")?;
+        report.batches += 1;
+        tracing::info!(
+            batch = report.batches,
+            rewritten = report.rewritten,
+            "batch re-encrypted"
+        );
+    }
+    Ok(report)
+}

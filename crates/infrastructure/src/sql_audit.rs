@@ -1,0 +1,105 @@
+//! `AuditLog` with sea-orm, and the insert the users repository runs inside its transactions.
+
+use anyhow::Context;
+use application::{
+    RepositoryError,
+    pagination::{Cursor, Page, PageRequest},
+    ports::{AuditFilter, AuditLog},
+};
+use async_trait::async_trait;
+use domain::{AuditAction, AuditEvent, UserId};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::{entities::audit_events, keyset};
+
+pub struct SqlAudit {
+    db: DatabaseConnection,
+}
+
+impl SqlAudit {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// Appends `event` through `db`: a connection, or the transaction of the change it records.
+pub(crate) async fn append<C: ConnectionTrait>(db: &C, event: &AuditEvent) -> Result<(), DbErr> {
+    audit_events::Entity::insert(audit_events::ActiveModel {
+        id: Set(event.id),
+        actor_id: Set(event.actor.map(|a| a.as_uuid())),
+        action: Set(event.action.as_str().to_owned()),
+        target: Set(event.target.clone()),
+        ip: Set(event.ip.clone()),
+        user_agent: Set(event.user_agent.clone()),
+        request_id: Set(event.request_id.clone()),
+        created_at: Set(event.created_at),
+    })
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
+fn to_domain(model: audit_events::Model) -> Result<AuditEvent, RepositoryError> {
+    Ok(AuditEvent {
+        id: model.id,
+        actor: model.actor_id.map(UserId::from_uuid),
+        action: model
+            .action
+            .parse::<AuditAction>()
+            .context("a stored audit action is unknown to this version")?,
+        target: model.target,
+        ip: model.ip,
+        user_agent: model.user_agent,
+        request_id: model.request_id,
+        created_at: model.created_at,
+    })
+}
+
+#[async_trait]
+impl AuditLog for SqlAudit {
+    async fn record(&self, event: &AuditEvent) -> Result<(), RepositoryError> {
+        append(&self.db, event)
+            .await
+            .context("appending an audit event")?;
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>, RepositoryError> {
+        let mut condition = Condition::all();
+        if let Some(actor) = filter.actor {
+            condition = condition.add(audit_events::Column::ActorId.eq(actor.as_uuid()));
+        }
+        if let Some(action) = filter.action {
+            condition = condition.add(audit_events::Column::Action.eq(action.as_str()));
+        }
+        if let Some(cursor) = &page.after {
+            condition = condition.add(keyset::before(
+                audit_events::Column::CreatedAt,
+                audit_events::Column::Id,
+                cursor,
+            ));
+        }
+        let events = audit_events::Entity::find()
+            .filter(condition)
+            .order_by_desc(audit_events::Column::CreatedAt)
+            .order_by_desc(audit_events::Column::Id)
+            .limit(page.limit + 1)
+            .all(&self.db)
+            .await
+            .context("listing audit events")?
+            .into_iter()
+            .map(to_domain)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(events, page.limit, |e| Cursor {
+            created_at: e.created_at,
+            id: e.id,
+        }))
+    }
+}
