@@ -412,3 +412,22 @@ async fn the_trail_holds_no_password_token_or_email() {
         assert!(!trail.contains(secret), "the trail holds {secret}");
     }
 }
+
+#[tokio::test]
+async fn a_lock_out_is_recorded_against_the_account() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let user = app.registered_user().await;
+    let id = app.login(&user).await.body["user"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for _ in 0..5 {
+        let wrong = app.login_response(&user.email, "not the password").await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = events(&app, &admin, "action=login_locked_out").await;
+    assert_eq!(locked.len(), 1);
+    assert_eq!(locked[0]["target"], id.as_str());
+    assert!(!locked[0].to_string().contains(&user.email));
+}

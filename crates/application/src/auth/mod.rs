@@ -18,8 +18,8 @@ use domain::{SessionId, User};
 use secrecy::SecretString;
 
 use crate::ports::{
-    AccessClaims, AuditLog, Clock, LoginAttempts, PasswordHasher, PasswordStrength,
-    SessionStore, TokenIssuer, UserRepository,
+    AccessClaims, AuditLog, Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore,
+    TokenIssuer, UserRepository,
 };
 
 pub use authenticate::{AuthenticateError, Credential};
