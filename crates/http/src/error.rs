@@ -8,6 +8,9 @@ use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// What a 503 suggests: long enough for a restart or a failover, short enough to feel live.
+const RETRY_UNAVAILABLE_AFTER_SECONDS: u64 = 5;
+
 /// One invalid field of a request body.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct FieldError {
@@ -99,7 +102,16 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
     }
 
+    /// A failure the client cannot fix: 503 `service_unavailable` (with `Retry-After`) when a
+    /// dependency cannot be reached, else 500 `internal_error`. Either way the cause is logged,
+    /// never sent.
     pub fn internal(source: anyhow::Error) -> Self {
+        if application::is_unavailable(&source) {
+            let mut err = Self::for_status(StatusCode::SERVICE_UNAVAILABLE);
+            err.retry_after = Some(RETRY_UNAVAILABLE_AFTER_SECONDS);
+            err.source = Some(source);
+            return err;
+        }
         let mut err = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

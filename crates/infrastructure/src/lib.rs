@@ -24,6 +24,7 @@ mod sql_comments;
 mod sql_posts;
 mod sql_users;
 mod system_clock;
+mod unavailable;
 mod zxcvbn_strength;
 
 pub use bcrypt_hasher::BcryptHasher;

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use application::{StoreError, ports::LoginAttempts, throttle::LockoutPolicy};
 use async_trait::async_trait;
 use deadpool_redis::{
@@ -11,7 +10,7 @@ use deadpool_redis::{
     redis::{AsyncCommands, Script},
 };
 
-use crate::redis_pool::redis_connection;
+use crate::{redis_pool::redis_connection, unavailable::StoreContext};
 
 /// The remaining lock in milliseconds (0 when not locked), on Redis's clock.
 const LOCKED_FOR: &str = r"
@@ -80,7 +79,7 @@ impl LoginAttempts for RedisLoginAttempts {
             .key(self.key(account))
             .invoke_async(&mut conn)
             .await
-            .context("reading a login lock-out")?;
+            .store_context("reading a login lock-out")?;
         Ok(lock(ms))
     }
 
@@ -99,7 +98,7 @@ impl LoginAttempts for RedisLoginAttempts {
             .arg(millis(policy.memory).max(1))
             .invoke_async(&mut conn)
             .await
-            .context("counting a failed login")?;
+            .store_context("counting a failed login")?;
         Ok(lock(ms))
     }
 
@@ -108,7 +107,7 @@ impl LoginAttempts for RedisLoginAttempts {
         let _: i64 = conn
             .del(self.key(account))
             .await
-            .context("clearing failed logins")?;
+            .store_context("clearing failed logins")?;
         Ok(())
     }
 }

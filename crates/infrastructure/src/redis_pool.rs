@@ -6,6 +6,8 @@ use anyhow::Context;
 use application::StoreError;
 use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
 
+use crate::unavailable::pool_unavailable;
+
 /// Short: a request waiting on an unreachable Redis should fail fast, not hang.
 const POOL_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -27,5 +29,5 @@ pub fn redis_pool(url: &str) -> anyhow::Result<Pool> {
 }
 
 pub(crate) async fn redis_connection(pool: &Pool) -> Result<Connection, StoreError> {
-    Ok(pool.get().await.context("getting a Redis connection")?)
+    pool.get().await.map_err(pool_unavailable)
 }

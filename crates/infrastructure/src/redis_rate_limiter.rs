@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use application::{
     StoreError,
     ports::RateLimiter,
@@ -12,7 +11,7 @@ use application::{
 use async_trait::async_trait;
 use deadpool_redis::{Pool, redis::Script};
 
-use crate::redis_pool::redis_connection;
+use crate::{redis_pool::redis_connection, unavailable::StoreContext};
 
 /// GCRA with a burst of the whole budget. The key holds the theoretical arrival time (TAT) in
 /// microseconds. ARGV: window and emission interval, in microseconds.
@@ -65,7 +64,7 @@ impl RateLimiter for RedisRateLimiter {
             .arg(micros(policy.emission_interval()).max(1))
             .invoke_async(&mut conn)
             .await
-            .context("spending a rate budget")?;
+            .store_context("spending a rate budget")?;
         let duration = |us: i64| Duration::from_micros(u64::try_from(us).unwrap_or(0));
         Ok(RateDecision {
             allowed: allowed == 1,

@@ -14,7 +14,7 @@ use domain::{Rotation, Session, SessionId, SessionParts, TokenDigest, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::redis_pool::redis_connection;
+use crate::{redis_pool::redis_connection, unavailable::StoreContext};
 
 /// Stores the session and indexes it under its user; the index lives as long as its longest session.
 const CREATE: &str = r"
@@ -188,7 +188,7 @@ impl SessionStore for RedisSessions {
             .arg(session.id().to_string())
             .invoke_async(&mut conn)
             .await
-            .context("storing a session")?;
+            .store_context("storing a session")?;
         Ok(())
     }
 
@@ -197,7 +197,7 @@ impl SessionStore for RedisSessions {
         let stored: Option<String> = conn
             .get(self.session_key(id))
             .await
-            .context("reading a session")?;
+            .store_context("reading a session")?;
         Ok(stored.as_deref().map(parse).transpose()?)
     }
 
@@ -216,7 +216,7 @@ impl SessionStore for RedisSessions {
             .arg(ttl_millis(session))
             .invoke_async(&mut conn)
             .await
-            .context("rotating a session")?;
+            .store_context("rotating a session")?;
         Ok(replaced == 1)
     }
 
@@ -231,7 +231,7 @@ impl SessionStore for RedisSessions {
             .srem(self.user_key(session.user_id()), id.to_string())
             .query_async(&mut conn)
             .await
-            .context("deleting a session")?;
+            .store_context("deleting a session")?;
         Ok(deleted == 1)
     }
 
@@ -240,7 +240,7 @@ impl SessionStore for RedisSessions {
         let ids: Vec<String> = conn
             .smembers(self.user_key(user))
             .await
-            .context("listing a user's sessions")?;
+            .store_context("listing a user's sessions")?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -248,7 +248,8 @@ impl SessionStore for RedisSessions {
             .iter()
             .map(|id| format!("{}{id}", self.session_prefix()))
             .collect();
-        let values: Vec<Option<String>> = conn.mget(&keys).await.context("reading sessions")?;
+        let values: Vec<Option<String>> =
+            conn.mget(&keys).await.store_context("reading sessions")?;
         let mut sessions = Vec::with_capacity(values.len());
         let mut expired = Vec::new();
         for (id, value) in ids.iter().zip(values) {
@@ -261,7 +262,7 @@ impl SessionStore for RedisSessions {
             let _: i64 = conn
                 .srem(self.user_key(user), &expired)
                 .await
-                .context("pruning expired sessions from the index")?;
+                .store_context("pruning expired sessions from the index")?;
         }
         Ok(sessions)
     }
@@ -274,7 +275,7 @@ impl SessionStore for RedisSessions {
             .arg(self.session_prefix())
             .invoke_async(&mut conn)
             .await
-            .context("ending a user's sessions")?;
+            .store_context("ending a user's sessions")?;
         Ok(u64::try_from(ended).unwrap_or(0))
     }
 
@@ -283,7 +284,7 @@ impl SessionStore for RedisSessions {
         let _: String = redis::cmd("PING")
             .query_async(&mut conn)
             .await
-            .context("Redis ping")?;
+            .store_context("Redis ping")?;
         Ok(())
     }
 }

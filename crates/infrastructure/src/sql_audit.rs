@@ -13,7 +13,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::{entities::audit_events, keyset};
+use crate::{entities::audit_events, keyset, unavailable::DbContext};
 
 pub struct SqlAudit {
     db: DatabaseConnection,
@@ -63,7 +63,7 @@ impl AuditLog for SqlAudit {
     async fn record(&self, event: &AuditEvent) -> Result<(), RepositoryError> {
         append(&self.db, event)
             .await
-            .context("appending an audit event")?;
+            .db_context("appending an audit event")?;
         Ok(())
     }
 
@@ -93,7 +93,7 @@ impl AuditLog for SqlAudit {
             .limit(page.limit + 1)
             .all(&self.db)
             .await
-            .context("listing audit events")?
+            .db_context("listing audit events")?
             .into_iter()
             .map(to_domain)
             .collect::<Result<Vec<_>, _>>()?;

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::{
     entities::{comments, users},
     keyset,
+    unavailable::{DbContext, repository_error},
 };
 
 pub struct SqlComments {
@@ -65,7 +66,7 @@ impl SqlComments {
             .into_model::<CommentRow>()
             .all(&self.db)
             .await
-            .context("reading comments")?
+            .db_context("reading comments")?
             .into_iter()
             .map(to_view)
             .collect()
@@ -120,9 +121,7 @@ impl CommentRepository for SqlComments {
             {
                 Err(RepositoryError::MissingParent)
             }
-            Err(err) => Err(anyhow::Error::new(err)
-                .context("inserting a comment")
-                .into()),
+            Err(err) => Err(repository_error(err, "inserting a comment")),
         }
     }
 
@@ -165,7 +164,7 @@ impl CommentRepository for SqlComments {
             .filter(guarded(comment.id().as_uuid(), expected))
             .exec(&self.db)
             .await
-            .context("updating a comment")?;
+            .db_context("updating a comment")?;
         Ok(result.rows_affected == 1)
     }
 
@@ -178,7 +177,7 @@ impl CommentRepository for SqlComments {
             .filter(guarded(id.as_uuid(), expected))
             .exec(&self.db)
             .await
-            .context("deleting a comment")?;
+            .db_context("deleting a comment")?;
         Ok(result.rows_affected == 1)
     }
 }

@@ -24,6 +24,7 @@ use uuid::Uuid;
 use crate::{
     entities::{comments, posts, users},
     keyset,
+    unavailable::DbContext,
 };
 
 pub struct SqlPosts {
@@ -70,7 +71,7 @@ impl SqlPosts {
             .into_model::<PostRow>()
             .all(&self.db)
             .await
-            .context("reading posts")?;
+            .db_context("reading posts")?;
         let counts = self
             .comment_counts(rows.iter().map(|r| r.id).collect())
             .await?;
@@ -98,7 +99,7 @@ impl SqlPosts {
             .into_tuple()
             .all(&self.db)
             .await
-            .context("counting comments")?;
+            .db_context("counting comments")?;
         Ok(counts
             .into_iter()
             .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
@@ -146,7 +147,7 @@ impl PostRepository for SqlPosts {
         })
         .exec_without_returning(&self.db)
         .await
-        .context("inserting a post")?;
+        .db_context("inserting a post")?;
         Ok(())
     }
 
@@ -200,7 +201,7 @@ impl PostRepository for SqlPosts {
             .filter(guarded(post.id().as_uuid(), expected))
             .exec(&self.db)
             .await
-            .context("updating a post")?;
+            .db_context("updating a post")?;
         Ok(result.rows_affected == 1)
     }
 
@@ -214,7 +215,7 @@ impl PostRepository for SqlPosts {
             .filter(guarded(id.as_uuid(), expected))
             .exec(&self.db)
             .await
-            .context("deleting a post")?;
+            .db_context("deleting a post")?;
         Ok(result.rows_affected == 1)
     }
 }

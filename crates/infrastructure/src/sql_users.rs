@@ -26,6 +26,7 @@ use crate::{
     entities::{roles, user_roles, users},
     keyset,
     sql_audit::append,
+    unavailable::{DbContext, repository_error},
 };
 
 pub struct SqlUsers {
@@ -85,7 +86,7 @@ impl SqlUsers {
             .into_tuple()
             .all(&self.db)
             .await
-            .context("loading roles")?;
+            .db_context("loading roles")?;
         let mut by_user: HashMap<Uuid, Vec<String>> = HashMap::new();
         for (user, name) in pairs {
             by_user.entry(user).or_default().push(name);
@@ -161,7 +162,7 @@ fn duplicate_field(err: &DbErr) -> Option<UniqueField> {
 fn write_error(err: DbErr) -> RepositoryError {
     match duplicate_field(&err) {
         Some(field) => RepositoryError::Duplicate(field),
-        None => RepositoryError::Unexpected(anyhow::Error::new(err).context("writing a user")),
+        None => repository_error(err, "writing a user"),
     }
 }
 
@@ -215,7 +216,7 @@ impl UserRepository for SqlUsers {
         let model = users::Entity::find_by_id(id.as_uuid())
             .one(&self.db)
             .await
-            .context("finding a user by id")?;
+            .db_context("finding a user by id")?;
         self.with_roles(model).await
     }
 
@@ -224,12 +225,12 @@ impl UserRepository for SqlUsers {
             .filter(users::Column::EmailBlindIndex.eq(self.emails.index(email)))
             .one(&self.db)
             .await
-            .context("finding a user by email")?;
+            .db_context("finding a user by email")?;
         self.with_roles(model).await
     }
 
     async fn ping(&self) -> Result<(), RepositoryError> {
-        self.db.ping().await.context("database ping")?;
+        self.db.ping().await.db_context("database ping")?;
         Ok(())
     }
 
@@ -240,7 +241,7 @@ impl UserRepository for SqlUsers {
             .into_tuple::<Uuid>()
             .one(&self.db)
             .await
-            .context("checking a user exists")?;
+            .db_context("checking a user exists")?;
         if exists.is_none() {
             return Ok(None);
         }
@@ -308,7 +309,7 @@ impl UserRepository for SqlUsers {
             .limit(page.limit + 1)
             .all(&self.db)
             .await
-            .context("listing users")?;
+            .db_context("listing users")?;
         let mut roles = self
             .role_names(models.iter().map(|m| m.id).collect())
             .await?;

@@ -1,0 +1,79 @@
+//! Telling "the database or Redis cannot be reached" (503, retry later) from every other
+//! failure (500, a bug), at the one place each adapter's errors become port errors.
+
+use application::{RepositoryError, StoreError};
+use deadpool_redis::redis::RedisError;
+use sea_orm::{DbErr, RuntimeErr, sqlx};
+
+/// Connection-level failures: refused, dropped, timed out, or the server shutting down
+/// (SQLSTATE classes 08 "connection exception" and 57 "operator intervention").
+fn db_unreachable(err: &DbErr) -> bool {
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        _ => false,
+    }
+}
+
+/// The port error for a failed database call, `what` naming the call for the log.
+pub(crate) fn repository_error(err: DbErr, what: &'static str) -> RepositoryError {
+    if db_unreachable(&err) {
+        RepositoryError::Unavailable(anyhow::Error::new(err).context(what))
+    } else {
+        RepositoryError::Unexpected(anyhow::Error::new(err).context(what))
+    }
+}
+
+fn redis_unreachable(err: &RedisError) -> bool {
+    err.is_io_error()
+        || err.is_connection_refusal()
+        || err.is_connection_dropped()
+        || err.is_timeout()
+}
+
+/// The port error for a failed Redis call.
+pub(crate) fn store_error(err: RedisError, what: &'static str) -> StoreError {
+    if redis_unreachable(&err) {
+        StoreError::Unavailable(anyhow::Error::new(err).context(what))
+    } else {
+        StoreError::Unexpected(anyhow::Error::new(err).context(what))
+    }
+}
+
+/// `.db_context("what")` in place of `.context("what")` on database calls.
+pub(crate) trait DbContext<T> {
+    fn db_context(self, what: &'static str) -> Result<T, RepositoryError>;
+}
+
+impl<T> DbContext<T> for Result<T, DbErr> {
+    fn db_context(self, what: &'static str) -> Result<T, RepositoryError> {
+        self.map_err(|err| repository_error(err, what))
+    }
+}
+
+/// `.store_context("what")` in place of `.context("what")` on Redis calls.
+pub(crate) trait StoreContext<T> {
+    fn store_context(self, what: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> StoreContext<T> for Result<T, RedisError> {
+    fn store_context(self, what: &'static str) -> Result<T, StoreError> {
+        self.map_err(|err| store_error(err, what))
+    }
+}
+
+/// A pool that cannot hand out a connection means Redis is unreachable.
+pub(crate) fn pool_unavailable(err: deadpool_redis::PoolError) -> StoreError {
+    StoreError::Unavailable(anyhow::Error::new(err).context("getting a Redis connection"))
+}
