@@ -244,7 +244,12 @@ async fn a_crash_in_the_middle_of_deleting_an_account_leaves_everything_in_place
 
     pg.stop("immediate");
     let answer = delete.await.expect("joined").expect("the server answers");
-    assert_problem(answer, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+    assert_problem(
+        answer,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service_unavailable",
+    )
+    .await;
     drop(blocker);
     drop(side);
     pg.resume();

@@ -1,0 +1,103 @@
+//! Every SQL statement the server runs goes through sea-orm's query builder, which binds every
+//! value as a parameter. This test fails when raw SQL appears anywhere in the server's or the
+//! migrations' source, except the few reviewed statements below that carry no input at all.
+
+use std::{fs, path::Path};
+
+/// Ways to hand a database a string of SQL.
+const RAW_SQL: &[&str] = &[
+    "execute_unprepared(",
+    "Statement::from_string(",
+    "from_sql_and_values(",
+    "Expr::cust(",
+    "Expr::cust_with_values(",
+    "sqlx::query(",
+    "query_one_raw(",
+    "query_all_raw(",
+    "execute_raw(",
+];
+
+/// (file, the exact line) reviewed: fixed text with no value from outside, or values bound as
+/// parameters (`$1`).
+const REVIEWED: &[(&str, &str)] = &[
+    (
+        "crates/infrastructure/src/database.rs",
+        r#"db.execute_unprepared("PRAGMA journal_mode = WAL")"#,
+    ),
+    (
+        "crates/infrastructure/src/database.rs",
+        "txn.execute_raw(Statement::from_sql_and_values(",
+    ),
+    (
+        "migrations/src/m20261125_000001_create_users.rs",
+        ".execute_unprepared(",
+    ),
+    (
+        "migrations/src/m20261125_000006_protect_user_emails.rs",
+        r#".execute_unprepared("ALTER TABLE users ALTER COLUMN email TYPE text")"#,
+    ),
+    (
+        "migrations/src/m20261125_000006_protect_user_emails.rs",
+        r#".execute_unprepared("ALTER TABLE users ALTER COLUMN email TYPE varchar(255)")"#,
+    ),
+];
+
+fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in fs::read_dir(dir).expect("readable source tree") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_sql_is_built_from_strings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    for dir in [
+        "crates/domain/src",
+        "crates/application/src",
+        "crates/infrastructure/src",
+        "crates/http/src",
+        "crates/server/src",
+        "migrations/src",
+    ] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 50, "the scan must see the source tree");
+    let mut offences = Vec::new();
+    for file in &files {
+        let relative = file
+            .strip_prefix(&root)
+            .expect("under the root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = fs::read_to_string(file).expect("utf-8 source");
+        for (number, line) in text.lines().enumerate() {
+            let code = line.trim();
+            if code.starts_with("//") || !RAW_SQL.iter().any(|api| code.contains(api)) {
+                continue;
+            }
+            let reviewed = REVIEWED
+                .iter()
+                .any(|(f, l)| *f == relative && code.starts_with(l));
+            if !reviewed {
+                offences.push(format!("{relative}:{}: {code}", number + 1));
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "raw SQL outside the query builder:\n{}",
+        offences.join("\n")
+    );
+}
+
+#[test]
+fn the_scan_recognises_raw_sql() {
+    let sample = r#"db.execute_unprepared(&format!("DELETE FROM users WHERE name = '{name}'"))"#;
+    assert!(RAW_SQL.iter().any(|api| sample.contains(api)));
+}
