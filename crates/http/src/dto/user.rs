@@ -128,7 +128,14 @@ fn field(field: &str, message: impl ToString) -> FieldError {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    /// As at registration: 3 to 50 characters of ASCII letters, digits, `_`, `-`, `.`.
+    #[schema(
+        min_length = 3,
+        max_length = 50,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+    )]
     pub username: Option<String>,
+    #[schema(min_length = 5)]
     pub email: Option<String>,
     pub current_password: Option<String>,
 }
@@ -168,7 +175,8 @@ impl UpdateUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
-    /// 8 to 72 bytes.
+    /// 8 to 72 bytes. The schema can only bound characters: more than 72 is always too long.
+    #[schema(max_length = 72)]
     pub new_password: String,
 }
 
