@@ -164,6 +164,11 @@ impl CommentRequest {
 pub struct PostFilterParams {
     /// Only posts by this author.
     pub author_id: Option<Uuid>,
-    /// Case-insensitive search in titles.
+    /// Case-insensitive search in titles: up to 200 characters, no control characters but
+    /// newline and tab.
+    #[param(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub q: Option<String>,
 }

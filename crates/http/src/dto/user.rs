@@ -108,7 +108,12 @@ pub struct UserPage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserFilterParams {
-    /// Username prefix, case-insensitive.
+    /// Username prefix, case-insensitive: up to 200 characters, no control characters but
+    /// newline and tab.
+    #[param(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub q: Option<String>,
     /// Exact email, case-insensitive.
     pub email: Option<String>,
