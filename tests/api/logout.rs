@@ -106,3 +106,29 @@ async fn logout_without_credentials_is_401() {
         .expect("sent");
     assert_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 }
+
+#[tokio::test]
+async fn a_null_body_is_no_body() {
+    // The contract documents the optional body as `oneOf: [RefreshRequest, null]`.
+    let app = spawn_app().await;
+    let (_, login) = app.logged_in_user().await;
+
+    let response = app
+        .request(Method::POST, "/api/auth/logout")
+        .bearer_auth(&login.access_token)
+        .header("Content-Type", "application/json")
+        .body("null")
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let refresh = app
+        .request(Method::POST, "/api/auth/refresh")
+        .header("Content-Type", "application/json")
+        .body("null")
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(refresh, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}

@@ -129,3 +129,45 @@ async fn limits_out_of_range_and_tampered_cursors_are_422() {
         3
     );
 }
+
+#[tokio::test]
+async fn a_search_no_stored_text_could_match_is_refused_on_every_database() {
+    // PostgreSQL refuses NUL in text outright (it was a 500 there); SQLite would just not match.
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_post(&admin, "a title").await;
+
+    for path in [
+        "/api/posts?q=a%00",
+        "/api/users?q=%00%26",
+        "/api/posts?q=%1B",
+    ] {
+        let response = app.send(Method::GET, path, admin.token(), None).await;
+        let body = assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(body["errors"][0]["field"], "q", "{path}");
+    }
+    let long = "a".repeat(201);
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/posts?q={long}"),
+            admin.token(),
+            None,
+        )
+        .await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let found = page(&app, "/api/posts?q=TITLE%09").await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(0));
+    let found = page(&app, "/api/posts?q=TITLE").await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1));
+}

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{
     AuditAction, AuditEvent, Comment, CommentId, Email, Password, PasswordHash, Post, PostId, Role,
-    Session, SessionId, TokenDigest, User, UserId,
+    SearchText, Session, SessionId, TokenDigest, User, UserId,
 };
 use thiserror::Error;
 use uuid::Uuid;
@@ -100,7 +100,7 @@ pub struct AuditFilter {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserFilter {
     /// Case-insensitive username prefix.
-    pub username_prefix: Option<String>,
+    pub username_prefix: Option<SearchText>,
     pub email: Option<Email>,
     pub role: Option<Role>,
 }
@@ -110,7 +110,7 @@ pub struct UserFilter {
 pub struct PostFilter {
     pub author: Option<UserId>,
     /// Case-insensitive substring of the title.
-    pub title_contains: Option<String>,
+    pub title_contains: Option<SearchText>,
 }
 
 /// Where posts live.

@@ -18,6 +18,6 @@ pub use password::{Password, PasswordError, PasswordHash};
 pub use post::{Comment, Post};
 pub use role::{Role, UnknownRole};
 pub use session::{RefreshCheck, Rotation, Session, SessionParts, TokenDigest};
-pub use text::{CommentBody, PostBody, PostTitle, TextError};
+pub use text::{CommentBody, PostBody, PostTitle, SearchText, TextError};
 pub use user::User;
 pub use username::{Username, UsernameError};

@@ -69,6 +69,35 @@ bounded_text!(
     10_000
 );
 
+/// What a list is searched by (a title substring, a username prefix): at most 200 characters
+/// and, like stored text, free of control characters other than newline and tab. So it can only
+/// ask for text that could exist, and every database takes it (PostgreSQL refuses NUL outright).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchText(String);
+
+impl SearchText {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(TextError::TooLong(Self::MAX_CHARS));
+        }
+        if raw
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(TextError::ControlCharacter);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+impl AsRef<str> for SearchText {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,10 +136,26 @@ mod tests {
         );
     }
 
+    #[test]
+    fn search_text_refuses_what_stored_text_cannot_hold() {
+        assert!(SearchText::parse("").is_ok());
+        assert!(SearchText::parse("  two words\t").is_ok());
+        assert_eq!(
+            SearchText::parse("a\u{0}&"),
+            Err(TextError::ControlCharacter)
+        );
+        assert!(SearchText::parse(&"é".repeat(200)).is_ok());
+        assert_eq!(
+            SearchText::parse(&"é".repeat(201)),
+            Err(TextError::TooLong(200))
+        );
+    }
+
     proptest! {
         #[test]
         fn never_panics(raw in "\\PC{0,300}") {
             let _ = PostTitle::parse(&raw);
+            let _ = SearchText::parse(&raw);
         }
     }
 }

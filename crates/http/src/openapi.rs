@@ -257,3 +257,90 @@ impl Modify for StandardErrors {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The bounds the contract states for request fields must be what the domain enforces, or
+    //! the fuzzer (and every client generated from the contract) is told something false.
+
+    use domain::{CommentBody, Password, PostBody, PostTitle, Username};
+    use serde_json::Value;
+
+    fn property(schema: &str, field: &str) -> Value {
+        let doc = serde_json::to_value(super::openapi()).expect("serialises");
+        doc["components"]["schemas"][schema]["properties"][field].clone()
+    }
+
+    fn bound(schema: &str, field: &str, keyword: &str) -> usize {
+        property(schema, field)[keyword]
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_else(|| panic!("{schema}.{field} documents {keyword}"))
+    }
+
+    fn assert_length_bounds(schema: &str, field: &str, accepts: impl Fn(&str) -> bool) {
+        let property = property(schema, field);
+        if property.get("minLength").is_some() {
+            let min = bound(schema, field, "minLength");
+            assert!(accepts(&"a".repeat(min)), "{schema}.{field}: minLength");
+            assert!(
+                min == 0 || !accepts(&"a".repeat(min - 1)),
+                "{schema}.{field}: minLength"
+            );
+        }
+        let max = bound(schema, field, "maxLength");
+        assert!(accepts(&"a".repeat(max)), "{schema}.{field}: maxLength");
+        assert!(
+            !accepts(&"a".repeat(max + 1)),
+            "{schema}.{field}: maxLength"
+        );
+    }
+
+    #[test]
+    fn documented_lengths_are_the_domain_s() {
+        let username = |s: &str| Username::parse(s).is_ok();
+        assert_length_bounds("RegisterRequest", "username", username);
+        assert_length_bounds("UpdateUserRequest", "username", username);
+        let password = |s: &str| Password::parse(s).is_ok();
+        assert_length_bounds("RegisterRequest", "password", password);
+        assert_length_bounds("ChangePasswordRequest", "new_password", password);
+        assert_length_bounds("PostRequest", "title", |s| PostTitle::parse(s).is_ok());
+        assert_length_bounds("PostRequest", "body", |s| PostBody::parse(s).is_ok());
+        assert_length_bounds("CommentRequest", "body", |s| CommentBody::parse(s).is_ok());
+    }
+
+    #[test]
+    fn documented_text_pattern_refuses_the_control_characters_the_domain_refuses() {
+        let pattern = property("PostRequest", "title")["pattern"]
+            .as_str()
+            .expect("a pattern")
+            .to_owned();
+        assert_eq!(
+            pattern,
+            property("PostRequest", "body")["pattern"]
+                .as_str()
+                .expect("a pattern")
+        );
+        // The pattern is `^[^<ranges>]*$`: every char the domain refuses as a control
+        // character lies in a documented range, and newline and tab lie in none.
+        let ranges: Vec<(u32, u32)> = pattern
+            .trim_start_matches("^[^")
+            .trim_end_matches("]*$")
+            .split("\\u")
+            .filter(|s| !s.is_empty())
+            .map(|s| u32::from_str_radix(s.trim_end_matches('-'), 16).expect("hex"))
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .map(|pair| (pair[0], pair[1]))
+            .collect();
+        let documented = |c: char| {
+            ranges
+                .iter()
+                .any(|&(lo, hi)| (lo..=hi).contains(&(c as u32)))
+        };
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let refused = PostTitle::parse(&format!("a{c}")).is_err();
+            assert_eq!(refused, documented(c), "U+{:04X}", c as u32);
+        }
+    }
+}

@@ -165,8 +165,8 @@ impl PostRepository for SqlPosts {
         if let Some(author) = filter.author {
             condition = condition.add(posts::Column::AuthorId.eq(author.as_uuid()));
         }
-        if let Some(q) = filter.title_contains.as_deref() {
-            let pattern = format!("%{}%", keyset::escape_like(&q.to_lowercase()));
+        if let Some(q) = &filter.title_contains {
+            let pattern = format!("%{}%", keyset::escape_like(&q.as_ref().to_lowercase()));
             condition = condition.add(
                 Expr::expr(Func::lower(Expr::col((
                     posts::Entity,

@@ -264,8 +264,8 @@ impl UserRepository for SqlUsers {
         page: &PageRequest,
     ) -> Result<Page<User>, RepositoryError> {
         let mut condition = Condition::all();
-        if let Some(prefix) = filter.username_prefix.as_deref() {
-            let pattern = format!("{}%", keyset::escape_like(&prefix.to_lowercase()));
+        if let Some(prefix) = &filter.username_prefix {
+            let pattern = format!("{}%", keyset::escape_like(&prefix.as_ref().to_lowercase()));
             condition = condition.add(
                 Expr::expr(Func::lower(Expr::col((
                     users::Entity,

@@ -14,10 +14,18 @@ use crate::error::{ApiError, FieldError};
 #[schema(example = json!({"username": "ada_lovelace", "email": "ada@example.com", "password": "correct horse battery"}))]
 pub struct RegisterRequest {
     /// 3 to 50 characters: ASCII letters, digits, `_`, `-`, `.`; starts with a letter or digit.
+    #[schema(
+        min_length = 3,
+        max_length = 50,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+    )]
     pub username: String,
     /// Stored lower-cased; unique regardless of case.
+    #[schema(min_length = 5)]
     pub email: String,
-    /// 8 to 72 bytes (bcrypt's limit: longer passwords are refused, never cut).
+    /// 8 to 72 bytes (bcrypt's limit: longer passwords are refused, never cut). The schema can
+    /// only bound characters: more than 72 is always too long.
+    #[schema(max_length = 72)]
     pub password: String,
 }
 

@@ -1,6 +1,7 @@
-//! Paging parameters shared by every list.
+//! Paging and search parameters shared by every list.
 
 use application::pagination::{PageError, PageRequest};
+use domain::SearchText;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -28,5 +29,18 @@ impl PageParams {
                 message: err.to_string(),
             }])
         })
+    }
+}
+
+/// A list's `q`: absent or empty means no search; else it must be valid `SearchText` (422).
+pub fn search(q: Option<&str>) -> Result<Option<SearchText>, ApiError> {
+    match q.filter(|q| !q.is_empty()) {
+        None => Ok(None),
+        Some(raw) => SearchText::parse(raw).map(Some).map_err(|err| {
+            ApiError::validation(vec![FieldError {
+                field: "q".into(),
+                message: err.to_string(),
+            }])
+        }),
     }
 }

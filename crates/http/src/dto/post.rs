@@ -97,9 +97,19 @@ pub struct CommentPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Hello", "body": "First post."}))]
 pub struct PostRequest {
-    /// 1 to 200 characters; no control characters but newline and tab.
+    /// 1 to 200 characters, not all blank; no control characters but newline and tab.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub title: String,
-    /// 1 to 50,000 characters; no control characters but newline and tab.
+    /// 1 to 50,000 characters, not all blank; no control characters but newline and tab.
+    #[schema(
+        min_length = 1,
+        max_length = 50000,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub body: String,
 }
 
@@ -133,7 +143,12 @@ impl PostRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"body": "Nice post."}))]
 pub struct CommentRequest {
-    /// 1 to 10,000 characters; no control characters but newline and tab.
+    /// 1 to 10,000 characters, not all blank; no control characters but newline and tab.
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub body: String,
 }
 
@@ -149,6 +164,11 @@ impl CommentRequest {
 pub struct PostFilterParams {
     /// Only posts by this author.
     pub author_id: Option<Uuid>,
-    /// Case-insensitive search in titles.
+    /// Case-insensitive search in titles: up to 200 characters, no control characters but
+    /// newline and tab.
+    #[param(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub q: Option<String>,
 }

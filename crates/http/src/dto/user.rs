@@ -108,7 +108,12 @@ pub struct UserPage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserFilterParams {
-    /// Username prefix, case-insensitive.
+    /// Username prefix, case-insensitive: up to 200 characters, no control characters but
+    /// newline and tab.
+    #[param(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub q: Option<String>,
     /// Exact email, case-insensitive.
     pub email: Option<String>,
@@ -128,7 +133,14 @@ fn field(field: &str, message: impl ToString) -> FieldError {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    /// As at registration: 3 to 50 characters of ASCII letters, digits, `_`, `-`, `.`.
+    #[schema(
+        min_length = 3,
+        max_length = 50,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+    )]
     pub username: Option<String>,
+    #[schema(min_length = 5)]
     pub email: Option<String>,
     pub current_password: Option<String>,
 }
@@ -168,7 +180,8 @@ impl UpdateUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
-    /// 8 to 72 bytes.
+    /// 8 to 72 bytes. The schema can only bound characters: more than 72 is always too long.
+    #[schema(max_length = 72)]
     pub new_password: String,
 }
 

@@ -18,7 +18,8 @@ use crate::{
 
 pub struct JsonBody<T>(pub T);
 
-/// A JSON body that may be absent altogether (no content type, no content).
+/// A JSON body that may be absent: no content type and no content, or the JSON `null` (the
+/// contract documents such a body as `oneOf: [T, null]`).
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
 fn is_json(req: &HttpRequest) -> bool {
@@ -122,8 +123,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
         if is_absent(req) {
             return Box::pin(async { Ok(OptionalJsonBody(None)) });
         }
-        let body = read::<T>(req, payload);
-        Box::pin(async move { body.await.map(|v| OptionalJsonBody(Some(v))) })
+        let body = read::<Option<T>>(req, payload);
+        Box::pin(async move { body.await.map(OptionalJsonBody) })
     }
 }
 
@@ -148,6 +149,14 @@ mod tests {
         let err = parse::<Body>(br#"{"age": 3}"#).expect_err("missing");
         assert_eq!(err.problem().errors.expect("fields")[0].field, "email");
         let err = parse::<Body>(br#"{"email": "a", "age": 3, "extra": 1}"#).expect_err("unknown");
+        assert_eq!(err.code(), "validation_failed");
+    }
+
+    #[test]
+    fn an_optional_body_may_be_null_but_not_of_another_shape() {
+        assert!(parse::<Option<Body>>(b"null").expect("null").is_none());
+        assert!(parse::<Option<Body>>(br#"{"email": "a", "age": 3}"#).is_ok_and(|b| b.is_some()));
+        let err = parse::<Option<Body>>(b"[]").expect_err("an array");
         assert_eq!(err.code(), "validation_failed");
     }
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     dto::{
-        page::PageParams,
+        page::{self, PageParams},
         post::{PostFilterParams, PostPage, PostRequest, PostResponse},
     },
     error::{ApiError, Problem},
@@ -52,7 +52,7 @@ pub async fn list_posts(
 ) -> Result<HttpResponse, ApiError> {
     let filter = PostFilter {
         author: filter.author_id.map(UserId::from_uuid),
-        title_contains: filter.q.filter(|q| !q.is_empty()),
+        title_contains: page::search(filter.q.as_deref())?,
     };
     let page = state.posts.list(&filter, &page.to_request()?).await?;
     Ok(HttpResponse::Ok().json(PostPage {

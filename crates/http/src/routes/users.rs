@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     dto::{
-        page::PageParams,
+        page::{self, PageParams},
         role::{RoleList, RoleResponse},
         user::{
             ChangePasswordRequest, SetRolesRequest, UpdateUserRequest, UserFilterParams, UserPage,
@@ -70,7 +70,7 @@ pub async fn me(
     responses(
         (status = 200, description = "One page of accounts", body = UserPage),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `email` or `role`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `q`, `email` or `role`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -90,7 +90,7 @@ pub async fn list_users(
         None => None,
     };
     let filter = UserFilter {
-        username_prefix: filter.q.filter(|q| !q.is_empty()),
+        username_prefix: page::search(filter.q.as_deref())?,
         email,
         role: filter.role.map(Role::from),
     };
