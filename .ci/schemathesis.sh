@@ -46,7 +46,8 @@ base="http://127.0.0.1:$port"
 fuzz_as="${FUZZ_AS:-user}"
 export AGORA_FUZZ_URL="$base"
 export AGORA_FUZZ_EMAIL="fuzz-$port-$$@example.com"
-export AGORA_FUZZ_PASSWORD="fuzz-password-$RANDOM$RANDOM"
+# Random enough for the strength check (zxcvbn), which refuses guessable passwords.
+export AGORA_FUZZ_PASSWORD="fuzz-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
 export AGORA_FUZZ_REREGISTER=1
 
 # Generous rate limits and cheap bcrypt: the fuzzer sends thousands of requests in minutes.
