@@ -13,6 +13,7 @@ mod limits;
 mod login;
 mod logout;
 mod pagination;
+mod permissions;
 mod pii;
 mod posts;
 mod rate_limits;
