@@ -35,6 +35,13 @@ fn on_postgres(pg: &Postgres) -> impl FnOnce(&mut agora::Settings) + '_ {
     }
 }
 
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.request(Method::GET, path)
+        .send()
+        .await
+        .expect("the server still answers")
+}
+
 /// Polls until `path` answers `status` (bounded), so recovery is shown, not assumed.
 async fn eventually(app: &TestApp, path: &str, token: Option<&str>, status: StatusCode) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -74,11 +81,7 @@ async fn without_postgresql_requests_get_503_and_service_resumes_when_it_returns
     assert_eq!(post.status(), StatusCode::CREATED);
 
     pg.stop("fast");
-    let list = app
-        .request(Method::GET, "/api/posts")
-        .send()
-        .await
-        .expect("sent");
+    let list = get(&app, "/api/posts").await;
     assert!(list.headers().contains_key("retry-after"));
     assert_problem(list, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
     let me = app.get_bearer("/api/users/me", &login.access_token).await;
@@ -90,17 +93,9 @@ async fn without_postgresql_requests_get_503_and_service_resumes_when_it_returns
         "service_unavailable",
     )
     .await;
-    let ready = app
-        .request(Method::GET, "/health/ready")
-        .send()
-        .await
-        .expect("sent");
+    let ready = get(&app, "/health/ready").await;
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let live = app
-        .request(Method::GET, "/health/live")
-        .send()
-        .await
-        .expect("sent");
+    let live = get(&app, "/health/live").await;
     assert_eq!(live.status(), StatusCode::OK, "the process itself is fine");
 
     pg.resume();
@@ -112,14 +107,7 @@ async fn without_postgresql_requests_get_503_and_service_resumes_when_it_returns
         StatusCode::OK,
     )
     .await;
-    let posts: Value = app
-        .request(Method::GET, "/api/posts")
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let posts: Value = get(&app, "/api/posts").await.json().await.expect("JSON");
     assert_eq!(posts["items"][0]["title"], "before the outage");
 }
 
@@ -141,17 +129,9 @@ async fn without_redis_sessions_fail_closed_and_limits_fall_back_to_memory() {
     redis.stop();
     let me = app.get_bearer("/api/users/me", &login.access_token).await;
     assert_problem(me, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
-    let ready = app
-        .request(Method::GET, "/health/ready")
-        .send()
-        .await
-        .expect("sent");
+    let ready = get(&app, "/health/ready").await;
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let public = app
-        .request(Method::GET, "/api/posts")
-        .send()
-        .await
-        .expect("sent");
+    let public = get(&app, "/api/posts").await;
     assert_eq!(
         public.status(),
         StatusCode::OK,
@@ -174,36 +154,12 @@ async fn a_crash_in_the_middle_of_deleting_an_account_leaves_everything_in_place
     }
     let pg = Postgres::start();
     let app = spawn_app_with(on_postgres(&pg)).await;
-    let (_, login) = app.logged_in_user().await;
-    let me: Value = app
-        .get_bearer("/api/users/me", &login.access_token)
-        .await
-        .json()
-        .await
-        .expect("JSON");
-    let id = me["id"].as_str().expect("id").to_owned();
+    let member = app.member().await;
+    let (id, login) = (member.id.clone(), member.login.clone());
     for n in 0..3 {
-        let post: Value = app
-            .request(Method::POST, "/api/posts")
-            .bearer_auth(&login.access_token)
-            .json(&json!({"title": format!("post {n}"), "body": "body"}))
-            .send()
-            .await
-            .expect("sent")
-            .json()
-            .await
-            .expect("JSON");
-        let comment = app
-            .request(
-                Method::POST,
-                &format!("/api/posts/{}/comments", post["id"].as_str().expect("id")),
-            )
-            .bearer_auth(&login.access_token)
-            .json(&json!({"body": "a comment"}))
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(comment.status(), StatusCode::CREATED);
+        let post = app.create_post(&member, &format!("post {n}")).await;
+        let post_id = post["id"].as_str().expect("id");
+        app.create_comment(&member, post_id, "a comment").await;
     }
 
     // Hold the audit table so the deletion stops after its cascade, before its last statement.
