@@ -97,6 +97,11 @@ async fn other_origins_get_no_cors_headers() {
             None,
             "{origin}"
         );
+        assert_eq!(
+            header(&actual, "access-control-expose-headers"),
+            None,
+            "{origin}"
+        );
     }
 }
 

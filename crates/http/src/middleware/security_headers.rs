@@ -39,10 +39,11 @@ pub async fn security_headers(
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    // The CORS layer marks credentials on every answer; without an allowed origin that grant
-    // means nothing to a browser, and it must not even look like one.
+    // The CORS layer marks credentials and exposed headers on every answer; without an allowed
+    // origin they mean nothing to a browser, and must not even look like a grant.
     if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
         headers.remove(header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
+        headers.remove(header::ACCESS_CONTROL_EXPOSE_HEADERS);
     }
     if !docs && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
