@@ -88,3 +88,45 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
         "{answer}"
     );
 }
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_until_one_closes() {
+    let app = spawn_app_with(|s| {
+        s.workers = Some(1);
+        s.limits.max_connections = 2;
+        s.limits.header_timeout = Duration::from_secs(30);
+    })
+    .await;
+    // Two clients hold their connections open mid-request.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(("127.0.0.1", app.port))
+            .await
+            .expect("connects");
+        stream
+            .write_all(b"GET /health/live HTTP/1.1\r\nHost: localhost\r\n")
+            .await
+            .expect("writes");
+        held.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut third = TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .expect("queued by the kernel");
+    third
+        .write_all(b"GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("writes");
+    let mut first_byte = [0u8; 1];
+    let early = tokio::time::timeout(Duration::from_secs(1), third.read(&mut first_byte)).await;
+    assert!(
+        early.is_err(),
+        "a third connection was served over a cap of two"
+    );
+    drop(held.pop());
+    let answer = read_all(&mut third).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "served once a slot freed: {answer}"
+    );
+}
