@@ -44,6 +44,11 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
 }
 
+/// `d` in whole seconds, rounded up: a client told to wait must not come back too early.
+pub(crate) fn whole_seconds_up(d: std::time::Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
@@ -130,8 +135,7 @@ impl ApiError {
             "Too many requests",
             detail,
         );
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        err.retry_after = Some(seconds.max(1));
+        err.retry_after = Some(whole_seconds_up(wait).max(1));
         err
     }
 

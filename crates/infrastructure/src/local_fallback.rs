@@ -83,11 +83,10 @@ impl LoginAttempts for FallbackLoginAttempts {
         }
     }
 
+    /// Clears both, so a success counted during an outage leaves no stale local failures.
     async fn clear(&self, account: &str) -> Result<(), StoreError> {
-        let local = self.local.clear(account).await;
-        match self.shared_or_local(self.shared.clear(account).await) {
-            Some(()) => local,
-            None => local,
-        }
+        let shared = self.shared.clear(account).await;
+        self.shared_or_local(shared);
+        self.local.clear(account).await
     }
 }

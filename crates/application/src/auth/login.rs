@@ -75,11 +75,15 @@ impl AuthService {
                 tracing::info!("login refused");
                 // The target is the account when the address names one; never the address.
                 let target = other.map(|user| user.id());
-                let mut event = client.audit(AuditAction::LoginFailed, None, now);
-                if let Some(id) = target {
-                    event = event.with_target(id);
-                }
-                record_after_the_fact(self.audit.as_ref(), &event).await;
+                let refusal = |action| {
+                    let event = client.audit(action, None, now);
+                    match target {
+                        Some(id) => event.with_target(id),
+                        None => event,
+                    }
+                };
+                record_after_the_fact(self.audit.as_ref(), &refusal(AuditAction::LoginFailed))
+                    .await;
                 if let Some(lock) = self
                     .attempts
                     .record_failure(&account, &self.settings.lockout)
@@ -89,10 +93,7 @@ impl AuthService {
                         seconds = lock.as_secs(),
                         "account locked out after failed logins"
                     );
-                    let mut event = client.audit(AuditAction::LoginLockedOut, None, now);
-                    if let Some(id) = target {
-                        event = event.with_target(id);
-                    }
+                    let event = refusal(AuditAction::LoginLockedOut);
                     record_after_the_fact(self.audit.as_ref(), &event).await;
                 }
                 return Err(LoginError::InvalidCredentials);

@@ -77,26 +77,8 @@ async fn duplicate_username_and_email_are_reported_by_field() {
 async fn unknown_email_and_wrong_password_fail_alike_and_both_cost_a_hash() {
     let h = harness(AuthSettings::default());
     registered(&h, "ada").await;
-    let wrong_password = h
-        .auth
-        .login(
-            &ClientInfo::default(),
-            LoginInput {
-                email: "ada@example.com".into(),
-                password: "not the password".into(),
-            },
-        )
-        .await;
-    let unknown = h
-        .auth
-        .login(
-            &ClientInfo::default(),
-            LoginInput {
-                email: "nobody@example.com".into(),
-                password: PASSWORD.into(),
-            },
-        )
-        .await;
+    let wrong_password = attempt(&h, "ada@example.com", "not the password").await;
+    let unknown = attempt(&h, "nobody@example.com", PASSWORD).await;
     assert!(matches!(
         wrong_password,
         Err(LoginError::InvalidCredentials)
@@ -369,16 +351,7 @@ async fn a_guessable_password_is_refused_before_anything_is_stored() {
 async fn security_events_reach_the_audit_trail_without_the_address() {
     let h = harness(AuthSettings::default());
     let ada = registered(&h, "ada").await;
-    let refused = h
-        .auth
-        .login(
-            &ClientInfo::default(),
-            LoginInput {
-                email: "ada@example.com".into(),
-                password: "not the password".into(),
-            },
-        )
-        .await;
+    let refused = attempt(&h, "ada@example.com", "not the password").await;
     assert!(matches!(refused, Err(LoginError::InvalidCredentials)));
     let tokens = login(&h, "ada").await;
     let second = h

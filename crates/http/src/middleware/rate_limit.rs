@@ -14,7 +14,11 @@ use actix_web::{
 };
 use application::throttle::{Scope, Verdict};
 
-use crate::{error::ApiError, middleware::ClientIp, state::AppState};
+use crate::{
+    error::{ApiError, whole_seconds_up},
+    middleware::ClientIp,
+    state::AppState,
+};
 
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -34,23 +38,19 @@ fn scope(method: &Method, path: &str) -> Scope {
 }
 
 fn add_headers(headers: &mut HeaderMap, verdict: &Verdict) {
-    let join = |item: &dyn Fn(
-        &application::throttle::RatePolicy,
-        &application::throttle::RateDecision,
-    ) -> String| {
-        verdict
-            .budgets
-            .iter()
-            .map(|(policy, decision)| item(policy, decision))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let policy = join(&|p, _| format!("\"{}\";q={};w={}", p.name, p.limit, p.window.as_secs()));
-    let state = join(&|p, d| {
-        let reset = d.reset_after.as_secs() + u64::from(d.reset_after.subsec_nanos() > 0);
-        format!("\"{}\";r={};t={}", p.name, d.remaining, reset)
-    });
-    for (name, value) in [(RATELIMIT_POLICY, policy), (RATELIMIT, state)] {
+    let (mut policies, mut states) = (Vec::new(), Vec::new());
+    for (p, d) in &verdict.budgets {
+        policies.push(format!(
+            "\"{}\";q={};w={}",
+            p.name,
+            p.limit,
+            p.window.as_secs()
+        ));
+        let reset = whole_seconds_up(d.reset_after);
+        states.push(format!("\"{}\";r={};t={reset}", p.name, d.remaining));
+    }
+    for (name, value) in [(RATELIMIT_POLICY, policies), (RATELIMIT, states)] {
+        let value = value.join(", ");
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);
         }
