@@ -10,6 +10,7 @@ mod errors_and_headers;
 mod etags;
 mod health;
 mod limits;
+mod lockout;
 mod login;
 mod logout;
 mod pagination;

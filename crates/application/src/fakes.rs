@@ -17,7 +17,8 @@ use crate::{
     pagination::{Cursor, Page, PageRequest},
     ports::{
         AccessClaims, AuditFilter, AuditLog, Clock, InvalidToken, LoginAttempts, PasswordHasher,
-        PasswordStrength, SessionStore, TokenIssuer, UserFilter, UserRepository, WeakPassword,
+        PasswordStrength, Reservation, SessionStore, TokenIssuer, UserFilter, UserRepository,
+        WeakPassword,
     },
     throttle::LockoutPolicy,
 };
@@ -186,6 +187,8 @@ impl PasswordHasher for FakeHasher {
 
     async fn verify(&self, candidate: &str, hash: Option<&PasswordHash>) -> anyhow::Result<bool> {
         *self.verifications.lock().expect("lock") += 1;
+        // Real hashing takes time: let racing logins interleave here, as they would.
+        tokio::task::yield_now().await;
         match hash {
             Some(hash) => Ok(hash.as_ref() == format!("plain:{candidate}")),
             None => {
@@ -231,6 +234,23 @@ impl TokenIssuer for FakeTokens {
 
     fn verify_csrf(&self, session: SessionId, presented: &str) -> bool {
         presented == self.csrf_token(session)
+    }
+
+    fn issue_device(&self, account: &str, expires_at: DateTime<Utc>) -> String {
+        format!(
+            "device:{account}:{}:{}",
+            uuid::Uuid::now_v7().simple(),
+            expires_at.timestamp()
+        )
+    }
+
+    fn verify_device(&self, token: &str, account: &str, now: DateTime<Utc>) -> Option<String> {
+        let mut parts = token.split(':');
+        let (tag, bound, device, expires) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let expires: i64 = expires.parse().ok()?;
+        (tag == "device" && bound == account && expires > now.timestamp())
+            .then(|| device.to_owned())
     }
 }
 
@@ -332,38 +352,30 @@ pub struct FakeAttempts {
 
 #[async_trait]
 impl LoginAttempts for FakeAttempts {
-    async fn locked_for(&self, account: &str) -> Result<Option<std::time::Duration>, StoreError> {
-        let now = self.clock.now();
-        Ok(self
-            .accounts
-            .lock()
-            .expect("lock")
-            .get(account)
-            .and_then(|(_, _, until)| (*until - now).to_std().ok())
-            .filter(|left| !left.is_zero()))
-    }
-
-    async fn record_failure(
+    async fn reserve(
         &self,
-        account: &str,
+        bucket: &str,
         policy: &LockoutPolicy,
-    ) -> Result<Option<std::time::Duration>, StoreError> {
+    ) -> Result<Reservation, StoreError> {
         let now = self.clock.now();
         let mut accounts = self.accounts.lock().expect("lock");
-        let entry = accounts.entry(account.to_owned()).or_insert((0, 0, now));
+        let entry = accounts.entry(bucket.to_owned()).or_insert((0, 0, now));
+        if let Some(left) = (entry.2 - now).to_std().ok().filter(|d| !d.is_zero()) {
+            return Ok(Reservation::Refused { retry_after: left });
+        }
         entry.0 += 1;
         if entry.0 < policy.threshold {
-            return Ok(None);
+            return Ok(Reservation::Reserved { locked: None });
         }
         entry.0 = 0;
         entry.1 += 1;
         let lock = policy.lock_duration(entry.1);
         entry.2 = now + Duration::from_std(lock).expect("small duration");
-        Ok(Some(lock))
+        Ok(Reservation::Reserved { locked: Some(lock) })
     }
 
-    async fn clear(&self, account: &str) -> Result<(), StoreError> {
-        self.accounts.lock().expect("lock").remove(account);
+    async fn clear(&self, bucket: &str) -> Result<(), StoreError> {
+        self.accounts.lock().expect("lock").remove(bucket);
         Ok(())
     }
 }

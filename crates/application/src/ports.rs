@@ -180,6 +180,12 @@ pub trait PasswordHasher: Send + Sync {
     /// Whether `candidate` matches `hash`. With `None` it MUST do the same work against a dummy
     /// hash and return `false`, so an unknown account costs the same time as a wrong password.
     async fn verify(&self, candidate: &str, hash: Option<&PasswordHash>) -> anyhow::Result<bool>;
+
+    /// Whether `hash` was made with weaker settings than `hash` would use now, so a login that
+    /// just proved the password should store a new one.
+    fn needs_rehash(&self, _hash: &PasswordHash) -> bool {
+        false
+    }
 }
 
 /// The claims of an access token.
@@ -197,7 +203,7 @@ pub struct AccessClaims {
 #[error("the access token is invalid or expired")]
 pub struct InvalidToken;
 
-/// Signs and checks access tokens and the CSRF tokens bound to sessions.
+/// Signs and checks access tokens, the CSRF tokens bound to sessions, and device tokens.
 pub trait TokenIssuer: Send + Sync {
     fn issue_access(&self, claims: &AccessClaims) -> anyhow::Result<String>;
 
@@ -209,6 +215,15 @@ pub trait TokenIssuer: Send + Sync {
 
     /// Constant-time comparison of `presented` with `csrf_token(session)`.
     fn verify_csrf(&self, session: SessionId, presented: &str) -> bool;
+
+    /// A device token (OWASP's device cookie): a new random device id bound to `account` (an
+    /// `account_key`) until `expires_at`, signed so only this server can make one.
+    fn issue_device(&self, account: &str, expires_at: DateTime<Utc>) -> String;
+
+    /// The device id in `token` when this server issued it for `account` and it is still
+    /// valid at `now`. MUST return `None` for a forged, tampered, expired or other account's
+    /// token (compared in constant time).
+    fn verify_device(&self, token: &str, account: &str, now: DateTime<Utc>) -> Option<String>;
 }
 
 /// Where sessions live: shared by every instance when backed by Redis.
@@ -258,23 +273,34 @@ pub trait RateLimiter: Send + Sync {
     ) -> Result<crate::throttle::RateDecision, StoreError>;
 }
 
-/// Failed logins per account, shared by every instance when backed by Redis.
+/// What reserving a login attempt said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// The bucket is locked out: no password may be checked for now.
+    Refused { retry_after: std::time::Duration },
+    /// One attempt is counted. `locked` when this very attempt reached the threshold and locked
+    /// the bucket (it is still checked; a success clears the lock).
+    Reserved { locked: Option<std::time::Duration> },
+}
+
+/// Login attempts per bucket (an account, or one trusted device of it), shared by every
+/// instance when backed by Redis. An attempt is counted BEFORE its password is checked, so
+/// concurrent guesses cannot all pass a check that is made before any of them is counted.
 #[async_trait]
 pub trait LoginAttempts: Send + Sync {
-    /// How much longer `account` is locked out, if it is.
-    async fn locked_for(&self, account: &str) -> Result<Option<std::time::Duration>, StoreError>;
-
-    /// Counts one failure. When the count reaches `policy.threshold` it MUST, atomically, lock
-    /// the account for `policy.lock_duration(n)` (n: this lock-out's number), start the count
-    /// again, and return the lock's duration.
-    async fn record_failure(
+    /// Atomically, against every concurrent caller on every instance sharing the store: refuses
+    /// when `bucket` is locked; otherwise counts one attempt, and when the count reaches
+    /// `policy.threshold` locks the bucket for `policy.lock_duration(n)` (n: this lock-out's
+    /// number), starts the count again, and says so. So at most `threshold` attempts are
+    /// reserved before a lock-out, however many race.
+    async fn reserve(
         &self,
-        account: &str,
+        bucket: &str,
         policy: &crate::throttle::LockoutPolicy,
-    ) -> Result<Option<std::time::Duration>, StoreError>;
+    ) -> Result<Reservation, StoreError>;
 
-    /// Forgets the account's failures and past lock-outs.
-    async fn clear(&self, account: &str) -> Result<(), StoreError>;
+    /// A checked password was right: forgets the bucket's attempts, lock and past lock-outs.
+    async fn clear(&self, bucket: &str) -> Result<(), StoreError>;
 }
 
 /// A new password that is too easy to guess, with a reason a person can act on.

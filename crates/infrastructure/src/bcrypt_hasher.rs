@@ -73,6 +73,16 @@ impl PasswordHasher for BcryptHasher {
         })
         .await
     }
+
+    /// A hash of a lower cost than configured (`$2b$04$...` is cost 4); an unreadable one
+    /// is left alone (`verify` reports it).
+    fn needs_rehash(&self, hash: &PasswordHash) -> bool {
+        hash.as_ref()
+            .split('$')
+            .nth(2)
+            .and_then(|cost| cost.parse::<u32>().ok())
+            .is_some_and(|cost| cost < self.cost)
+    }
 }
 
 #[cfg(test)]
@@ -138,6 +148,19 @@ mod tests {
             (1..=2).contains(&most),
             "{most} ran at once under a cap of 2"
         );
+    }
+
+    #[tokio::test]
+    async fn hashes_of_a_lower_cost_need_a_rehash() {
+        let low = BcryptHasher::new(4, 1).expect("valid");
+        let high = BcryptHasher::new(5, 1).expect("valid");
+        let hash = low
+            .hash(&Password::parse("correct horse").expect("valid"))
+            .await
+            .expect("hashes");
+        assert!(high.needs_rehash(&hash));
+        assert!(!low.needs_rehash(&hash));
+        assert!(!high.needs_rehash(&PasswordHash::new("not a hash".into())));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub struct JwtTokens {
     decoding: DecodingKey,
     validation: Validation,
     csrf_key: SecretSlice<u8>,
+    device_key: SecretSlice<u8>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -46,6 +47,7 @@ impl JwtTokens {
             decoding: DecodingKey::from_secret(secret),
             validation,
             csrf_key: SecretSlice::from(mac(secret, b"agora/csrf-key/v1")),
+            device_key: SecretSlice::from(mac(secret, b"agora/device-key/v1")),
         }
     }
 }
@@ -107,6 +109,40 @@ impl TokenIssuer for JwtTokens {
         mac.update(session.as_uuid().as_bytes());
         mac.verify_slice(&tag).is_ok()
     }
+
+    fn issue_device(&self, account: &str, expires_at: DateTime<Utc>) -> String {
+        let device = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
+        let expires = expires_at.timestamp();
+        let tag = self
+            .device_mac(account, &device, expires)
+            .finalize()
+            .into_bytes();
+        format!("{device}.{expires}.{}", URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    fn verify_device(&self, token: &str, account: &str, now: DateTime<Utc>) -> Option<String> {
+        let mut parts = token.trim().splitn(3, '.');
+        let (device, expires, tag) = (parts.next()?, parts.next()?, parts.next()?);
+        let expires: i64 = expires.parse().ok()?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        self.device_mac(account, device, expires)
+            .verify_slice(&tag)
+            .ok()?;
+        (expires > now.timestamp()).then(|| device.to_owned())
+    }
+}
+
+impl JwtTokens {
+    /// The MAC over everything a device token binds: the account, the device id, the expiry.
+    fn device_mac(&self, account: &str, device: &str, expires: i64) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.device_key.expose_secret())
+            .expect("HMAC accepts keys of any length");
+        for part in [account, device, &expires.to_string()] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +163,36 @@ mod tests {
     }
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn device_tokens_bind_the_account_and_refuse_tampering_and_expiry() {
+        let tokens = JwtTokens::new(SECRET);
+        let now = Utc::now();
+        let token = tokens.issue_device("account-a", now + Duration::days(1));
+        let device = tokens
+            .verify_device(&token, "account-a", now)
+            .expect("valid for its account");
+        assert!(token.starts_with(&device));
+        assert_eq!(tokens.verify_device(&token, "account-b", now), None);
+        assert_eq!(
+            tokens.verify_device(&token, "account-a", now + Duration::days(2)),
+            None,
+            "expired"
+        );
+        let (head, tag) = token.rsplit_once('.').expect("three parts");
+        let mut forged = format!("{head}.{tag}");
+        forged.replace_range(0..1, if forged.starts_with('A') { "B" } else { "A" });
+        assert_eq!(tokens.verify_device(&forged, "account-a", now), None);
+        let later = format!(
+            "{}.{}.{tag}",
+            device,
+            (now + Duration::days(400)).timestamp()
+        );
+        assert_eq!(tokens.verify_device(&later, "account-a", now), None);
+        let other_key = JwtTokens::new(b"another secret of enough length!!");
+        assert_eq!(other_key.verify_device(&token, "account-a", now), None);
+        assert_eq!(tokens.verify_device("garbage", "account-a", now), None);
+    }
 
     #[test]
     fn a_token_round_trips() {

@@ -1,14 +1,11 @@
 //! Rate limiting that survives a Redis outage: the shared limiter while it answers, this
 //! instance's own memory while it does not. Each switch is logged once.
 
-use std::{
-    sync::atomic::{AtomicBool, Ordering},
-    time::Duration,
-};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use application::{
     StoreError,
-    ports::{LoginAttempts, RateLimiter},
+    ports::{LoginAttempts, RateLimiter, Reservation},
     throttle::{LockoutPolicy, RateDecision, RatePolicy},
 };
 use async_trait::async_trait;
@@ -65,21 +62,14 @@ impl RateLimiter for FallbackRateLimiter {
 
 #[async_trait]
 impl LoginAttempts for FallbackLoginAttempts {
-    async fn locked_for(&self, account: &str) -> Result<Option<Duration>, StoreError> {
-        match self.shared_or_local(self.shared.locked_for(account).await) {
-            Some(lock) => Ok(lock),
-            None => self.local.locked_for(account).await,
-        }
-    }
-
-    async fn record_failure(
+    async fn reserve(
         &self,
-        account: &str,
+        bucket: &str,
         policy: &LockoutPolicy,
-    ) -> Result<Option<Duration>, StoreError> {
-        match self.shared_or_local(self.shared.record_failure(account, policy).await) {
-            Some(lock) => Ok(lock),
-            None => self.local.record_failure(account, policy).await,
+    ) -> Result<Reservation, StoreError> {
+        match self.shared_or_local(self.shared.reserve(bucket, policy).await) {
+            Some(reservation) => Ok(reservation),
+            None => self.local.reserve(bucket, policy).await,
         }
     }
 

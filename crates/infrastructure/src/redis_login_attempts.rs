@@ -1,9 +1,13 @@
-//! `LoginAttempts` in Redis: one hash per account, counted and locked in one Lua script, so an
-//! attacker spreading guesses over every instance meets one counter.
+//! `LoginAttempts` in Redis: one hash per bucket, reserved and locked in one Lua script, so an
+//! attacker spreading guesses over every instance, or racing them, meets one counter.
 
 use std::time::Duration;
 
-use application::{StoreError, ports::LoginAttempts, throttle::LockoutPolicy};
+use application::{
+    StoreError,
+    ports::{LoginAttempts, Reservation},
+    throttle::LockoutPolicy,
+};
 use async_trait::async_trait;
 use deadpool_redis::{
     Pool,
@@ -12,36 +16,30 @@ use deadpool_redis::{
 
 use crate::{redis_pool::redis_connection, unavailable::StoreContext};
 
-/// The remaining lock in milliseconds (0 when not locked), on Redis's clock.
-const LOCKED_FOR: &str = r"
+/// Reserves one attempt, in one step so racing callers on every instance are counted one by
+/// one: when locked, returns {remaining lock ms, 0}; else counts the attempt and, at ARGV[1]
+/// attempts, locks for ARGV[2] * 2^(lock-outs so far) capped at ARGV[3] ms, returning
+/// {0, lock ms or 0}. The record lives ARGV[4] ms past the last attempt (or to its lock's end).
+const RESERVE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local until_ms = tonumber(redis.call('HGET', KEYS[1], 'until') or 0)
-if until_ms > now then return until_ms - now end
-return 0
-";
-
-/// Counts a failure; at ARGV[1] failures, locks for ARGV[2] * 2^(lock-outs so far), capped
-/// at ARGV[3] ms. The record lives ARGV[4] ms past the last failure. Returns the lock in ms, or 0.
-const RECORD_FAILURE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+if until_ms > now then return {until_ms - now, 0} end
+local attempts = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 local lock = 0
-if failures >= tonumber(ARGV[1]) then
+if attempts >= tonumber(ARGV[1]) then
   local n = redis.call('HINCRBY', KEYS[1], 'lockouts', 1)
   lock = math.min(tonumber(ARGV[2]) * 2 ^ math.min(n - 1, 20), tonumber(ARGV[3]))
   redis.call('HSET', KEYS[1], 'failures', 0, 'until', string.format('%d', now + lock))
 end
 redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[4]), lock))
-return lock
+return {0, lock}
 ";
 
 pub struct RedisLoginAttempts {
     pool: Pool,
     prefix: String,
-    locked_for: Script,
-    record_failure: Script,
+    reserve: Script,
 }
 
 impl RedisLoginAttempts {
@@ -49,8 +47,7 @@ impl RedisLoginAttempts {
         Self {
             pool,
             prefix: format!("{prefix}:login-failures:"),
-            locked_for: Script::new(LOCKED_FOR),
-            record_failure: Script::new(RECORD_FAILURE),
+            reserve: Script::new(RESERVE),
         }
     }
 
@@ -72,34 +69,28 @@ fn lock(ms: i64) -> Option<Duration> {
 
 #[async_trait]
 impl LoginAttempts for RedisLoginAttempts {
-    async fn locked_for(&self, account: &str) -> Result<Option<Duration>, StoreError> {
-        let mut conn = redis_connection(&self.pool).await?;
-        let ms: i64 = self
-            .locked_for
-            .key(self.key(account))
-            .invoke_async(&mut conn)
-            .await
-            .store_context("reading a login lock-out")?;
-        Ok(lock(ms))
-    }
-
-    async fn record_failure(
+    async fn reserve(
         &self,
-        account: &str,
+        bucket: &str,
         policy: &LockoutPolicy,
-    ) -> Result<Option<Duration>, StoreError> {
+    ) -> Result<Reservation, StoreError> {
         let mut conn = redis_connection(&self.pool).await?;
-        let ms: i64 = self
-            .record_failure
-            .key(self.key(account))
+        let (refused, locked): (i64, i64) = self
+            .reserve
+            .key(self.key(bucket))
             .arg(policy.threshold.max(1))
             .arg(millis(policy.base))
             .arg(millis(policy.max))
             .arg(millis(policy.memory).max(1))
             .invoke_async(&mut conn)
             .await
-            .store_context("counting a failed login")?;
-        Ok(lock(ms))
+            .store_context("reserving a login attempt")?;
+        Ok(match lock(refused) {
+            Some(retry_after) => Reservation::Refused { retry_after },
+            None => Reservation::Reserved {
+                locked: lock(locked),
+            },
+        })
     }
 
     async fn clear(&self, account: &str) -> Result<(), StoreError> {

@@ -119,6 +119,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             base: limits.lockout_base,
             ..LockoutPolicy::default()
         },
+        ..AuthSettings::default()
     };
     let auth = AuthService::new(
         users.clone(),

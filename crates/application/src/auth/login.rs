@@ -1,12 +1,14 @@
 //! Exchanging an email and password for a new session.
 
-use domain::{AuditAction, Email, Session, SessionId};
+use domain::{AuditAction, Email, Password, Session, SessionId, User};
 use thiserror::Error;
 use uuid::Uuid;
 
 use super::{AuthService, IssuedTokens, refresh_token::RefreshToken};
 use crate::{
-    ClientInfo, RepositoryError, StoreError, audit::record_after_the_fact, throttle::account_key,
+    ClientInfo, RepositoryError, StoreError,
+    audit::record_after_the_fact,
+    throttle::{Guarded, account_key, check_password, device_bucket},
 };
 
 /// bcrypt compares only this many bytes: anything longer can never be a stored password.
@@ -16,7 +18,14 @@ pub struct LoginInput {
     /// Not a parsed `Email`: a malformed address must fail exactly like an unknown one.
     pub email: String,
     pub password: String,
+    /// The device token the client presented (its device cookie), not yet verified.
+    pub device: Option<DeviceToken>,
 }
+
+/// A device token as presented by a client: trusted only once `TokenIssuer::verify_device`
+/// accepts it for the account being logged in to.
+#[derive(Clone)]
+pub struct DeviceToken(pub String);
 
 #[derive(Debug, Error)]
 pub enum LoginError {
@@ -48,12 +57,18 @@ impl AuthService {
         client: &ClientInfo,
         input: LoginInput,
     ) -> Result<IssuedTokens, LoginError> {
-        // Checked before any bcrypt work, so a flood against one account costs no CPU.
         let account = account_key(&input.email);
-        if let Some(retry_after) = self.attempts.locked_for(&account).await? {
-            tracing::info!("login refused: account locked out");
-            return Err(LoginError::LockedOut { retry_after });
-        }
+        let now = self.clock.now();
+        // A client that logged in to this account before counts its attempts in a bucket of
+        // its own, so strangers' failures never lock it out (OWASP's device cookies).
+        let bucket = match input
+            .device
+            .as_ref()
+            .and_then(|d| self.tokens.verify_device(&d.0, &account, now))
+        {
+            Some(device) => device_bucket(&account, &device),
+            None => account.clone(),
+        };
         let user = match Email::parse(&input.email) {
             Ok(email) => self.users.find_by_email(&email).await?,
             Err(_) => None,
@@ -63,15 +78,24 @@ impl AuthService {
         } else {
             input.password.as_str()
         };
-        // Unknown accounts are verified against a dummy hash: same answer, about the same time.
-        let matches = self
-            .hasher
-            .verify(candidate, user.as_ref().map(|u| u.password_hash()))
-            .await?;
-        let now = self.clock.now();
-        let user = match user {
-            Some(user) if matches && !candidate.is_empty() => user,
-            other => {
+        // The attempt is counted before the hash is computed, so racing guesses cannot all be
+        // checked; unknown accounts are verified against a dummy hash (same answer and time).
+        let checked = check_password(
+            self.attempts.as_ref(),
+            self.hasher.as_ref(),
+            &self.settings.lockout,
+            &bucket,
+            candidate,
+            user.as_ref().map(|u| u.password_hash()),
+        )
+        .await?;
+        let user = match (checked, user) {
+            (Guarded::Refused { retry_after }, _) => {
+                tracing::info!("login refused: locked out");
+                return Err(LoginError::LockedOut { retry_after });
+            }
+            (Guarded::Checked { matches: true, .. }, Some(user)) if !candidate.is_empty() => user,
+            (Guarded::Checked { locked, .. }, other) => {
                 tracing::info!("login refused");
                 // The target is the account when the address names one; never the address.
                 let target = other.map(|user| user.id());
@@ -84,27 +108,20 @@ impl AuthService {
                 };
                 record_after_the_fact(self.audit.as_ref(), &refusal(AuditAction::LoginFailed))
                     .await;
-                if let Some(lock) = self
-                    .attempts
-                    .record_failure(&account, &self.settings.lockout)
-                    .await?
-                {
-                    tracing::warn!(
-                        seconds = lock.as_secs(),
-                        "account locked out after failed logins"
-                    );
+                if let Some(lock) = locked {
+                    tracing::warn!(seconds = lock.as_secs(), "locked out after failed logins");
                     let event = refusal(AuditAction::LoginLockedOut);
                     record_after_the_fact(self.audit.as_ref(), &event).await;
                 }
                 return Err(LoginError::InvalidCredentials);
             }
         };
+        let user = self.upgrade_hash(user, candidate).await;
         // A login that cannot be audited does not happen.
         let event = client
             .audit(AuditAction::LoginSucceeded, Some(user.id()), now)
             .with_target(user.id());
         self.audit.record(&event).await?;
-        self.attempts.clear(&account).await?;
 
         let session_id = SessionId::from_uuid(Uuid::now_v7());
         let refresh = RefreshToken::generate(session_id);
@@ -119,6 +136,45 @@ impl AuthService {
         );
         self.sessions.create(&session).await?;
         tracing::info!(user_id = %user.id(), session_id = %session_id, "logged in");
-        Ok(self.issue(user, session_id, refresh.encode())?)
+        let mut issued = self.issue(user, session_id, refresh.encode())?;
+        // A fresh device token at every login (OWASP): this client is now known to the account.
+        issued.device_token = Some(
+            self.tokens
+                .issue_device(&account, now + self.settings.device_ttl),
+        );
+        Ok(issued)
+    }
+
+    /// Re-hashes the password when its stored hash is weaker than the hasher's current cost,
+    /// now that the plaintext is at hand. A failure here never fails the login.
+    async fn upgrade_hash(&self, mut user: User, candidate: &str) -> User {
+        if !self.hasher.needs_rehash(user.password_hash()) {
+            return user;
+        }
+        let Ok(password) = Password::parse(candidate) else {
+            return user;
+        };
+        let seen = user.updated_at();
+        match self.hasher.hash(&password).await {
+            Ok(hash) => {
+                let before = user.clone();
+                user.change_password(hash, self.clock.now());
+                match self.users.update(&user, Some(seen), None).await {
+                    Ok(true) => {
+                        tracing::info!(user_id = %user.id(), "password re-hashed at the current cost");
+                        user
+                    }
+                    Ok(false) => before,
+                    Err(err) => {
+                        tracing::warn!(error = ?err, "could not store the re-hashed password");
+                        before
+                    }
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = ?err, "could not re-hash the password");
+                user
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Authentication: registration, login, token refresh with rotation, sessions, logout.
 
 mod authenticate;
+#[cfg(test)]
+mod lockout_tests;
 mod login;
 mod logout;
 mod refresh;
@@ -23,7 +25,7 @@ use crate::ports::{
 };
 
 pub use authenticate::{AuthenticateError, Credential};
-pub use login::{LoginError, LoginInput};
+pub use login::{DeviceToken, LoginError, LoginInput};
 pub use logout::LogoutError;
 pub use refresh::RefreshError;
 pub use refresh_token::expose as expose_refresh_token;
@@ -54,6 +56,9 @@ pub struct IssuedTokens {
     pub csrf_token: String,
     pub session_id: SessionId,
     pub user: User,
+    /// Set by a login: the device token for the client's device cookie.
+    pub device_token: Option<String>,
+    pub device_expires_in: Duration,
 }
 
 impl AuthService {
@@ -114,6 +119,8 @@ impl AuthService {
             csrf_token: self.tokens.csrf_token(session_id),
             session_id,
             user,
+            device_token: None,
+            device_expires_in: self.settings.device_ttl,
         })
     }
 }

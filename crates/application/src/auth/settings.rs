@@ -12,6 +12,8 @@ pub struct AuthSettings {
     pub reuse_grace: Duration,
     /// When failed logins lock an account.
     pub lockout: LockoutPolicy,
+    /// How long a device token (the device cookie issued at login) is trusted.
+    pub device_ttl: Duration,
 }
 
 impl Default for AuthSettings {
@@ -21,6 +23,7 @@ impl Default for AuthSettings {
             refresh_ttl: Duration::days(7),
             reuse_grace: Duration::seconds(10),
             lockout: LockoutPolicy::default(),
+            device_ttl: Duration::days(180),
         }
     }
 }

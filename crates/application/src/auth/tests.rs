@@ -10,9 +10,9 @@ use crate::{
     ports::SessionStore,
 };
 
-const PASSWORD: &str = "correct horse battery";
+pub(super) const PASSWORD: &str = "correct horse battery";
 
-async fn registered(h: &Harness, name: &str) -> User {
+pub(super) async fn registered(h: &Harness, name: &str) -> User {
     h.auth
         .register(
             &ClientInfo::default(),
@@ -33,6 +33,7 @@ async fn login(h: &Harness, name: &str) -> IssuedTokens {
             LoginInput {
                 email: format!("{name}@example.com"),
                 password: PASSWORD.into(),
+                device: None,
             },
         )
         .await
@@ -259,13 +260,18 @@ async fn a_refresh_token_alone_identifies_its_session_for_logout() {
     assert!(h.auth.session_of_refresh_token("garbage").await.is_err());
 }
 
-async fn attempt(h: &Harness, email: &str, password: &str) -> Result<IssuedTokens, LoginError> {
+pub(super) async fn attempt(
+    h: &Harness,
+    email: &str,
+    password: &str,
+) -> Result<IssuedTokens, LoginError> {
     h.auth
         .login(
             &ClientInfo::default(),
             LoginInput {
                 email: email.into(),
                 password: password.into(),
+                device: None,
             },
         )
         .await

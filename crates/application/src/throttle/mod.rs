@@ -1,6 +1,7 @@
 //! Abuse resistance: request budgets per client (shared by every instance when the limiter is
 //! Redis) and the growing lock-out of accounts after failed logins.
 
+mod guard;
 mod lockout;
 mod policy;
 
@@ -8,6 +9,7 @@ use std::sync::Arc;
 
 use crate::{StoreError, ports::RateLimiter};
 
+pub use guard::{Guarded, check_password, device_bucket, reauthentication_bucket};
 pub use lockout::{LockoutPolicy, account_key};
 pub use policy::{RateDecision, RatePolicy};
 

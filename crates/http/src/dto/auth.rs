@@ -1,7 +1,9 @@
 //! Bodies of the authentication endpoints. Requests reject unknown fields, so client typos
 //! surface as 422 instead of being ignored.
 
-use application::auth::{IssuedTokens, LoginInput, RegisterInput, expose_refresh_token};
+use application::auth::{
+    DeviceToken, IssuedTokens, LoginInput, RegisterInput, expose_refresh_token,
+};
 use domain::{Email, Password, Username};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -80,10 +82,12 @@ pub struct LoginRequest {
 }
 
 impl LoginRequest {
-    pub fn into_input(self) -> LoginInput {
+    /// `device`: the value of the client's device cookie, if it sent one.
+    pub fn into_input(self, device: Option<String>) -> LoginInput {
         LoginInput {
             email: self.email,
             password: self.password,
+            device: device.map(DeviceToken),
         }
     }
 }

@@ -52,6 +52,9 @@ pub async fn register(
 /// Browsers use the cookies (`access_token`, `refresh_token`, `csrf_token`). Other clients use
 /// `access_token` from the body as a bearer token, and may ask for the refresh token in the
 /// body with `include_refresh_token: true` (refused for requests that carry `Origin`).
+///
+/// Every login also sets `device`, an HttpOnly cookie sent back only to this endpoint: a client
+/// that presents a valid one for the account is not locked out by other clients' failures.
 #[utoipa::path(
     post, path = "/api/auth/login", tag = "auth",
     request_body(content = LoginRequest, content_type = "application/json"),
@@ -59,6 +62,7 @@ pub async fn register(
         (status = 200, description = "Logged in; cookies set", body = TokenResponse),
         (status = 400, description = "`refresh_token_in_body_not_allowed`: a browser asked for the refresh token in the body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials`: wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot stayed busy (or a dependency is down); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn login(
@@ -74,9 +78,11 @@ pub async fn login(
             "Browsers receive the refresh token only as an HttpOnly cookie.",
         ));
     }
-    let tokens = state.auth.login(&client, body.into_input()).await?;
+    let device = req.cookie(cookies::DEVICE).map(|c| c.value().to_owned());
+    let tokens = state.auth.login(&client, body.into_input(device)).await?;
     let mut response = HttpResponse::Ok().json(TokenResponse::new(&tokens, in_body));
     cookies::set_all(&mut response, &tokens);
+    cookies::set_device(&mut response, &tokens);
     Ok(response)
 }
 

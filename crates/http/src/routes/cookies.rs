@@ -9,6 +9,8 @@ use application::auth::{IssuedTokens, expose_refresh_token};
 pub const ACCESS: &str = "access_token";
 pub const REFRESH: &str = "refresh_token";
 pub const CSRF: &str = "csrf_token";
+/// OWASP's device cookie: proves this client logged in to the account before.
+pub const DEVICE: &str = "device";
 
 /// Access token: sent with every API call, never readable by scripts.
 fn access(value: &str, max_age: Duration) -> Cookie<'static> {
@@ -55,6 +57,29 @@ pub fn set_all(response: &mut HttpResponse, tokens: &IssuedTokens) {
         if let Err(err) = response.add_cookie(&cookie) {
             tracing::error!(error = %err, cookie = cookie.name(), "could not set cookie");
         }
+    }
+}
+
+/// Device cookie: only ever sent to the login endpoint, never readable by scripts, never
+/// cross-site. Logging out keeps it: it marks the device, not a session.
+fn device(value: &str, max_age: Duration) -> Cookie<'static> {
+    Cookie::build(DEVICE, value.to_owned())
+        .path("/api/auth/login")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .max_age(max_age)
+        .finish()
+}
+
+/// Sets the device cookie when the tokens carry one (logins do).
+pub fn set_device(response: &mut HttpResponse, tokens: &IssuedTokens) {
+    let Some(token) = &tokens.device_token else {
+        return;
+    };
+    let age = Duration::seconds(tokens.device_expires_in.num_seconds());
+    if let Err(err) = response.add_cookie(&device(token, age)) {
+        tracing::error!(error = %err, cookie = DEVICE, "could not set cookie");
     }
 }
 
