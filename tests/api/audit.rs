@@ -250,7 +250,7 @@ async fn a_change_that_is_refused_leaves_no_event() {
             Method::DELETE,
             &format!("/api/users/{}", admin.id),
             admin.token(),
-            None,
+            Some(json!({"password": admin.user.password})),
         )
         .await;
     assert_problem(delete, StatusCode::CONFLICT, "last_admin").await;

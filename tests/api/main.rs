@@ -18,6 +18,7 @@ mod permissions;
 mod pii;
 mod posts;
 mod rate_limits;
+mod reauthentication;
 mod refresh;
 mod register;
 mod sessions;

@@ -210,7 +210,7 @@ impl World {
                 Method::DELETE,
                 &format!("/api/users/{}", twin.id),
                 twin.token(),
-                None,
+                Some(serde_json::json!({"password": twin.user.password})),
             )
             .await
             .status()

@@ -190,7 +190,7 @@ async fn deleting_an_account_ends_its_sessions_and_deletes_its_posts_and_comment
             Method::DELETE,
             &format!("/api/users/{}", leaving.id),
             leaving.token(),
-            None,
+            Some(json!({"password": leaving.user.password})),
         )
         .await;
 
@@ -243,7 +243,7 @@ async fn the_last_admin_cannot_be_removed() {
             Method::DELETE,
             &format!("/api/users/{}", admin.id),
             admin.token(),
-            None,
+            Some(json!({"password": admin.user.password})),
         )
         .await;
     assert_problem(delete, StatusCode::CONFLICT, "last_admin").await;

@@ -172,6 +172,7 @@ async fn a_crash_in_the_middle_of_deleting_an_account_leaves_everything_in_place
     let delete = tokio::spawn(
         app.request(Method::DELETE, &format!("/api/users/{id}"))
             .bearer_auth(&login.access_token)
+            .json(&json!({"password": member.user.password}))
             .send(),
     );
     let probe = Database::connect(pg.url()).await.expect("connects");

@@ -195,6 +195,16 @@ impl From<UserError> for ApiError {
                 "Wrong current password",
                 "The current password is incorrect.",
             ),
+            UserError::ReauthenticationRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "reauthentication_required",
+                "Reauthentication required",
+                "Send your current password as {\"password\": ...} to delete your own account.",
+            ),
+            UserError::LockedOut { retry_after } => ApiError::rate_limited(
+                "Too many wrong current passwords for this account. Retry later.",
+                retry_after,
+            ),
             UserError::WeakPassword(weak) => weak_password("new_password", weak),
             UserError::LastAdmin => ApiError::new(
                 StatusCode::CONFLICT,

@@ -72,6 +72,7 @@ use crate::{
         user::UserPage,
         user::UpdateUserRequest,
         user::ChangePasswordRequest,
+        user::DeleteAccountRequest,
         user::SetRolesRequest,
         role::RoleResponse,
         role::RoleList,

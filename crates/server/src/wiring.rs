@@ -107,6 +107,11 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     );
     let clock = Arc::new(SystemClock);
     let strength = Arc::new(ZxcvbnStrength::new(limits.password_min_score));
+    let lockout = LockoutPolicy {
+        threshold: limits.lockout_threshold,
+        base: limits.lockout_base,
+        ..LockoutPolicy::default()
+    };
     let auth_settings = AuthSettings {
         access_ttl: chrono::Duration::from_std(settings.access_token_ttl)
             .context("ACCESS_TOKEN_TTL_SECONDS")?,
@@ -114,11 +119,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             .context("REFRESH_TOKEN_TTL_SECONDS")?,
         reuse_grace: chrono::Duration::from_std(settings.refresh_reuse_grace)
             .context("REFRESH_REUSE_GRACE_SECONDS")?,
-        lockout: LockoutPolicy {
-            threshold: limits.lockout_threshold,
-            base: limits.lockout_base,
-            ..LockoutPolicy::default()
-        },
+        lockout: lockout.clone(),
         ..AuthSettings::default()
     };
     let auth = AuthService::new(
@@ -128,7 +129,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         Arc::new(JwtTokens::new(secret.expose_secret().as_bytes())),
         sessions.clone(),
         clock.clone(),
-        attempts,
+        attempts.clone(),
         audit.clone(),
         auth_settings,
     );
@@ -142,6 +143,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
                 sessions.clone(),
                 clock.clone(),
                 audit.clone(),
+                attempts,
+                lockout,
             ),
             audit: AuditService::new(audit),
             posts: PostService::new(posts.clone(), clock.clone()),

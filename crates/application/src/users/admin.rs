@@ -9,6 +9,7 @@ use crate::{
     authz::{Permission, UserAction, authorize_user, permissions_of},
     pagination::{Page, PageRequest},
     ports::UserFilter,
+    throttle::{Guarded, check_password, reauthentication_bucket},
     views::{IfMatch, UserView},
 };
 
@@ -74,20 +75,36 @@ impl UserService {
         Ok(view.user().clone())
     }
 
+    /// Every re-check of the current password reserves an attempt in the account's
+    /// re-authentication bucket first: wrong guesses through a stolen session meet a lock-out.
     async fn check_current_password(
         &self,
         user: &User,
         given: Option<&str>,
     ) -> Result<(), UserError> {
         let given = given.ok_or(UserError::CurrentPasswordRequired)?;
-        if self
-            .hasher
-            .verify(given, Some(user.password_hash()))
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(UserError::InvalidCurrentPassword)
+        let checked = check_password(
+            self.attempts.as_ref(),
+            self.hasher.as_ref(),
+            &self.lockout,
+            &reauthentication_bucket(user.id()),
+            given,
+            Some(user.password_hash()),
+        )
+        .await?;
+        match checked {
+            Guarded::Refused { retry_after } => Err(UserError::LockedOut { retry_after }),
+            Guarded::Checked { matches: true, .. } => Ok(()),
+            Guarded::Checked { locked, .. } => {
+                if let Some(lock) = locked {
+                    tracing::warn!(
+                        user_id = %user.id(),
+                        seconds = lock.as_secs(),
+                        "password re-checks locked out after wrong current passwords"
+                    );
+                }
+                Err(UserError::InvalidCurrentPassword)
+            }
         }
     }
 
@@ -159,16 +176,22 @@ impl UserService {
         Ok(())
     }
 
-    /// Deletes the account and its posts and comments, and ends all its sessions.
+    /// Deletes the account and its posts and comments, and ends all its sessions. Deleting
+    /// one's own account needs `current_password`; an administrator deleting another's does not.
     pub async fn delete(
         &self,
         actor: &Actor,
         id: UserId,
         if_match: Option<&IfMatch>,
+        current_password: Option<&str>,
     ) -> Result<(), UserError> {
         let user = self
             .load_for(actor, UserAction::Delete, id, if_match)
             .await?;
+        if actor.user_id == id {
+            let given = current_password.ok_or(UserError::ReauthenticationRequired)?;
+            self.check_current_password(&user, Some(given)).await?;
+        }
         let guard = if_match.map(|_| user.updated_at());
         let event = actor
             .audit(AuditAction::AccountDeleted, self.clock.now())

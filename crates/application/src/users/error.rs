@@ -20,6 +20,12 @@ pub enum UserError {
     CurrentPasswordRequired,
     #[error("the current password is wrong")]
     InvalidCurrentPassword,
+    /// Deleting one's own account needs the current password in the request.
+    #[error("deleting your account requires your current password")]
+    ReauthenticationRequired,
+    /// Too many wrong current passwords for this account: refused before any is checked.
+    #[error("password checks for this account are locked for {retry_after:?}")]
+    LockedOut { retry_after: std::time::Duration },
     #[error("the new password {0}")]
     WeakPassword(crate::ports::WeakPassword),
     #[error("the last administrator cannot be removed")]

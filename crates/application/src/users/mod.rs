@@ -7,8 +7,12 @@ mod profile;
 
 use std::sync::Arc;
 
-use crate::ports::{
-    AuditLog, Clock, PasswordHasher, PasswordStrength, SessionStore, UserRepository,
+use crate::{
+    ports::{
+        AuditLog, Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore,
+        UserRepository,
+    },
+    throttle::LockoutPolicy,
 };
 
 pub use admin::{ProfileUpdate, RoleGrant};
@@ -24,9 +28,13 @@ pub struct UserService {
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
     audit: Arc<dyn AuditLog>,
+    /// Re-checks of the current password count toward a lock-out like logins do.
+    attempts: Arc<dyn LoginAttempts>,
+    lockout: LockoutPolicy,
 }
 
 impl UserService {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
@@ -34,6 +42,8 @@ impl UserService {
         sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
         audit: Arc<dyn AuditLog>,
+        attempts: Arc<dyn LoginAttempts>,
+        lockout: LockoutPolicy,
     ) -> Self {
         Self {
             users,
@@ -42,6 +52,8 @@ impl UserService {
             sessions,
             clock,
             audit,
+            attempts,
+            lockout,
         }
     }
 }

@@ -176,6 +176,15 @@ impl UpdateUserRequest {
     }
 }
 
+/// Deleting one's own account: the current password, checked (and counted toward the
+/// lock-out) like a login. Administrators deleting another account send no body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "correct horse battery"}))]
+pub struct DeleteAccountRequest {
+    pub password: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {

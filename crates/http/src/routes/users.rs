@@ -13,12 +13,14 @@ use crate::{
         page::{self, PageParams},
         role::{RoleList, RoleResponse},
         user::{
-            ChangePasswordRequest, SetRolesRequest, UpdateUserRequest, UserFilterParams, UserPage,
-            UserProfile, UserResponse,
+            ChangePasswordRequest, DeleteAccountRequest, SetRolesRequest, UpdateUserRequest,
+            UserFilterParams, UserPage, UserProfile, UserResponse,
         },
     },
     error::{ApiError, FieldError, Problem},
-    extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
+    extractors::{
+        AuthUser, JsonBody, OptionalJsonBody, Preconditions, QueryParams, tagged, with_etag,
+    },
     state::AppState,
 };
 
@@ -208,13 +210,16 @@ pub async fn change_password(
 }
 
 /// Delete an account (the user themself or an admin): its sessions end and its posts and
-/// comments are deleted with it. Honours `If-Match`.
+/// comments are deleted with it. Honours `If-Match`. Deleting your own account needs your
+/// current password in the body; wrong ones count toward a lock-out (then 429).
 #[utoipa::path(
     delete, path = "/api/users/{id}", tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
+    request_body(content = Option<DeleteAccountRequest>, content_type = "application/json",
+        description = "Required when deleting your own account; administrators deleting another account send none."),
     responses(
         (status = 204, description = "Deleted, with its posts and comments; its sessions ended"),
-        (status = 403, description = "`forbidden` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, `reauthentication_required` (your own account, no password sent), `invalid_current_password` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last_admin`: the last administrator cannot be deleted", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
@@ -226,6 +231,7 @@ pub async fn delete_user(
     user: AuthUser,
     id: Path<Uuid>,
     pre: Preconditions,
+    OptionalJsonBody(body): OptionalJsonBody<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .users
@@ -233,6 +239,7 @@ pub async fn delete_user(
             &user.actor,
             UserId::from_uuid(id.into_inner()),
             pre.if_match.as_ref(),
+            body.as_ref().map(|b| b.password.as_str()),
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
