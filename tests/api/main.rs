@@ -10,6 +10,7 @@ mod errors_and_headers;
 mod etags;
 mod health;
 mod limits;
+mod load_shedding;
 mod lockout;
 mod login;
 mod logout;

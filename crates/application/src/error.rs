@@ -43,6 +43,12 @@ pub enum StoreError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// Every password-hashing slot stayed busy for longer than the queue bound: the request is
+/// shed (503 with `Retry-After`) rather than queued without end.
+#[derive(Debug, Error)]
+#[error("no password-hashing slot came free within the queue bound")]
+pub struct HashingSaturated;
+
 /// Whether `err` comes from a dependency that cannot be reached right now (answered with 503
 /// rather than 500), wherever in its chain of causes the port's error sits.
 pub fn is_unavailable(err: &anyhow::Error) -> bool {
@@ -53,7 +59,7 @@ pub fn is_unavailable(err: &anyhow::Error) -> bool {
         ) || matches!(
             cause.downcast_ref::<StoreError>(),
             Some(StoreError::Unavailable(_))
-        )
+        ) || cause.is::<HashingSaturated>()
     })
 }
 

@@ -332,12 +332,17 @@ pub struct FakeStrength;
 
 pub const WEAK_PASSWORD: &str = "password123";
 
+#[async_trait]
 impl PasswordStrength for FakeStrength {
-    fn check(&self, password: &Password, words: &[&str]) -> Result<(), WeakPassword> {
+    async fn check(
+        &self,
+        password: &Password,
+        words: &[&str],
+    ) -> anyhow::Result<Result<(), WeakPassword>> {
         if password.expose() == WEAK_PASSWORD || words.contains(&password.expose()) {
-            return Err(WeakPassword("is too easy to guess".into()));
+            return Ok(Err(WeakPassword("is too easy to guess".into())));
         }
-        Ok(())
+        Ok(Ok(()))
     }
 }
 

@@ -19,4 +19,4 @@ pub mod views;
 mod fakes;
 
 pub use context::{Actor, ClientInfo};
-pub use error::{RepositoryError, StoreError, UniqueField, is_unavailable};
+pub use error::{HashingSaturated, RepositoryError, StoreError, UniqueField, is_unavailable};

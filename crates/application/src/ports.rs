@@ -309,9 +309,15 @@ pub trait LoginAttempts: Send + Sync {
 pub struct WeakPassword(pub String);
 
 /// Judges how guessable a new password is. Applies to passwords being set, never to logins,
-/// so a stricter policy does not lock existing accounts out.
+/// so a stricter policy does not lock existing accounts out. Implementations MUST keep the
+/// CPU-heavy estimate off the async workers.
+#[async_trait]
 pub trait PasswordStrength: Send + Sync {
-    /// `Err` when `password` is too easy to guess, counting the account's own words
-    /// (username, email) as known to an attacker.
-    fn check(&self, password: &Password, account_words: &[&str]) -> Result<(), WeakPassword>;
+    /// `Ok(Err(_))` when `password` is too easy to guess, counting the account's own words
+    /// (username, email) as known to an attacker; `Err` when no judgement could be made.
+    async fn check(
+        &self,
+        password: &Password,
+        account_words: &[&str],
+    ) -> anyhow::Result<Result<(), WeakPassword>>;
 }

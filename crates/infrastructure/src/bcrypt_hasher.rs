@@ -1,46 +1,35 @@
-//! `PasswordHasher` with bcrypt, run on the blocking pool so hashing never stalls the async
-//! workers, and at most `concurrency` hashes at once so a login flood cannot take every core.
+//! `PasswordHasher` with bcrypt, run in the shared `HashSlots`: on the blocking pool so hashing
+//! never stalls the async workers, at most `concurrency` at once so a login flood cannot take
+//! every core, and a bounded wait for a slot so the flood is shed rather than queued.
 
 use anyhow::Context;
 use application::ports::PasswordHasher;
 use async_trait::async_trait;
 use domain::{Password, PasswordHash};
-use tokio::sync::Semaphore;
-use tracing::Span;
+use std::sync::Arc;
+
+use crate::HashSlots;
 
 pub struct BcryptHasher {
     cost: u32,
     /// Verified against when the account does not exist, so that path costs a real hash too.
     dummy: String,
-    permits: Semaphore,
+    slots: Arc<HashSlots>,
 }
 
 impl BcryptHasher {
-    /// Fails at start-up on a cost bcrypt does not accept (4..=31). At most `concurrency`
-    /// hashes run at once; the rest wait their turn.
-    pub fn new(cost: u32, concurrency: usize) -> anyhow::Result<Self> {
+    /// Fails at start-up on a cost bcrypt does not accept (4..=31). Hashes run in `slots`.
+    pub fn new(cost: u32, slots: Arc<HashSlots>) -> anyhow::Result<Self> {
         let dummy = bcrypt::hash("agora-dummy-password", cost)
             .with_context(|| format!("bcrypt refuses cost {cost}"))?;
-        Ok(Self {
-            cost,
-            dummy,
-            permits: Semaphore::new(concurrency.max(1)),
-        })
+        Ok(Self { cost, dummy, slots })
     }
 
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .context("the hashing semaphore is closed")?;
-        let span = Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(work))
-            .await
-            .context("the hashing task panicked or was cancelled")?
+        self.slots.run(work).await
     }
 }
 
@@ -89,9 +78,16 @@ impl PasswordHasher for BcryptHasher {
 mod tests {
     use super::*;
 
+    fn slots(concurrency: usize) -> Arc<HashSlots> {
+        Arc::new(HashSlots::new(
+            concurrency,
+            std::time::Duration::from_secs(10),
+        ))
+    }
+
     #[tokio::test]
     async fn verifies_what_it_hashed_and_nothing_else() {
-        let hasher = BcryptHasher::new(4, 1).expect("cost 4 is valid");
+        let hasher = BcryptHasher::new(4, slots(1)).expect("cost 4 is valid");
         let password = Password::parse("correct horse").expect("valid");
         let hash = hasher.hash(&password).await.expect("hashes");
         assert!(hash.as_ref().starts_with("$2b$04$"));
@@ -117,11 +113,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn no_more_hashes_run_at_once_than_the_cap() {
-        use std::sync::{
-            Arc,
-            atomic::{AtomicUsize, Ordering},
-        };
-        let hasher = Arc::new(BcryptHasher::new(4, 2).expect("cost 4 is valid"));
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let hasher = Arc::new(BcryptHasher::new(4, slots(2)).expect("cost 4 is valid"));
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
         let tasks: Vec<_> = (0..8)
@@ -152,8 +145,8 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_of_a_lower_cost_need_a_rehash() {
-        let low = BcryptHasher::new(4, 1).expect("valid");
-        let high = BcryptHasher::new(5, 1).expect("valid");
+        let low = BcryptHasher::new(4, slots(1)).expect("valid");
+        let high = BcryptHasher::new(5, slots(1)).expect("valid");
         let hash = low
             .hash(&Password::parse("correct horse").expect("valid"))
             .await
@@ -165,6 +158,6 @@ mod tests {
 
     #[test]
     fn refuses_an_invalid_cost() {
-        assert!(BcryptHasher::new(3, 1).is_err());
+        assert!(BcryptHasher::new(3, slots(1)).is_err());
     }
 }

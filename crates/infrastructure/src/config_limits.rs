@@ -32,6 +32,9 @@ pub struct LimitSettings {
     /// `PASSWORD_HASH_CONCURRENCY`: bcrypt runs at once; below the core count so logins never
     /// starve reads.
     pub hash_concurrency: usize,
+    /// `PASSWORD_HASH_QUEUE_MS` (1..=60000): the longest a request waits for a hashing slot
+    /// (bcrypt or zxcvbn) before it is shed with 503 and `Retry-After`.
+    pub hash_queue: Duration,
     /// `PASSWORD_MIN_SCORE`: the zxcvbn score (0..=4) a new password needs.
     pub password_min_score: u8,
 }
@@ -51,6 +54,7 @@ impl Default for LimitSettings {
             request_timeout: Duration::from_secs(30),
             max_connections: 10_000,
             hash_concurrency: cores.saturating_sub(1).max(1),
+            hash_queue: Duration::from_millis(2_000),
             password_min_score: 3,
         }
     }
@@ -91,6 +95,10 @@ impl LimitSettings {
             request_timeout: seconds("REQUEST_TIMEOUT_SECONDS", d.request_timeout)?,
             max_connections: size("MAX_CONNECTIONS", d.max_connections)?,
             hash_concurrency: size("PASSWORD_HASH_CONCURRENCY", d.hash_concurrency)?,
+            hash_queue: match positive("PASSWORD_HASH_QUEUE_MS", 2_000)? {
+                ms @ 1..=60_000 => Duration::from_millis(ms),
+                ms => bail!("PASSWORD_HASH_QUEUE_MS: expected 1 to 60000, got {ms}"),
+            },
             password_min_score: match var("PASSWORD_MIN_SCORE") {
                 None => d.password_min_score,
                 Some(raw) => match raw.trim().parse::<u8>() {
@@ -165,6 +173,9 @@ mod tests {
         assert_eq!(limits.auth_per_min, 20);
         assert_eq!(limits.lockout_threshold, 5);
         assert!(limits.hash_concurrency >= 1);
+        assert_eq!(limits.hash_queue, Duration::from_millis(2_000));
+        let set = load(&[("PASSWORD_HASH_QUEUE_MS", "250")]).expect("loads");
+        assert_eq!(set.hash_queue, Duration::from_millis(250));
     }
 
     #[test]
@@ -186,6 +197,9 @@ mod tests {
             ("RATE_LIMIT_AUTH_PER_MIN", "0"),
             ("REQUEST_TIMEOUT_SECONDS", "soon"),
             ("PASSWORD_MIN_SCORE", "5"),
+            ("PASSWORD_HASH_QUEUE_MS", "0"),
+            ("PASSWORD_HASH_QUEUE_MS", "60001"),
+            ("PASSWORD_HASH_QUEUE_MS", "soon"),
         ] {
             let err = load(&[(name, value)]).expect_err("must fail");
             assert!(

@@ -1,39 +1,66 @@
 //! `PasswordStrength` with zxcvbn: its dictionaries, keyboard patterns and the account's own
-//! words estimate the guesses a password takes; below `min_score` it is refused.
+//! words estimate the guesses a password takes; below `min_score` it is refused. The estimate
+//! (up to ~0.5 s for a long l33t password) runs in the password-hashing slots, never on the
+//! async workers, under the same bounded wait.
+
+use std::sync::Arc;
 
 use application::ports::{PasswordStrength, WeakPassword};
+use async_trait::async_trait;
 use domain::Password;
+
+use crate::HashSlots;
 
 pub struct ZxcvbnStrength {
     /// 0 (anything) ..= 4 (very hard to guess).
     min_score: u8,
+    slots: Arc<HashSlots>,
 }
 
 impl ZxcvbnStrength {
-    pub fn new(min_score: u8) -> Self {
+    pub fn new(min_score: u8, slots: Arc<HashSlots>) -> Self {
         Self {
             min_score: min_score.min(4),
+            slots,
         }
     }
 }
 
+#[async_trait]
 impl PasswordStrength for ZxcvbnStrength {
-    fn check(&self, password: &Password, account_words: &[&str]) -> Result<(), WeakPassword> {
-        let estimate = zxcvbn::zxcvbn(password.expose(), account_words);
-        if u8::from(estimate.score()) >= self.min_score {
-            return Ok(());
-        }
-        let mut reason = String::from("is too easy to guess");
-        if let Some(feedback) = estimate.feedback() {
-            if let Some(warning) = feedback.warning() {
-                reason.push_str(&format!(": {warning}"));
-            }
-            for suggestion in feedback.suggestions() {
-                reason.push_str(&format!(" {suggestion}"));
-            }
-        }
-        Err(WeakPassword(reason))
+    async fn check(
+        &self,
+        password: &Password,
+        account_words: &[&str],
+    ) -> anyhow::Result<Result<(), WeakPassword>> {
+        let password = password.expose().to_owned();
+        let words: Vec<String> = account_words.iter().map(|w| (*w).to_owned()).collect();
+        let min_score = self.min_score;
+        self.slots
+            .run(move || {
+                let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                Ok(judge(&password, &words, min_score))
+            })
+            .await
     }
+}
+
+/// The estimate itself: CPU-heavy, so only ever called in a slot (or a test).
+fn judge(password: &str, account_words: &[&str], min_score: u8) -> Result<(), WeakPassword> {
+    let estimate = zxcvbn::zxcvbn(password, account_words);
+    if u8::from(estimate.score()) >= min_score {
+        return Ok(());
+    }
+    let mut reason = String::from("is too easy to guess");
+    if let Some(feedback) = estimate.feedback() {
+        if let Some(warning) = feedback.warning() {
+            reason.push_str(&format!(": {warning}"));
+        }
+        for suggestion in feedback.suggestions() {
+            reason.push_str(&format!(" {suggestion}"));
+        }
+    }
+    Err(WeakPassword(reason))
 }
 
 #[cfg(test)]
@@ -41,7 +68,35 @@ mod tests {
     use super::*;
 
     fn check(password: &str, words: &[&str]) -> Result<(), WeakPassword> {
-        ZxcvbnStrength::new(3).check(&Password::parse(password).expect("valid length"), words)
+        Password::parse(password).expect("valid length");
+        judge(password, words, 3)
+    }
+
+    #[tokio::test]
+    async fn the_estimate_runs_in_the_slots_and_is_shed_when_they_stay_busy() {
+        use std::time::Duration;
+        let slots = Arc::new(HashSlots::new(1, Duration::from_millis(20)));
+        let strength = ZxcvbnStrength::new(3, slots.clone());
+        let strong = Password::parse("correct horse battery staple plum").expect("valid");
+        assert_eq!(strength.check(&strong, &[]).await.expect("judged"), Ok(()));
+        let weak = Password::parse("password123").expect("valid");
+        assert!(strength.check(&weak, &[]).await.expect("judged").is_err());
+
+        let busy = tokio::spawn({
+            let slots = slots.clone();
+            async move {
+                slots
+                    .run(|| {
+                        std::thread::sleep(Duration::from_millis(300));
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let shed = strength.check(&strong, &[]).await;
+        assert!(shed.is_err_and(|e| e.is::<application::HashingSaturated>()));
+        busy.await.expect("joined").expect("ran");
     }
 
     #[test]

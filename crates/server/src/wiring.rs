@@ -15,9 +15,9 @@ use application::{
     users::UserService,
 };
 use infrastructure::{
-    BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, JwtTokens, MemoryLoginAttempts,
-    MemoryRateLimiter, MemorySessions, RedisLoginAttempts, RedisRateLimiter, RedisSessions,
-    SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock, ZxcvbnStrength,
+    BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
+    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, RedisLoginAttempts, RedisRateLimiter,
+    RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, crypto, migrate, random_secret, redis_pool,
 };
@@ -102,11 +102,12 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
     let comments = Arc::new(SqlComments::new(db));
-    let hasher = Arc::new(
-        BcryptHasher::new(settings.bcrypt_cost, limits.hash_concurrency).context("BCRYPT_COST")?,
-    );
+    // bcrypt and zxcvbn share the slots: both are CPU-heavy password work.
+    let slots = Arc::new(HashSlots::new(limits.hash_concurrency, limits.hash_queue));
+    let hasher =
+        Arc::new(BcryptHasher::new(settings.bcrypt_cost, slots.clone()).context("BCRYPT_COST")?);
     let clock = Arc::new(SystemClock);
-    let strength = Arc::new(ZxcvbnStrength::new(limits.password_min_score));
+    let strength = Arc::new(ZxcvbnStrength::new(limits.password_min_score, slots));
     let lockout = LockoutPolicy {
         threshold: limits.lockout_threshold,
         base: limits.lockout_base,

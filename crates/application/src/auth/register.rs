@@ -48,6 +48,7 @@ impl AuthService {
                 &input.password,
                 &[input.username.as_ref(), input.email.as_ref()],
             )
+            .await?
             .map_err(RegisterError::WeakPassword)?;
         let hash = self.hasher.hash(&input.password).await?;
         let now = self.clock.now();

@@ -156,6 +156,7 @@ impl UserService {
                 &new_password,
                 &[user.username().as_ref(), user.email().as_ref()],
             )
+            .await?
             .map_err(UserError::WeakPassword)?;
         let seen = user.updated_at();
         let hash = self.hasher.hash(&new_password).await?;

@@ -40,6 +40,7 @@ impl UserService {
                 &input.password,
                 &[input.username.as_ref(), input.email.as_ref()],
             )
+            .await?
             .map_err(CreateAdminError::WeakPassword)?;
         let hash = self.hasher.hash(&input.password).await?;
         let now = self.clock.now();
