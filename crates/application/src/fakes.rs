@@ -383,6 +383,13 @@ impl LoginAttempts for FakeAttempts {
         self.accounts.lock().expect("lock").remove(bucket);
         Ok(())
     }
+
+    async fn release(&self, bucket: &str) -> Result<(), StoreError> {
+        if let Some(entry) = self.accounts.lock().expect("lock").get_mut(bucket) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
+        Ok(())
+    }
 }
 
 /// An `AuthService` wired to fakes, with handles on the fakes a test may want to poke.

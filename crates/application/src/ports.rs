@@ -301,6 +301,10 @@ pub trait LoginAttempts: Send + Sync {
 
     /// A checked password was right: forgets the bucket's attempts, lock and past lock-outs.
     async fn clear(&self, bucket: &str) -> Result<(), StoreError>;
+
+    /// A reserved attempt whose password could not be checked at all (no hashing slot came
+    /// free): gives the attempt back, never below zero. A lock already started stays.
+    async fn release(&self, bucket: &str) -> Result<(), StoreError>;
 }
 
 /// A new password that is too easy to guess, with a reason a person can act on.

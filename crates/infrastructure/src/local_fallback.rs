@@ -79,4 +79,11 @@ impl LoginAttempts for FallbackLoginAttempts {
         self.shared_or_local(shared);
         self.local.clear(account).await
     }
+
+    async fn release(&self, bucket: &str) -> Result<(), StoreError> {
+        match self.shared_or_local(self.shared.release(bucket).await) {
+            Some(()) => Ok(()),
+            None => self.local.release(bucket).await,
+        }
+    }
 }

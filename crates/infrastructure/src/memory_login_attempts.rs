@@ -120,6 +120,14 @@ impl LoginAttempts for MemoryLoginAttempts {
             buckets.remove(bucket);
         })
     }
+
+    async fn release(&self, bucket: &str) -> Result<(), StoreError> {
+        self.with(|buckets, _| {
+            if let Some(record) = buckets.peek_mut(bucket) {
+                record.attempts = record.attempts.saturating_sub(1);
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -153,9 +161,23 @@ mod tests {
         assert!(
             matches!(fourth, Reservation::Refused { retry_after } if retry_after.as_secs() > 50)
         );
+        attempts.release("a").await.expect("releases");
+        assert!(
+            matches!(
+                attempts.reserve("a", &policy()).await.expect("answers"),
+                Reservation::Refused { .. }
+            ),
+            "giving an attempt back never lifts a lock"
+        );
         attempts.clear("a").await.expect("clears");
         let after = attempts.reserve("a", &policy()).await.expect("reserves");
         assert_eq!(after, Reservation::Reserved { locked: None });
+        attempts.release("a").await.expect("releases");
+        attempts.release("a").await.expect("never below zero");
+        for _ in 0..2 {
+            let r = attempts.reserve("a", &policy()).await.expect("reserves");
+            assert_eq!(r, Reservation::Reserved { locked: None }, "given back");
+        }
     }
 
     #[tokio::test]

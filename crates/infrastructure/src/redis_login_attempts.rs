@@ -36,10 +36,18 @@ redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[4]), lock))
 return {0, lock}
 ";
 
+/// Gives one reserved attempt back, never below zero; leaves a lock alone.
+const RELEASE: &str = r"
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'failures') or 0)
+if attempts > 0 then redis.call('HINCRBY', KEYS[1], 'failures', -1) end
+return 0
+";
+
 pub struct RedisLoginAttempts {
     pool: Pool,
     prefix: String,
     reserve: Script,
+    release: Script,
 }
 
 impl RedisLoginAttempts {
@@ -48,6 +56,7 @@ impl RedisLoginAttempts {
             pool,
             prefix: format!("{prefix}:login-failures:"),
             reserve: Script::new(RESERVE),
+            release: Script::new(RELEASE),
         }
     }
 
@@ -99,6 +108,17 @@ impl LoginAttempts for RedisLoginAttempts {
             .del(self.key(account))
             .await
             .store_context("clearing failed logins")?;
+        Ok(())
+    }
+
+    async fn release(&self, bucket: &str) -> Result<(), StoreError> {
+        let mut conn = redis_connection(&self.pool).await?;
+        let _: i64 = self
+            .release
+            .key(self.key(bucket))
+            .invoke_async(&mut conn)
+            .await
+            .store_context("giving back a login attempt")?;
         Ok(())
     }
 }

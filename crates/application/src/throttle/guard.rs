@@ -34,7 +34,17 @@ pub async fn check_password(
         Reservation::Refused { retry_after } => return Ok(Guarded::Refused { retry_after }),
         Reservation::Reserved { locked } => locked,
     };
-    let matches = hasher.verify(candidate, hash).await? && hash.is_some();
+    let matches = match hasher.verify(candidate, hash).await {
+        Ok(matches) => matches && hash.is_some(),
+        Err(err) => {
+            // Nothing was checked: the attempt is given back, so shed requests (503) never
+            // lock anyone out. Failing to give it back only errs on the safe side.
+            if let Err(release) = attempts.release(bucket).await {
+                tracing::warn!(error = ?release, "could not give back a login attempt");
+            }
+            return Err(err);
+        }
+    };
     if matches {
         attempts.clear(bucket).await?;
         return Ok(Guarded::Checked {
@@ -56,4 +66,63 @@ pub fn device_bucket(account: &str, device: &str) -> String {
 /// owner from managing the account, while a stolen session still meets a lock-out.
 pub fn reauthentication_bucket(user: domain::UserId) -> String {
     format!("reauth:{user}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use domain::Password;
+
+    use super::*;
+    use crate::StoreError;
+
+    #[derive(Default)]
+    struct Counted(Mutex<u32>);
+
+    #[async_trait]
+    impl LoginAttempts for Counted {
+        async fn reserve(&self, _: &str, _: &LockoutPolicy) -> Result<Reservation, StoreError> {
+            *self.0.lock().expect("lock") += 1;
+            Ok(Reservation::Reserved { locked: None })
+        }
+        async fn clear(&self, _: &str) -> Result<(), StoreError> {
+            *self.0.lock().expect("lock") = 0;
+            Ok(())
+        }
+        async fn release(&self, _: &str) -> Result<(), StoreError> {
+            let mut count = self.0.lock().expect("lock");
+            *count = count.saturating_sub(1);
+            Ok(())
+        }
+    }
+
+    struct Saturated;
+
+    #[async_trait]
+    impl PasswordHasher for Saturated {
+        async fn hash(&self, _: &Password) -> anyhow::Result<PasswordHash> {
+            Err(crate::HashingSaturated.into())
+        }
+        async fn verify(&self, _: &str, _: Option<&PasswordHash>) -> anyhow::Result<bool> {
+            Err(crate::HashingSaturated.into())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_attempt_whose_password_was_never_checked_is_given_back() {
+        let attempts = Counted::default();
+        let hash = PasswordHash::new("stored".into());
+        let policy = LockoutPolicy::default();
+        for _ in 0..10 {
+            let shed = check_password(&attempts, &Saturated, &policy, "b", "pw", Some(&hash)).await;
+            assert!(shed.is_err_and(|e| e.is::<crate::HashingSaturated>()));
+        }
+        assert_eq!(
+            *attempts.0.lock().expect("lock"),
+            0,
+            "shed requests lock no one out"
+        );
+    }
 }
