@@ -92,3 +92,50 @@ async fn a_devices_own_failures_lock_only_that_device() {
         .await
         .expect("other clients are not locked by the device's failures");
 }
+
+#[tokio::test]
+async fn every_spelling_of_one_address_meets_one_lock_out() {
+    let spellings = [
+        ("ada@example.com", " ADA@Example.COM "),
+        ("ada@bücher.de", "ada@xn--bcher-kva.de"),
+        ("ada@bücher.de", "ada@bu\u{308}cher.de"),
+    ];
+    for (stored, other) in spellings {
+        let (Ok(a), Ok(b)) = (domain::Email::parse(stored), domain::Email::parse(other)) else {
+            continue;
+        };
+        if a != b {
+            // Not one address under the current `Email` rules: nothing to share.
+            continue;
+        }
+        let h = harness(AuthSettings::default());
+        for spelling in [stored, other].iter().cycle().take(5) {
+            let _ = h
+                .auth
+                .login(
+                    &ClientInfo::default(),
+                    LoginInput {
+                        email: (*spelling).into(),
+                        password: "wrong password".into(),
+                        device: None,
+                    },
+                )
+                .await;
+        }
+        let locked = h
+            .auth
+            .login(
+                &ClientInfo::default(),
+                LoginInput {
+                    email: other.into(),
+                    password: "wrong password".into(),
+                    device: None,
+                },
+            )
+            .await;
+        assert!(
+            matches!(locked, Err(LoginError::LockedOut { .. })),
+            "{stored} / {other}"
+        );
+    }
+}

@@ -57,7 +57,10 @@ impl AuthService {
         client: &ClientInfo,
         input: LoginInput,
     ) -> Result<IssuedTokens, LoginError> {
-        let account = account_key(&input.email);
+        let email = Email::parse(&input.email).ok();
+        // Keyed by the address as it would be stored, so every spelling that reaches one
+        // account (case, Unicode forms, IDNA) meets one lock-out.
+        let account = account_key(email.as_ref().map_or(input.email.as_str(), |e| e.as_ref()));
         let now = self.clock.now();
         // A client that logged in to this account before counts its attempts in a bucket of
         // its own, so strangers' failures never lock it out (OWASP's device cookies).
@@ -69,9 +72,9 @@ impl AuthService {
             Some(device) => device_bucket(&account, &device),
             None => account.clone(),
         };
-        let user = match Email::parse(&input.email) {
-            Ok(email) => self.users.find_by_email(&email).await?,
-            Err(_) => None,
+        let user = match &email {
+            Some(email) => self.users.find_by_email(email).await?,
+            None => None,
         };
         let candidate = if input.password.len() > MAX_PASSWORD_BYTES {
             ""
