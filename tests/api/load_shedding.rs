@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use agora_tests::spawn_app_with;
+use agora_tests::{TestUser, spawn_app_with};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -52,4 +52,31 @@ async fn a_login_flood_past_the_hashing_queue_bound_gets_503_with_retry_after() 
         elapsed < Duration::from_secs(10),
         "the flood was answered in bounded time: {elapsed:?}"
     );
+}
+
+#[tokio::test]
+async fn a_registration_flood_is_shed_too_password_estimates_included() {
+    let app = spawn_app_with(|s| {
+        s.bcrypt_cost = 11;
+        s.limits.hash_concurrency = 1;
+        s.limits.hash_queue = Duration::from_millis(50);
+    })
+    .await;
+    let users: Vec<TestUser> = (0..10).map(|_| TestUser::generate()).collect();
+    let started = Instant::now();
+
+    let answers = join_all(users.iter().map(|user| app.register(user))).await;
+
+    let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status()).collect();
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::SERVICE_UNAVAILABLE),
+        "only 201 and 503: {statuses:?}"
+    );
+    assert!(
+        statuses.contains(&StatusCode::SERVICE_UNAVAILABLE),
+        "{statuses:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
 }
