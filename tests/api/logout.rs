@@ -132,3 +132,45 @@ async fn a_null_body_is_no_body() {
         .expect("sent");
     assert_problem(refresh, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 }
+
+/// Generated clients (openapi-python-client, openapi-generator) send `Content-Type:
+/// application/json` with an empty body when the optional body is left out: that is no body,
+/// not malformed JSON.
+#[tokio::test]
+async fn an_empty_body_labelled_json_is_no_body() {
+    let app = spawn_app().await;
+    let (_, login) = app.logged_in_user().await;
+
+    let response = app
+        .request(Method::POST, "/api/auth/logout")
+        .bearer_auth(&login.access_token)
+        .header("Content-Type", "application/json")
+        .header("Content-Length", "0")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    // Refresh by cookie, again with the JSON label and nothing after it.
+    let (_, login) = app.logged_in_user().await;
+    let response = app
+        .request(Method::POST, "/api/auth/refresh")
+        .header("Cookie", format!("refresh_token={}", login.refresh_cookie))
+        .header("Content-Type", "application/json")
+        .body("")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // A body that is present but broken is still malformed.
+    let response = app
+        .request(Method::POST, "/api/auth/logout")
+        .bearer_auth(&login.access_token)
+        .header("Content-Type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(response, StatusCode::BAD_REQUEST, "malformed_json").await;
+}

@@ -6,6 +6,8 @@ use serde::Serialize;
 use std::fmt;
 use utoipa::ToSchema;
 
+pub use crate::problem_code::ProblemCode;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// What a 503 suggests: long enough for a restart or a failover, short enough to feel live.
@@ -51,8 +53,7 @@ pub(crate) fn whole_seconds_up(d: std::time::Duration) -> u64 {
 
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
-    title: &'static str,
+    code: ProblemCode,
     detail: String,
     errors: Vec<FieldError>,
     /// Sent as `Retry-After` (seconds) on 429 and 503.
@@ -62,16 +63,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
+    /// `code` with its status and title, and a `detail` for this occurrence.
+    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
+            status: code.status(),
             code,
-            title,
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
@@ -81,9 +77,7 @@ impl ApiError {
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let mut err = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "Validation failed",
+            ProblemCode::ValidationFailed,
             "One or more fields are invalid.",
         );
         err.errors = errors;
@@ -91,20 +85,11 @@ impl ApiError {
     }
 
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "Authentication required",
-            detail,
-        )
+        Self::new(ProblemCode::Unauthenticated, detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail)
-    }
-
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
+        Self::new(ProblemCode::NotFound, detail)
     }
 
     /// A failure the client cannot fix: 503 `service_unavailable` (with `Retry-After`) when a
@@ -118,9 +103,7 @@ impl ApiError {
             return err;
         }
         let mut err = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Internal server error",
+            ProblemCode::InternalError,
             "The server could not complete the request.",
         );
         err.source = Some(source);
@@ -129,100 +112,46 @@ impl ApiError {
 
     /// 429 `rate_limited`: retry after `wait` (rounded up to whole seconds, at least one).
     pub fn rate_limited(detail: impl Into<String>, wait: std::time::Duration) -> Self {
-        let mut err = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many requests",
-            detail,
-        );
+        let mut err = Self::new(ProblemCode::RateLimited, detail);
         err.retry_after = Some(whole_seconds_up(wait).max(1));
         err
     }
 
     pub fn code(&self) -> &'static str {
-        self.code
+        self.code.as_str()
     }
 
-    /// The generic problem for a bare status (404 of an unknown route, 405, ...).
+    /// The generic problem for a bare status (404 of an unknown route, 405, ...). The status is
+    /// kept as given; the code is the closest one.
     pub fn for_status(status: StatusCode) -> Self {
-        let (code, title, detail) = match status.as_u16() {
-            400 => (
-                "bad_request",
-                "Bad request",
-                "The request could not be understood.",
-            ),
-            401 => (
-                "unauthenticated",
-                "Authentication required",
-                "Valid credentials are required.",
-            ),
-            403 => ("forbidden", "Forbidden", "You may not do this."),
-            404 => (
-                "not_found",
-                "Not found",
-                "No resource lives at this address.",
-            ),
-            405 => (
-                "method_not_allowed",
-                "Method not allowed",
-                "This resource does not accept that method.",
-            ),
-            406 => (
-                "not_acceptable",
-                "Not acceptable",
-                "No acceptable representation is available.",
-            ),
-            408 => (
-                "request_timeout",
-                "Request timeout",
-                "The request took too long to arrive.",
-            ),
-            413 => (
-                "payload_too_large",
-                "Payload too large",
-                "The request body is larger than allowed.",
-            ),
-            415 => (
-                "unsupported_media_type",
-                "Unsupported media type",
-                "The body must be application/json.",
-            ),
-            422 => (
-                "validation_failed",
-                "Validation failed",
-                "One or more fields are invalid.",
-            ),
-            429 => (
-                "rate_limited",
-                "Too many requests",
-                "Slow down and retry later.",
-            ),
-            503 => (
-                "service_unavailable",
-                "Service unavailable",
-                "A dependency is unavailable; retry later.",
-            ),
-            s if s >= 500 => (
-                "internal_error",
-                "Internal server error",
-                "The server could not complete the request.",
-            ),
-            _ => (
-                "bad_request",
-                "Bad request",
-                "The request could not be processed.",
-            ),
+        let detail = match status.as_u16() {
+            400 => "The request could not be understood.",
+            401 => "Valid credentials are required.",
+            403 => "You may not do this.",
+            404 => "No resource lives at this address.",
+            405 => "This resource does not accept that method.",
+            406 => "No acceptable representation is available.",
+            408 => "The request took too long to arrive.",
+            413 => "The request body is larger than allowed.",
+            415 => "The body must be application/json.",
+            422 => "One or more fields are invalid.",
+            429 => "Slow down and retry later.",
+            503 => "A dependency is unavailable; retry later.",
+            s if s >= 500 => "The server could not complete the request.",
+            _ => "The request could not be processed.",
         };
-        Self::new(status, code, title, detail)
+        let mut err = Self::new(ProblemCode::for_status(status), detail);
+        err.status = status;
+        err
     }
 
     pub fn problem(&self) -> Problem {
         Problem {
-            type_: format!("urn:agora:problem:{}", self.code),
-            title: self.title.to_owned(),
+            type_: format!("urn:agora:problem:{}", self.code.as_str()),
+            title: self.code.title().to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: self.code.as_str().to_owned(),
             errors: (!self.errors.is_empty()).then(|| self.errors.clone()),
         }
     }
@@ -230,7 +159,13 @@ impl ApiError {
 
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)?;
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code.as_str(),
+            self.detail
+        )?;
         if let Some(source) = &self.source {
             write!(f, ": {source:?}")?;
         }
@@ -240,7 +175,7 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.detail)
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
     }
 }
 
@@ -253,9 +188,9 @@ impl ResponseError for ApiError {
         if self.status.is_server_error() {
             match &self.source {
                 Some(source) => {
-                    tracing::error!(code = self.code, error = ?source, "request failed")
+                    tracing::error!(code = self.code.as_str(), error = ?source, "request failed")
                 }
-                None => tracing::error!(code = self.code, "request failed"),
+                None => tracing::error!(code = self.code.as_str(), "request failed"),
             }
         }
         let mut response = HttpResponse::build(self.status);

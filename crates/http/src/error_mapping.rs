@@ -1,6 +1,5 @@
 //! The one place where use-case errors become HTTP statuses and problem codes.
 
-use actix_web::http::StatusCode;
 use application::{
     audit::AuditError,
     auth::{AuthenticateError, LoginError, LogoutError, RefreshError, RegisterError, SessionError},
@@ -9,7 +8,7 @@ use application::{
     users::{ProfileError, UserError},
 };
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 
 /// 422 on the field that carried the password, with zxcvbn's reason, for frontends to show.
 fn weak_password(field: &str, weak: application::ports::WeakPassword) -> ApiError {
@@ -23,15 +22,11 @@ impl From<RegisterError> for ApiError {
     fn from(err: RegisterError) -> Self {
         match err {
             RegisterError::UsernameTaken => ApiError::new(
-                StatusCode::CONFLICT,
-                "username_taken",
-                "Username taken",
+                ProblemCode::UsernameTaken,
                 "That username is already taken.",
             ),
             RegisterError::EmailTaken => ApiError::new(
-                StatusCode::CONFLICT,
-                "email_taken",
-                "Email taken",
+                ProblemCode::EmailTaken,
                 "An account with that email already exists.",
             ),
             RegisterError::WeakPassword(weak) => weak_password("password", weak),
@@ -44,9 +39,7 @@ impl From<LoginError> for ApiError {
     fn from(err: LoginError) -> Self {
         match err {
             LoginError::InvalidCredentials => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "Invalid credentials",
+                ProblemCode::InvalidCredentials,
                 "The email or password is incorrect.",
             ),
             LoginError::LockedOut { retry_after } => ApiError::rate_limited(
@@ -62,15 +55,11 @@ impl From<RefreshError> for ApiError {
     fn from(err: RefreshError) -> Self {
         match err {
             RefreshError::InvalidToken => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_refresh_token",
-                "Invalid refresh token",
+                ProblemCode::InvalidRefreshToken,
                 "The refresh token is invalid or expired. Log in again.",
             ),
             RefreshError::Reused => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "refresh_token_reused",
-                "Refresh token reused",
+                ProblemCode::RefreshTokenReused,
                 "This refresh token was already used; the session has been ended. Log in again.",
             ),
             RefreshError::Unexpected(e) => ApiError::internal(e),
@@ -82,15 +71,11 @@ impl From<AuthenticateError> for ApiError {
     fn from(err: AuthenticateError) -> Self {
         match err {
             AuthenticateError::InvalidToken => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "Invalid access token",
+                ProblemCode::InvalidToken,
                 "The access token is invalid or expired.",
             ),
             AuthenticateError::SessionEnded => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "session_revoked",
-                "Session ended",
+                ProblemCode::SessionRevoked,
                 "The session behind this token has ended. Log in again.",
             ),
             AuthenticateError::Unexpected(e) => ApiError::internal(e),
@@ -128,19 +113,12 @@ impl From<ProfileError> for ApiError {
 }
 
 fn forbidden() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "Forbidden",
-        "You may not do this.",
-    )
+    ApiError::new(ProblemCode::Forbidden, "You may not do this.")
 }
 
 fn precondition_failed() -> ApiError {
     ApiError::new(
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-        "Precondition failed",
+        ProblemCode::PreconditionFailed,
         "The resource changed since you read it (If-Match did not match). Read it again.",
     )
 }
@@ -190,15 +168,11 @@ impl From<UserError> for ApiError {
                 message: "required to change your email or password".into(),
             }]),
             UserError::InvalidCurrentPassword => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "invalid_current_password",
-                "Wrong current password",
+                ProblemCode::InvalidCurrentPassword,
                 "The current password is incorrect.",
             ),
             UserError::ReauthenticationRequired => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "reauthentication_required",
-                "Reauthentication required",
+                ProblemCode::ReauthenticationRequired,
                 "Send your current password as {\"password\": ...} to delete your own account.",
             ),
             UserError::LockedOut { retry_after } => ApiError::rate_limited(
@@ -206,12 +180,9 @@ impl From<UserError> for ApiError {
                 retry_after,
             ),
             UserError::WeakPassword(weak) => weak_password("new_password", weak),
-            UserError::LastAdmin => ApiError::new(
-                StatusCode::CONFLICT,
-                "last_admin",
-                "Last administrator",
-                "This would leave no administrator.",
-            ),
+            UserError::LastAdmin => {
+                ApiError::new(ProblemCode::LastAdmin, "This would leave no administrator.")
+            }
             UserError::Unexpected(e) => ApiError::internal(e),
         }
     }

@@ -7,6 +7,7 @@ mod error_mapping;
 mod extractors;
 mod middleware;
 mod openapi;
+mod problem_code;
 mod routes;
 mod state;
 
@@ -19,7 +20,7 @@ use actix_web::{
     web,
 };
 
-pub use error::{ApiError, FieldError, Problem};
+pub use error::{ApiError, FieldError, Problem, ProblemCode};
 pub use middleware::RequestId;
 pub use openapi::{openapi, openapi_yaml};
 pub use state::AppState;

@@ -5,7 +5,7 @@
 use actix_web::{
     FromRequest, HttpRequest,
     dev::Payload,
-    http::{Method, StatusCode, header},
+    http::{Method, header},
     web,
 };
 use application::{
@@ -16,7 +16,11 @@ use domain::SessionId;
 use futures_util::future::LocalBoxFuture;
 
 use super::client_info;
-use crate::{error::ApiError, routes::cookies, state::AppState};
+use crate::{
+    error::{ApiError, ProblemCode},
+    routes::cookies,
+    state::AppState,
+};
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -83,9 +87,7 @@ pub fn require_csrf(
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "csrf_failed",
-            "CSRF check failed",
+            ProblemCode::CsrfFailed,
             "Requests authenticated by cookie must send the X-CSRF-Token header.",
         ))
     }

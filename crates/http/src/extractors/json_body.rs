@@ -13,13 +13,14 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     HttpSettings,
-    error::{ApiError, FieldError},
+    error::{ApiError, FieldError, ProblemCode},
 };
 
 pub struct JsonBody<T>(pub T);
 
-/// A JSON body that may be absent: no content type and no content, or the JSON `null` (the
-/// contract documents such a body as `oneOf: [T, null]`).
+/// A JSON body that may be absent: no content (whatever `Content-Type` says, since generated
+/// clients send `Content-Type: application/json` with an empty body), or the JSON `null`. The
+/// contract documents such a body as an optional request body.
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
 fn is_json(req: &HttpRequest) -> bool {
@@ -35,14 +36,14 @@ fn is_json(req: &HttpRequest) -> bool {
         .unwrap_or(false)
 }
 
+/// No body at all: `Content-Length: 0`, or neither a length nor chunked framing.
 fn is_absent(req: &HttpRequest) -> bool {
-    let no_type = !req.headers().contains_key(header::CONTENT_TYPE);
     let no_length = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .is_none_or(|v| v.as_bytes() == b"0");
     let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
-    no_type && no_length && !chunked
+    no_length && !chunked
 }
 
 fn read<T: DeserializeOwned + 'static>(
@@ -67,7 +68,10 @@ fn read<T: DeserializeOwned + 'static>(
             if status == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::for_status(status)
             } else {
-                ApiError::bad_request("bad_request", "The request body could not be read.")
+                ApiError::new(
+                    ProblemCode::BadRequest,
+                    "The request body could not be read.",
+                )
             }
         })?;
         parse(&bytes)
@@ -82,7 +86,10 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 fn malformed() -> ApiError {
-    ApiError::bad_request("malformed_json", "The request body is not valid JSON.")
+    ApiError::new(
+        ProblemCode::MalformedJson,
+        "The request body is not valid JSON.",
+    )
 }
 
 fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {

@@ -13,7 +13,7 @@ use crate::{
         auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse},
         user::UserResponse,
     },
-    error::{ApiError, Problem},
+    error::{ApiError, Problem, ProblemCode},
     extractors::{Client, JsonBody, MaybeAuthUser, OptionalJsonBody, require_csrf},
     routes::cookies,
     state::AppState,
@@ -73,8 +73,8 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let in_body = body.include_refresh_token;
     if in_body && req.headers().contains_key(header::ORIGIN) {
-        return Err(ApiError::bad_request(
-            "refresh_token_in_body_not_allowed",
+        return Err(ApiError::new(
+            ProblemCode::RefreshTokenInBodyNotAllowed,
             "Browsers receive the refresh token only as an HttpOnly cookie.",
         ));
     }

@@ -2,13 +2,12 @@
 
 use actix_web::{
     HttpResponse,
-    http::StatusCode,
     web::{self, Data},
 };
 
 use crate::{
     dto::health::{Liveness, ReadinessChecks, ReadinessResponse},
-    error::{ApiError, Problem},
+    error::{ApiError, Problem, ProblemCode},
     state::AppState,
 };
 
@@ -55,9 +54,7 @@ pub async fn ready(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     .flatten()
     .collect();
     Err(ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "not_ready",
-        "Not ready",
+        ProblemCode::NotReady,
         format!("Unavailable: {}.", down.join(", ")),
     ))
 }
