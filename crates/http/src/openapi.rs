@@ -1,20 +1,20 @@
 //! The OpenAPI 3.1 contract, generated from the handlers and DTOs. `docs/api.yaml` is this,
 //! committed; a test fails when the two differ.
 
+mod shared;
+
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        self, Content, HttpMethod, ObjectBuilder, RefOr, Response, ResponseBuilder, Type,
-        header::HeaderBuilder,
-        security::{
-            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
-        },
+        self, HttpMethod,
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+        server::ServerBuilder,
     },
 };
 
 use crate::{
     dto::{audit, auth, health, post, role, session, user},
-    error::{FieldError, PROBLEM_JSON, Problem},
+    error::{FieldError, Problem},
     routes,
 };
 
@@ -144,57 +144,31 @@ impl Modify for SecuritySchemes {
                 "HttpOnly, sent only to /api/auth.",
             ))),
         );
+        components.add_security_scheme(
+            "csrf",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CSRF-Token",
+                "The `csrf_token` from login or refresh (also its cookie): required beside the \
+                 `cookie` scheme on unsafe methods, and beside `refresh_cookie` on logout.",
+            ))),
+        );
     }
 }
 
-/// Adds the responses every operation can give, so no handler has to repeat them: 429, 500 and
-/// 503 on all; 400/408/413/415/422 where there is a body; 401 (and 403 for unsafe methods) where
-/// auth is required.
+/// Adds what operations share (see `shared`): errors by reference, headers, preconditions,
+/// CSRF, optional bodies and examples; and where the API is served.
 struct StandardErrors;
-
-fn problem(description: &str) -> RefOr<Response> {
-    RefOr::T(problem_builder(description).build())
-}
-
-fn problem_builder(description: &str) -> ResponseBuilder {
-    ResponseBuilder::new().description(description).content(
-        PROBLEM_JSON,
-        Content::new(Some(RefOr::Ref(openapi::Ref::from_schema_name("Problem")))),
-    )
-}
-
-/// 429, with the headers that say when to come back and what the budgets are.
-fn rate_limited() -> RefOr<Response> {
-    let header = |kind: Type, description: &str| {
-        HeaderBuilder::new()
-            .schema(Some(ObjectBuilder::new().schema_type(kind)))
-            .description(Some(description))
-            .build()
-    };
-    RefOr::T(
-        problem_builder(
-            "`rate_limited`: over the client's request budget (or, on login, the account is \
-             locked out after failed logins)",
-        )
-        .header(
-            "Retry-After",
-            header(Type::Integer, "Seconds until a retry can succeed"),
-        )
-        .header(
-            "RateLimit-Policy",
-            header(Type::String, "The budgets, e.g. `\"general\";q=600;w=60`"),
-        )
-        .header(
-            "RateLimit",
-            header(Type::String, "What is left, e.g. `\"general\";r=0;t=12`"),
-        )
-        .build(),
-    )
-}
 
 impl Modify for StandardErrors {
     fn modify(&self, doc: &mut openapi::OpenApi) {
-        for item in doc.paths.paths.values_mut() {
+        shared::components(doc);
+        doc.servers = Some(vec![
+            ServerBuilder::new()
+                .url("/")
+                .description(Some("The server that serves this document"))
+                .build(),
+        ]);
+        for (path, item) in doc.paths.paths.iter_mut() {
             for (method, operation) in [
                 (HttpMethod::Get, item.get.as_mut()),
                 (HttpMethod::Post, item.post.as_mut()),
@@ -202,58 +176,9 @@ impl Modify for StandardErrors {
                 (HttpMethod::Patch, item.patch.as_mut()),
                 (HttpMethod::Delete, item.delete.as_mut()),
             ] {
-                let Some(operation) = operation else { continue };
-                let responses = &mut operation.responses.responses;
-                let mut add = |status: &str, description: &str| {
-                    responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| problem(description));
-                };
-                if operation.request_body.is_some() {
-                    add("400", "`malformed_json`: the body is not valid JSON");
-                    add(
-                        "408",
-                        "`request_timeout`: the body arrived slower than the request timeout",
-                    );
-                    add(
-                        "413",
-                        "`payload_too_large`: the body is over the size limit",
-                    );
-                    add(
-                        "415",
-                        "`unsupported_media_type`: the body is not application/json",
-                    );
-                    add(
-                        "422",
-                        "`validation_failed`: fields are missing, of the wrong type, unknown, or invalid (see `errors`)",
-                    );
+                if let Some(operation) = operation {
+                    shared::operation(path, method, operation);
                 }
-                let authenticated = operation.security.as_ref().is_some_and(|reqs| {
-                    !reqs.is_empty() && reqs.iter().all(|r| r != &SecurityRequirement::default())
-                });
-                if authenticated {
-                    add(
-                        "401",
-                        "`unauthenticated`, `invalid_token` or `session_revoked`",
-                    );
-                    if method != HttpMethod::Get {
-                        add(
-                            "403",
-                            "`csrf_failed`: cookie-authenticated without a valid `X-CSRF-Token`",
-                        );
-                    }
-                }
-                add(
-                    "500",
-                    "`internal_error`: an unexpected failure (details are logged, not returned)",
-                );
-                add(
-                    "503",
-                    "`service_unavailable`: the database or session store cannot be reached; retry later",
-                );
-                responses
-                    .entry("429".to_owned())
-                    .or_insert_with(rate_limited);
             }
         }
     }

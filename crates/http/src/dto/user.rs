@@ -128,10 +128,12 @@ fn field(field: &str, message: impl ToString) -> FieldError {
     }
 }
 
-/// Change username and/or email. Changing your own email needs `current_password`.
-/// Roles are not changed here (see `PUT /api/users/{id}/roles`): a `roles` field is refused.
+/// Change username and/or email: at least one field. Changing your own email needs
+/// `current_password`. Roles are not changed here (see `PUT /api/users/{id}/roles`): a `roles`
+/// field is refused.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UpdateUserRequest {
     /// As at registration: 3 to 50 characters of ASCII letters, digits, `_`, `-`, `.`.
     #[schema(
@@ -139,9 +141,11 @@ pub struct UpdateUserRequest {
         max_length = 50,
         pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
     )]
+    #[schema(nullable = false)]
     pub username: Option<String>,
-    #[schema(min_length = 5)]
+    #[schema(min_length = 5, nullable = false)]
     pub email: Option<String>,
+    #[schema(nullable = false)]
     pub current_password: Option<String>,
 }
 

@@ -147,7 +147,7 @@ pub async fn refresh(
         (status = 401, description = "`unauthenticated`: no credential identifies a live session", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`csrf_failed`: cookie-authenticated without a valid `X-CSRF-Token`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []), ("refresh_cookie" = []), ())
+    security(("bearer" = []), ("cookie" = []), ("refresh_cookie" = [], "csrf" = []), ())
 )]
 pub async fn logout(
     state: Data<AppState>,
