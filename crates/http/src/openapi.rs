@@ -1,6 +1,8 @@
 //! The OpenAPI 3.1 contract, generated from the handlers and DTOs. `docs/api.yaml` is this,
 //! committed; a test fails when the two differ.
 
+#[cfg(test)]
+mod contract_tests;
 mod shared;
 
 use utoipa::{
