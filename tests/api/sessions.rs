@@ -153,6 +153,18 @@ async fn a_login_beyond_the_limit_ends_the_oldest_sessions() {
     let items = sessions(&app, &logins[4].access_token).await;
 
     assert_eq!(items.len(), 3);
+    let admin = app.admin().await;
+    let trail: Value = app
+        .get_bearer("/api/audit?action=session_ended&limit=100", admin.token())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        trail["items"].as_array().expect("items").len(),
+        2,
+        "each ended session is on the trail"
+    );
     for (i, login) in logins.iter().enumerate() {
         let refresh = app.refresh_with_cookie(&login.refresh_cookie).await;
         if i < 2 {

@@ -1,7 +1,7 @@
 //! The caller's sessions (one per device): list them, end one, end them all.
 
 use chrono::{DateTime, Utc};
-use domain::{AuditAction, Session, SessionId};
+use domain::{AuditAction, AuditEvent, Session, SessionId};
 use thiserror::Error;
 
 use super::AuthService;
@@ -49,6 +49,14 @@ impl AuthService {
                 session_id = %id,
                 "oldest session ended: too many sessions"
             );
+            // The owner's new login ended it: the trail says so, naming the session.
+            let event = AuditEvent::new(
+                AuditAction::SessionEnded,
+                Some(session.user_id()),
+                self.clock.now(),
+            )
+            .with_target(id);
+            record_after_the_fact(self.audit.as_ref(), &event).await;
         }
         Ok(())
     }
