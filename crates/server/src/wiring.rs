@@ -36,7 +36,9 @@ impl Wired {
     pub fn start_audit_prune(&self) -> tokio::task::JoinHandle<()> {
         let audit = self.state.audit.clone();
         let retention = self.retention;
-        let mut ticks = tokio::time::interval(self.prune_every);
+        // `interval` refuses a zero period; configuration already requires at least a second.
+        let mut ticks =
+            tokio::time::interval(self.prune_every.max(std::time::Duration::from_secs(1)));
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::spawn(async move {
             loop {
