@@ -78,8 +78,15 @@ pub trait UserRepository: Send + Sync {
 /// `UserRepository` instead, so it is written in the same transaction.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
-    /// Appends one event. Events are never updated or deleted through this port.
+    /// Appends one event. Events are never updated through this port, and deleted only by
+    /// `prune_before` once past their retention.
     async fn record(&self, event: &AuditEvent) -> Result<(), RepositoryError>;
+
+    /// Deletes at most `batch` events created before `cutoff` (oldest first) and says how
+    /// many it deleted, so a caller can prune a large backlog in short transactions. MUST NOT
+    /// touch events created at or after `cutoff`.
+    async fn prune_before(&self, cutoff: DateTime<Utc>, batch: u64)
+    -> Result<u64, RepositoryError>;
 
     /// Events newest first (keyset on created_at, id), narrowed by `filter`.
     async fn list(
@@ -229,8 +236,15 @@ pub trait TokenIssuer: Send + Sync {
 /// Where sessions live: shared by every instance when backed by Redis.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Stores a new session. It MUST disappear by itself once `expires_at` has passed.
-    async fn create(&self, session: &Session) -> Result<(), StoreError>;
+    /// Stores a new session. It MUST disappear by itself once `expires_at` has passed. In the
+    /// same atomic step it MUST end the user's oldest sessions (by `created_at`) so that at
+    /// most `keep_at_most` remain, the new one included, even under concurrent logins on every
+    /// instance; returns the ids it ended. MUST NOT scan other users' sessions.
+    async fn create(
+        &self,
+        session: &Session,
+        keep_at_most: usize,
+    ) -> Result<Vec<SessionId>, StoreError>;
 
     async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
 
@@ -246,7 +260,8 @@ pub trait SessionStore: Send + Sync {
     /// Removes the session; says whether it existed.
     async fn delete(&self, id: SessionId) -> Result<bool, StoreError>;
 
-    /// The user's live sessions, in no particular order.
+    /// The user's live sessions, in no particular order (at most the `keep_at_most` of the
+    /// latest `create`, so a caller may page them in memory).
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Session>, StoreError>;
 
     /// Removes every session of the user; returns how many there were.

@@ -75,16 +75,22 @@ impl UserView {
     }
 
     pub fn version_tag(&self) -> String {
-        let (kind, user): (&[u8], _) = match self {
-            UserView::Full(user) => (b"user/full", user),
-            UserView::Public(user) => (b"user/public", user),
-        };
-        tag(&[
-            kind,
-            user.id().as_uuid().as_bytes(),
-            &user.updated_at().timestamp_micros().to_be_bytes(),
-            user.username().as_ref().as_bytes(),
-        ])
+        match self {
+            UserView::Full(user) => tag(&[
+                b"user/full",
+                user.id().as_uuid().as_bytes(),
+                &user.updated_at().timestamp_micros().to_be_bytes(),
+                user.username().as_ref().as_bytes(),
+            ]),
+            // Only what the public profile shows: a change of password, email or roles
+            // (which moves `updated_at`) must not be observable through it.
+            UserView::Public(user) => tag(&[
+                b"user/public",
+                user.id().as_uuid().as_bytes(),
+                &user.created_at().timestamp_micros().to_be_bytes(),
+                user.username().as_ref().as_bytes(),
+            ]),
+        }
     }
 }
 

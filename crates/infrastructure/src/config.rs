@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use crate::config_limits::LimitSettings;
+pub use crate::config_sessions::LifetimeSettings;
 use crate::crypto::decode_key;
 
 /// Shortest accepted `JWT_SECRET`, in bytes (HS256 wants at least its output size).
@@ -72,6 +73,7 @@ pub struct Settings {
     pub workers: Option<usize>,
     pub log_format: LogFormat,
     pub limits: LimitSettings,
+    pub lifetimes: LifetimeSettings,
 }
 
 impl Default for Settings {
@@ -97,6 +99,7 @@ impl Default for Settings {
             workers: None,
             log_format: LogFormat::Pretty,
             limits: LimitSettings::default(),
+            lifetimes: LifetimeSettings::default(),
         }
     }
 }
@@ -218,6 +221,7 @@ impl Settings {
             workers: parse("WORKERS", var("WORKERS"))?,
             log_format,
             limits: LimitSettings::from_lookup(var)?,
+            lifetimes: LifetimeSettings::from_lookup(var)?,
         })
     }
 }

@@ -4,6 +4,7 @@
 mod bcrypt_hasher;
 pub mod config;
 mod config_limits;
+mod config_sessions;
 pub mod crypto;
 mod database;
 mod email_rotation;

@@ -12,6 +12,7 @@ use crate::wiring::wire;
 pub struct Application {
     port: u16,
     server: Server,
+    audit_prune: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -20,6 +21,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind_addr)
             .with_context(|| format!("BIND_ADDR: cannot listen on {}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
+        let audit_prune = wired.start_audit_prune();
         let state = wired.state;
         let limits = &settings.limits;
         let http = HttpSettings {
@@ -39,7 +41,11 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         tracing::info!(address = %settings.bind_addr.ip(), port, "listening");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            audit_prune,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -48,6 +54,8 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.audit_prune.abort();
+        result
     }
 }

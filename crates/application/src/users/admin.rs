@@ -36,6 +36,11 @@ impl UserService {
         page: &PageRequest,
     ) -> Result<Page<User>, UserError> {
         authorize_user(actor, UserAction::List, None)?;
+        // A filter on a hidden field reads that field (who owns this address, who is an
+        // admin): only those who may see full records may use one.
+        if filter.email.is_some() || filter.role.is_some() {
+            authorize_user(actor, UserAction::ReadFull, None)?;
+        }
         Ok(self.users.list(filter, page).await?)
     }
 

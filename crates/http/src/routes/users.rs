@@ -65,13 +65,14 @@ pub async fn me(
     ))
 }
 
-/// Accounts, newest first (moderators and admins). Moderators see public profiles.
+/// Accounts, newest first (moderators and admins). Moderators see public profiles and may
+/// search usernames only: the `email` and `role` filters are for admins.
 #[utoipa::path(
     get, path = "/api/users", tag = "users",
     params(UserFilterParams, PageParams),
     responses(
         (status = 200, description = "One page of accounts", body = UserPage),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not a moderator or admin, or an `email` or `role` filter without being an admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `q`, `email` or `role`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
