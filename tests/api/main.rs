@@ -13,6 +13,7 @@ mod limits;
 mod login;
 mod logout;
 mod pagination;
+mod path_spellings;
 mod permissions;
 mod pii;
 mod posts;

@@ -35,6 +35,8 @@ pub struct HttpSettings {
     pub body_timeout: std::time::Duration,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// IPv6 clients are one client per network of this many bits.
+    pub ipv6_prefix: u8,
     /// Browser origins allowed to call the API with credentials.
     pub cors_origins: Vec<String>,
 }

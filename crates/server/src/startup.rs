@@ -27,6 +27,7 @@ impl Application {
             post_body_limit: limits.post_body_limit,
             body_timeout: limits.request_timeout,
             trusted_proxies: limits.trusted_proxies.clone(),
+            ipv6_prefix: limits.ipv6_prefix,
             cors_origins: limits.cors_origins.clone(),
         };
         let mut server = HttpServer::new(move || agora_http::app(state.clone(), http.clone()))

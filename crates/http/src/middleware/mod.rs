@@ -10,6 +10,6 @@ mod security_headers;
 pub use client_ip::ClientIp;
 pub use cors::cors;
 pub use problem_fallback::problem_fallback;
-pub use rate_limit::rate_limit;
+pub use rate_limit::{auth_budget, rate_limit};
 pub use request_context::{RequestId, request_context};
 pub use security_headers::security_headers;
