@@ -207,7 +207,7 @@ mod tests {
         let start = Instant::now();
         cache.get_or_probe(start, || async { UP }).await;
         let stale = start + READINESS_TTL * 2;
-        let abandoned = cache.get_or_probe(stale, || std::future::pending::<ReadinessReport>());
+        let abandoned = cache.get_or_probe(stale, std::future::pending::<ReadinessReport>);
         let timed_out = tokio::time::timeout(Duration::from_millis(10), abandoned).await;
         assert!(timed_out.is_err());
         let next = cache.get_or_probe(stale, || async { DOWN }).await;
