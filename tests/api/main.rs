@@ -3,6 +3,7 @@
 
 mod audit;
 mod comments;
+mod connections;
 mod contract;
 mod cookies_and_csrf;
 mod cors;

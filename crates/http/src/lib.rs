@@ -20,7 +20,7 @@ use actix_web::{
 };
 
 pub use error::{ApiError, FieldError, Problem};
-pub use middleware::RequestId;
+pub use middleware::{ConnectionActivity, HeadDeadlines, RequestId, budget_key};
 pub use openapi::{openapi, openapi_yaml};
 pub use state::AppState;
 
@@ -74,4 +74,5 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(middleware::problem_fallback))
         .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::request_context))
+        .wrap(from_fn(middleware::track_activity))
 }
