@@ -221,3 +221,47 @@ async fn a_flood_of_slow_connections_from_a_few_addresses_leaves_other_clients_s
         "{after} flood connections outlived the header timeout ({still_open} were open before)"
     );
 }
+
+#[tokio::test]
+async fn a_trickled_chunked_body_gets_408_and_the_connection_ends_with_it() {
+    let app = spawn_app_with(|s| {
+        s.limits.request_timeout = Duration::from_secs(1);
+        s.limits.header_timeout = Duration::from_secs(30);
+        s.limits.keep_alive = Duration::from_secs(30);
+    })
+    .await;
+    let mut stream = connect_from(&app, "127.0.0.1").await;
+    stream
+        .write_all(
+            b"POST /api/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+              Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n",
+        )
+        .await
+        .expect("writes");
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut closed_after = None;
+    let mut chunk = [0u8; 1024];
+    // Keep trickling one-byte chunks; the server must answer 408 and hang up.
+    for _ in 0..40 {
+        if stream.write_all(b"1\r\n \r\n").await.is_err() {
+            closed_after = Some(started.elapsed());
+            break;
+        }
+        match tokio::time::timeout(Duration::from_millis(250), stream.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                closed_after = Some(started.elapsed());
+                break;
+            }
+            Ok(Ok(n)) => answer.extend_from_slice(&chunk[..n]),
+            Err(_) => {}
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let closed_after = closed_after.expect("the connection stayed open after its 408 for 10 s");
+    assert!(
+        closed_after < Duration::from_secs(4),
+        "closed after {closed_after:?}"
+    );
+}

@@ -133,6 +133,11 @@ impl AsyncRead for Guarded {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        // Checked before reading too: a client sending fast never makes a read wait.
+        let deadline = this.activity.deadline(this.limits);
+        if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
+            return Poll::Ready(Err(timed_out()));
+        }
         let before = buf.filled().len();
         match Pin::new(&mut this.io).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
@@ -144,12 +149,9 @@ impl AsyncRead for Guarded {
             Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
             Poll::Pending => {
                 // Waiting for the client: only allowed until the connection's deadline.
-                let Some(deadline) = this.activity.deadline(this.limits) else {
+                let Some(deadline) = deadline else {
                     return Poll::Pending;
                 };
-                if deadline <= Instant::now() {
-                    return Poll::Ready(Err(timed_out()));
-                }
                 if this.timer.deadline() != deadline.into() {
                     this.timer.as_mut().reset(deadline.into());
                 }

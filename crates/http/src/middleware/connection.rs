@@ -17,6 +17,7 @@ use actix_web::{
     Error,
     body::{BodySize, BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
+    http::{ConnectionType, StatusCode},
     middleware::Next,
     web::Bytes,
 };
@@ -42,7 +43,13 @@ struct State {
     head_started: Option<Instant>,
     /// No request has been served yet: the first head's clock runs from the start.
     first: bool,
+    /// An answer refused a body unread: the connection ends once that answer is out.
+    closing: bool,
 }
+
+/// Time an answer that ends its connection gets to reach the client before the connection is
+/// dropped, however the client goes on sending.
+const CLOSING_GRACE: Duration = Duration::from_millis(500);
 
 /// Shared by a connection's stream and the requests it carries.
 #[derive(Debug)]
@@ -55,6 +62,7 @@ impl ConnectionActivity {
             waiting_since: now,
             head_started: None,
             first: true,
+            closing: false,
         })))
     }
 
@@ -77,11 +85,18 @@ impl ConnectionActivity {
         if state.in_flight > 0 {
             return None;
         }
+        if state.closing {
+            return Some(state.waiting_since + CLOSING_GRACE);
+        }
         Some(match (state.first, state.head_started) {
             (true, _) => state.waiting_since + limits.head,
             (false, Some(started)) => started + limits.head,
             (false, None) => state.waiting_since + limits.keep_alive,
         })
+    }
+
+    fn end_after_response(&self) {
+        self.state().closing = true;
     }
 
     fn request_started(&self) {
@@ -147,7 +162,22 @@ pub async fn track_activity<B: MessageBody + 'static>(
         .conn_data::<Arc<ConnectionActivity>>()
         .cloned()
         .map(InFlight::start);
-    let response = next.call(req).await?;
+    let mut response = next.call(req).await?;
+    // A body refused unread (too slow, too large) would otherwise be drained from the client
+    // at its own pace (actix reads a chunked body to its end, however slow): the connection
+    // ends with the answer instead.
+    if matches!(
+        response.status(),
+        StatusCode::REQUEST_TIMEOUT | StatusCode::PAYLOAD_TOO_LARGE
+    ) {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+        if let Some(in_flight) = &in_flight {
+            in_flight.0.end_after_response();
+        }
+    }
     Ok(response.map_body(|_, body| Tracked {
         body: body.boxed(),
         _in_flight: in_flight,
@@ -187,5 +217,10 @@ mod tests {
         assert_eq!(activity.deadline(LIMITS), None);
         drop(second);
         assert!(activity.deadline(LIMITS).is_some());
+        let refused = InFlight::start(activity.clone());
+        activity.end_after_response();
+        drop(refused);
+        let closing = activity.deadline(LIMITS).expect("closing deadline");
+        assert!(closing <= Instant::now() + CLOSING_GRACE);
     }
 }
