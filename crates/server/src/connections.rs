@@ -73,6 +73,11 @@ impl ClientSlots {
 
     /// A slot for one more connection from `peer`, or `None` when it holds all of its own.
     pub fn acquire(self: &Arc<Self>, peer: IpAddr) -> Option<Slot> {
+        // An IPv4 peer on a dual-stack listener arrives as `::ffff:a.b.c.d`.
+        let peer = match peer {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, IpAddr::V4),
+            v4 => v4,
+        };
         if self.exempt.iter().any(|net| net.contains(&peer)) {
             return Some(Slot {
                 slots: self.clone(),
@@ -211,9 +216,14 @@ mod tests {
             slots.acquire(a).is_some(),
             "a closed connection frees its slot"
         );
-        let proxy: IpAddr = "10.1.2.3".parse().expect("ip");
-        let held: Vec<_> = (0..5).map(|_| slots.acquire(proxy)).collect();
-        assert!(held.iter().all(Option::is_some));
+        for proxy in ["10.1.2.3", "::ffff:10.1.2.3"] {
+            let proxy: IpAddr = proxy.parse().expect("ip");
+            let held: Vec<_> = (0..5).map(|_| slots.acquire(proxy)).collect();
+            assert!(
+                held.iter().all(Option::is_some),
+                "{proxy} is a trusted proxy"
+            );
+        }
         let v6 = |s: &str| -> IpAddr { s.parse().expect("ip") };
         let _x = slots.acquire(v6("2001:db8::1")).expect("x");
         let _y = slots.acquire(v6("2001:db8::2")).expect("y");
