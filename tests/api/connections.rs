@@ -265,3 +265,23 @@ async fn a_trickled_chunked_body_gets_408_and_the_connection_ends_with_it() {
         "closed after {closed_after:?}"
     );
 }
+
+#[tokio::test]
+async fn a_trusted_proxy_is_not_held_to_one_clients_connection_share() {
+    let app = spawn_app_with(|s| {
+        s.limits.max_connections_per_client = 2;
+        s.limits.trusted_proxies = vec!["127.0.0.1/32".parse().expect("range")];
+    })
+    .await;
+    let mut open = Vec::new();
+    for _ in 0..4 {
+        let mut stream = connect_from(&app, "127.0.0.1").await;
+        stream.write_all(QUICK).await.expect("writes");
+        assert!(
+            quick_answer(&mut stream).await,
+            "the proxy's connection {} was refused",
+            open.len() + 1
+        );
+        open.push(stream);
+    }
+}
