@@ -43,6 +43,8 @@ impl Application {
             head: limits.header_timeout,
             keep_alive: limits.keep_alive,
         };
+        // A client that reads nothing of an answer for this long is gone or hostile.
+        let write_stall = limits.request_timeout;
         let slots = ClientSlots::new(
             limits.max_connections_per_client,
             limits.ipv6_prefix,
@@ -79,7 +81,7 @@ impl Application {
                     let admitted = peer.and_then(|peer| slots.acquire(peer.ip()));
                     let _ = io.set_nodelay(true);
                     std::future::ready(match admitted {
-                        Some(slot) => Ok((Guarded::new(io, slot, deadlines), peer)),
+                        Some(slot) => Ok((Guarded::new(io, slot, deadlines, write_stall), peer)),
                         // Over this client's share: closed at once, nothing read.
                         None => Err(()),
                     })
