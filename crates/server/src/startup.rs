@@ -50,7 +50,10 @@ impl Application {
             limits.ipv6_prefix,
             limits.trusted_proxies.clone(),
         );
-        let mut server = Server::build()
+        let builder = Server::build();
+        // On SIGTERM, keep-alive connections take no new request (as `HttpServer` does).
+        let shutdown = builder.graceful_shutdown_signal();
+        let mut server = builder
             .shutdown_timeout(settings.shutdown_timeout.as_secs())
             .max_concurrent_connections(limits.max_connections);
         if let Some(workers) = settings.workers {
@@ -65,7 +68,12 @@ impl Application {
                         .map_err(|err: actix_web::Error| err.error_response()),
                     |_| AppConfig::default(),
                 );
+                let shutdown = shutdown.clone();
                 let h1 = HttpService::<Guarded, _, _>::build()
+                    .graceful_shutdown_signal(move || {
+                        let shutdown = shutdown.clone();
+                        async move { shutdown.notified().await }
+                    })
                     .keep_alive(deadlines.keep_alive)
                     .client_request_timeout(deadlines.head)
                     .client_disconnect_timeout(Duration::from_secs(1))
