@@ -1,6 +1,6 @@
 //! The abuse-resistance and protocol limits, read with the rest of the configuration.
 
-use std::{thread::available_parallelism, time::Duration};
+use std::{ops::RangeInclusive, thread::available_parallelism, time::Duration};
 
 use anyhow::{Context, bail};
 use ipnet::IpNet;
@@ -29,6 +29,14 @@ pub struct LimitSettings {
     pub request_timeout: Duration,
     /// `MAX_CONNECTIONS`: concurrent connections per worker.
     pub max_connections: usize,
+    /// `KEEP_ALIVE_SECONDS` (1 to 300): how long an idle keep-alive connection is kept.
+    pub keep_alive: Duration,
+    /// `MAX_CONNECTIONS_PER_CLIENT` (1 to 1,000,000): open connections one client address (an
+    /// IPv6 client by its network, see `ipv6_prefix`) may hold; trusted proxies are exempt.
+    pub max_connections_per_client: usize,
+    /// `RATE_LIMIT_IPV6_PREFIX` (32 to 128): IPv6 clients are one client per network of this
+    /// many bits, for budgets and the connection cap.
+    pub ipv6_prefix: u8,
     /// `PASSWORD_HASH_CONCURRENCY`: bcrypt runs at once; below the core count so logins never
     /// starve reads.
     pub hash_concurrency: usize,
@@ -53,6 +61,9 @@ impl Default for LimitSettings {
             header_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             max_connections: 10_000,
+            keep_alive: Duration::from_secs(5),
+            max_connections_per_client: 256,
+            ipv6_prefix: 64,
             hash_concurrency: cores.saturating_sub(1).max(1),
             hash_queue: Duration::from_millis(2_000),
             password_min_score: 3,
@@ -83,6 +94,17 @@ impl LimitSettings {
         let seconds = |name: &str, default: Duration| -> anyhow::Result<Duration> {
             positive(name, default.as_secs()).map(Duration::from_secs)
         };
+        let ranged = |name: &str, default: u64, range: RangeInclusive<u64>| match var(name) {
+            None => Ok(default),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(n) if range.contains(&n) => Ok(n),
+                _ => bail!(
+                    "{name}: expected a whole number from {} to {}, got '{raw}'",
+                    range.start(),
+                    range.end()
+                ),
+            },
+        };
         Ok(Self {
             general_per_min: count("RATE_LIMIT_GENERAL_PER_MIN", d.general_per_min)?,
             auth_per_min: count("RATE_LIMIT_AUTH_PER_MIN", d.auth_per_min)?,
@@ -94,6 +116,23 @@ impl LimitSettings {
             header_timeout: seconds("CLIENT_HEADER_TIMEOUT_SECONDS", d.header_timeout)?,
             request_timeout: seconds("REQUEST_TIMEOUT_SECONDS", d.request_timeout)?,
             max_connections: size("MAX_CONNECTIONS", d.max_connections)?,
+            keep_alive: Duration::from_secs(ranged(
+                "KEEP_ALIVE_SECONDS",
+                d.keep_alive.as_secs(),
+                1..=300,
+            )?),
+            max_connections_per_client: usize::try_from(ranged(
+                "MAX_CONNECTIONS_PER_CLIENT",
+                d.max_connections_per_client as u64,
+                1..=1_000_000,
+            )?)
+            .context("MAX_CONNECTIONS_PER_CLIENT: too large")?,
+            ipv6_prefix: u8::try_from(ranged(
+                "RATE_LIMIT_IPV6_PREFIX",
+                u64::from(d.ipv6_prefix),
+                32..=128,
+            )?)
+            .context("RATE_LIMIT_IPV6_PREFIX: too large")?,
             hash_concurrency: size("PASSWORD_HASH_CONCURRENCY", d.hash_concurrency)?,
             hash_queue: match positive("PASSWORD_HASH_QUEUE_MS", 2_000)? {
                 ms @ 1..=60_000 => Duration::from_millis(ms),
@@ -176,6 +215,9 @@ mod tests {
         assert_eq!(limits.hash_queue, Duration::from_millis(2_000));
         let set = load(&[("PASSWORD_HASH_QUEUE_MS", "250")]).expect("loads");
         assert_eq!(set.hash_queue, Duration::from_millis(250));
+        assert_eq!(limits.keep_alive, Duration::from_secs(5));
+        assert_eq!(limits.max_connections_per_client, 256);
+        assert_eq!(limits.ipv6_prefix, 64);
     }
 
     #[test]
@@ -200,6 +242,11 @@ mod tests {
             ("PASSWORD_HASH_QUEUE_MS", "0"),
             ("PASSWORD_HASH_QUEUE_MS", "60001"),
             ("PASSWORD_HASH_QUEUE_MS", "soon"),
+            ("RATE_LIMIT_IPV6_PREFIX", "31"),
+            ("RATE_LIMIT_IPV6_PREFIX", "129"),
+            ("KEEP_ALIVE_SECONDS", "0"),
+            ("KEEP_ALIVE_SECONDS", "301"),
+            ("MAX_CONNECTIONS_PER_CLIENT", "0"),
         ] {
             let err = load(&[(name, value)]).expect_err("must fail");
             assert!(

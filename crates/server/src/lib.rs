@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod cli;
+mod connections;
 pub mod rotate;
 pub mod startup;
 pub mod telemetry;

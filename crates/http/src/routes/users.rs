@@ -21,6 +21,7 @@ use crate::{
     extractors::{
         AuthUser, JsonBody, OptionalJsonBody, Preconditions, QueryParams, tagged, with_etag,
     },
+    middleware::auth_budget,
     state::AppState,
 };
 
@@ -28,12 +29,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // `me` is registered before `{id}` so it is never read as an id.
     cfg.service(web::resource("/api/users").route(web::get().to(list_users)))
         .service(web::resource("/api/users/me").route(web::get().to(me)))
-        .service(web::resource("/api/users/me/password").route(web::put().to(change_password)))
+        // Routes that can check a password spend the authentication budget.
+        .service(
+            web::resource("/api/users/me/password")
+                .route(web::put().to(change_password).wrap(auth_budget())),
+        )
         .service(
             web::resource("/api/users/{id}")
                 .route(web::get().to(get_user))
-                .route(web::put().to(update_user))
-                .route(web::delete().to(delete_user)),
+                .route(web::put().to(update_user).wrap(auth_budget()))
+                .route(web::delete().to(delete_user).wrap(auth_budget())),
         )
         .service(web::resource("/api/users/{id}/roles").route(web::put().to(set_roles)))
         .service(
