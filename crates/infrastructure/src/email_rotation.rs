@@ -1,11 +1,13 @@
 //! Re-encrypting stored emails under the current data key (`agora rotate-data-key`). Works in
 //! batches, each committed on its own, so it can be interrupted and run again: rows already
-//! under the current key are left alone, and a second run rewrites nothing.
+//! under the current key are left alone, and a second run rewrites nothing. A row it cannot
+//! rewrite (an address an earlier version stored that no longer parses, a key that is gone,
+//! two legacy spellings of one address) is logged, counted and skipped: it never stops the run.
 
 use anyhow::Context;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -18,6 +20,9 @@ pub struct RotationReport {
     pub key_id: String,
     pub rewritten: u64,
     pub batches: u64,
+    /// Rows left as they were because they cannot be read or rewritten (each one is logged
+    /// with its user id); a later run tries them again.
+    pub skipped: u64,
 }
 
 pub async fn rotate_emails(
@@ -30,6 +35,7 @@ pub async fn rotate_emails(
         key_id: emails.current_key_id().to_owned(),
         rewritten: 0,
         batches: 0,
+        skipped: 0,
     };
     let mut after: Option<Uuid> = None;
     loop {
@@ -62,29 +68,55 @@ pub async fn rotate_emails(
             if !emails.needs_rewrite(&stored, index.as_deref()) {
                 continue;
             }
-            let email = emails.open(id, &stored)?;
-            let sealed = emails.seal(id, &email)?;
-            // Only if nobody changed the row since it was read; a changed row is already current.
-            let done = users::Entity::update_many()
-                .col_expr(users::Column::Email, Expr::value(sealed))
-                .col_expr(
-                    users::Column::EmailBlindIndex,
-                    Expr::value(emails.index(&email)),
-                )
-                .filter(users::Column::Id.eq(id))
-                .filter(users::Column::Email.eq(stored))
-                .exec(&txn)
-                .await
-                .with_context(|| format!("re-encrypting the email of user {id}"))?;
-            report.rewritten += done.rows_affected;
+            match rewrite(&txn, emails, id, stored).await {
+                Ok(rows) => report.rewritten += rows,
+                Err(err) => {
+                    report.skipped += 1;
+                    tracing::warn!(user_id = %id, error = %format!("{err:#}"), "email left as it is: it cannot be rewritten");
+                }
+            }
         }
         txn.commit().await.context("committing a batch")?;
         report.batches += 1;
         tracing::info!(
             batch = report.batches,
             rewritten = report.rewritten,
+            skipped = report.skipped,
             "batch re-encrypted"
         );
     }
+    if report.skipped > 0 {
+        tracing::warn!(
+            skipped = report.skipped,
+            "some emails could not be rewritten; see the warnings above for their user ids"
+        );
+    }
     Ok(report)
+}
+
+/// Re-encrypts one row inside a savepoint, so a failed statement (a unique violation on
+/// PostgreSQL aborts the whole transaction otherwise) takes only this row back.
+async fn rewrite(
+    txn: &DatabaseTransaction,
+    emails: &EmailProtection,
+    id: Uuid,
+    stored: String,
+) -> anyhow::Result<u64> {
+    let email = emails.open(id, &stored)?;
+    let sealed = emails.seal(id, &email)?;
+    let savepoint = txn.begin().await.context("starting a savepoint")?;
+    // Only if nobody changed the row since it was read; a changed row is already current.
+    let done = users::Entity::update_many()
+        .col_expr(users::Column::Email, Expr::value(sealed))
+        .col_expr(
+            users::Column::EmailBlindIndex,
+            Expr::value(emails.index(&email)),
+        )
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::Email.eq(stored))
+        .exec(&savepoint)
+        .await
+        .with_context(|| format!("re-encrypting the email of user {id}"))?;
+    savepoint.commit().await.context("releasing a savepoint")?;
+    Ok(done.rows_affected)
 }
