@@ -20,4 +20,5 @@ mod rate_limits;
 mod refresh;
 mod register;
 mod sessions;
+mod stored_values;
 mod users;
