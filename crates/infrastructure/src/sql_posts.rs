@@ -103,7 +103,8 @@ impl SqlPosts {
         limit: u64,
     ) -> Result<Vec<PostSummary>, RepositoryError> {
         let body = || Expr::col((posts::Entity, posts::Column::Body));
-        let excerpt_chars = i64::try_from(PostSummary::EXCERPT_CHARS).unwrap_or(i64::MAX);
+        // `integer`, not `bigint`: PostgreSQL has no `substr(text, integer, bigint)`.
+        let excerpt_chars = i32::try_from(PostSummary::EXCERPT_CHARS).unwrap_or(i32::MAX);
         let rows = posts::Entity::find()
             .select_only()
             .columns([
