@@ -262,3 +262,49 @@ async fn rotate_data_key_reports_and_skips_rows_it_cannot_read() {
         rotated_app.login(&member.user).await;
     }
 }
+
+#[tokio::test]
+async fn rotate_data_key_re_normalises_addresses_an_earlier_version_stored() {
+    let app = spawn_app().await;
+    let t = tag();
+    // Plaintext from before encryption, spelt as the earlier version kept it (Unicode domain).
+    let plain = app.member().await;
+    let plain_email = format!("legacy{t}@b\u{fc}cher.de");
+    overwrite_user_column(&app, &plain.user.username, "email", &plain_email).await;
+    // Under the current key, but indexed under an old normalisation.
+    let stale = app.member().await;
+    overwrite_user_column(
+        &app,
+        &stale.user.username,
+        "email_blind_index",
+        &"0".repeat(64),
+    )
+    .await;
+    let before = app
+        .login_response(&stale.user.email, &stale.user.password)
+        .await;
+    assert_eq!(
+        before.status(),
+        StatusCode::UNAUTHORIZED,
+        "not found under its index"
+    );
+
+    // The same key: nothing to re-encrypt, but two rows to re-normalise.
+    let report = agora::rotate::rotate_data_key(&app.settings, 1)
+        .await
+        .expect("rotates");
+    assert_eq!((report.rewritten, report.skipped), (2, 0), "{report:?}");
+
+    app.login(&stale.user).await;
+    let login = app.login_response(&plain_email, &plain.user.password).await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let body: Value = login.json().await.expect("json");
+    assert_eq!(
+        body["user"]["email"],
+        format!("legacy{t}@xn--bcher-kva.de").as_str()
+    );
+    let rerun = agora::rotate::rotate_data_key(&app.settings, 1)
+        .await
+        .expect("reruns");
+    assert_eq!((rerun.rewritten, rerun.skipped), (0, 0), "{rerun:?}");
+}
