@@ -177,6 +177,28 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_email_stays_unknown_until_a_new_one_is_given() {
+        let mut user = User::restore(
+            UserId::from_uuid(Uuid::now_v7()),
+            Username::parse("ada").expect("valid"),
+            None,
+            PasswordHash::new("$2b$04$x".into()),
+            vec![Role::User],
+            Utc::now(),
+            Utc::now(),
+        );
+        user.update_profile(Username::parse("ada2").expect("valid"), None, Utc::now());
+        assert_eq!(
+            user.email(),
+            None,
+            "a username change does not invent an address"
+        );
+        let email = Email::parse("ada@example.com").expect("valid");
+        user.update_profile(user.username().clone(), Some(email.clone()), Utc::now());
+        assert_eq!(user.email(), Some(&email));
+    }
+
+    #[test]
     fn an_admin_also_keeps_the_user_role_once() {
         let user = sample(vec![Role::Admin, Role::User]);
         assert_eq!(user.roles(), &[Role::User, Role::Admin]);
