@@ -25,4 +25,5 @@ mod reauthentication;
 mod refresh;
 mod register;
 mod sessions;
+mod stored_values;
 mod users;

@@ -95,7 +95,7 @@ impl UserRepository for FakeUsers {
         if users.iter().any(|u| u.username() == user.username()) {
             return Err(RepositoryError::Duplicate(UniqueField::Username));
         }
-        if users.iter().any(|u| u.email() == user.email()) {
+        if user.email().is_some() && users.iter().any(|u| u.email() == user.email()) {
             return Err(RepositoryError::Duplicate(UniqueField::Email));
         }
         users.push(user.clone());
@@ -119,7 +119,7 @@ impl UserRepository for FakeUsers {
             .lock()
             .expect("lock")
             .iter()
-            .find(|u| u.email() == email)
+            .find(|u| u.email() == Some(email))
             .cloned())
     }
 

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     RepositoryError, StoreError,
     pagination::{Page, PageRequest},
-    views::{CommentView, PostView},
+    views::{CommentView, PostSummary, PostView},
 };
 
 /// Where user accounts live. Implementations MAY store emails encrypted; they always hand back
@@ -129,12 +129,13 @@ pub trait PostRepository: Send + Sync {
     async fn find(&self, id: PostId) -> Result<Option<PostView>, RepositoryError>;
 
     /// Newest first (keyset on created_at, id). MUST cost a constant number of queries
-    /// whatever the page size (no query per post for authors or counts).
+    /// whatever the page size (no query per post for authors or counts), and MUST NOT read
+    /// whole bodies: each summary carries at most `PostSummary::EXCERPT_CHARS` of it.
     async fn list(
         &self,
         filter: &PostFilter,
         page: &PageRequest,
-    ) -> Result<Page<PostView>, RepositoryError>;
+    ) -> Result<Page<PostSummary>, RepositoryError>;
 
     /// Saves title, body and `updated_at`; with `expected_updated_at`, only if unchanged.
     async fn update(

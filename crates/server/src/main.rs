@@ -21,8 +21,8 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::RotateDataKey { batch_size }) => {
             let report = agora::rotate::rotate_data_key(&settings, batch_size).await?;
             println!(
-                "re-encrypted {} email(s) in {} batch(es); every email is now under key {}",
-                report.rewritten, report.batches, report.key_id
+                "re-encrypted {} email(s) in {} batch(es) under key {}; skipped {} unreadable row(s)",
+                report.rewritten, report.batches, report.key_id, report.skipped
             );
             Ok(())
         }
