@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod cli;
+pub mod env_file;
 pub mod rotate;
 pub mod startup;
 pub mod telemetry;
