@@ -136,7 +136,10 @@ fn the_readme_and_env_example_state_every_numeric_settings_range() {
 
 /// The walk-through under "## Try it", with its base address replaced.
 fn try_it_block(readme: &str, base: &str) -> String {
-    let section = readme.split("\n## Try it").nth(1).expect("a Try it section");
+    let section = readme
+        .split("\n## Try it")
+        .nth(1)
+        .expect("a Try it section");
     let block = section
         .split("```sh\n")
         .nth(1)
