@@ -1,5 +1,6 @@
 //! Typed configuration, read from environment variables. An invalid value fails at start-up
-//! with the variable's name; secrets are wrapped so they never reach Debug output or logs.
+//! with the variable's name (numbers: with their range, read through `config_vars::Vars`);
+//! secrets are wrapped so they never reach Debug output or logs.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
