@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
+use crate::config_vars::Vars;
 
 /// Every field has an environment variable (see `.env.example`) and a range checked at start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,40 +31,30 @@ impl Default for LifetimeSettings {
 }
 
 impl LifetimeSettings {
-    pub(crate) fn from_lookup(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+    /// Each number is checked against its range (see `config_vars.rs`); the README states them.
+    pub(crate) fn from_vars(vars: &Vars) -> anyhow::Result<Self> {
+        const DAY: u64 = 24 * 3600;
         let d = Self::default();
-        let ranged = |name: &str, default: u64, max: u64| -> anyhow::Result<u64> {
-            match var(name) {
-                None => Ok(default),
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(n) if (1..=max).contains(&n) => Ok(n),
-                    _ => bail!("{name}: expected a whole number from 1 to {max}, got '{raw}'"),
-                },
-            }
-        };
-        let seconds = |name: &str, default: Duration, max: u64| -> anyhow::Result<Duration> {
-            ranged(name, default.as_secs(), max).map(Duration::from_secs)
-        };
         Ok(Self {
-            max_sessions_per_user: ranged(
+            max_sessions_per_user: vars.number(
                 "MAX_SESSIONS_PER_USER",
-                d.max_sessions_per_user as u64,
-                1_000,
-            )? as usize,
-            session_max_lifetime: seconds(
+                d.max_sessions_per_user,
+                1..=1_000,
+            )?,
+            session_max_lifetime: vars.seconds(
                 "SESSION_MAX_LIFETIME_SECONDS",
                 d.session_max_lifetime,
-                365 * 24 * 3600,
+                1..=365 * DAY,
             )?,
-            audit_retention_days: ranged(
+            audit_retention_days: vars.number(
                 "AUDIT_RETENTION_DAYS",
-                u64::from(d.audit_retention_days),
-                36_500,
-            )? as u32,
-            audit_prune_interval: seconds(
+                d.audit_retention_days,
+                1..=36_500,
+            )?,
+            audit_prune_interval: vars.seconds(
                 "AUDIT_PRUNE_INTERVAL_SECONDS",
                 d.audit_prune_interval,
-                86_400,
+                1..=DAY,
             )?,
         })
     }
@@ -75,12 +65,13 @@ mod tests {
     use super::*;
 
     fn load(pairs: &[(&str, &str)]) -> anyhow::Result<LifetimeSettings> {
-        LifetimeSettings::from_lookup(|name| {
+        let get = |name: &str| {
             pairs
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
-        })
+        };
+        LifetimeSettings::from_vars(&Vars::new(&get))
     }
 
     #[test]

@@ -100,6 +100,16 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             )
         }
     };
+    if matches!(settings.sessions, SessionStoreSettings::Redis { .. })
+        && let Err(e) = sessions.ping().await
+    {
+        // Not fatal: the adapters reconnect by themselves once Redis answers.
+        tracing::warn!(
+            error = %e,
+            "REDIS_URL: Redis cannot be reached at start; until it can, session checks \
+             answer 503 and rate limits count in this instance's memory"
+        );
+    }
     let limits = &settings.limits;
     let throttle = Throttle::new(
         limiter,
