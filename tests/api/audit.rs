@@ -431,3 +431,47 @@ async fn a_lock_out_is_recorded_against_the_account() {
     assert_eq!(locked[0]["target"], id.as_str());
     assert!(!locked[0].to_string().contains(&user.email));
 }
+
+#[tokio::test]
+async fn events_past_their_retention_are_pruned_in_the_background() {
+    use application::ports::AuditLog;
+    use domain::{AuditAction, AuditEvent};
+
+    let app = spawn_app_with(|s| {
+        s.lifetimes.audit_retention_days = 30;
+        s.lifetimes.audit_prune_interval = Duration::from_secs(1);
+    })
+    .await;
+    let admin = app.admin().await;
+    // Written straight through the adapter, as an older server would have: more than one
+    // prune batch of old events, and one just inside the retention.
+    let log = infrastructure::SqlAudit::new(app.raw_connection().await);
+    let now = chrono::Utc::now();
+    let old = application::audit::PRUNE_BATCH as usize + 200;
+    for i in 0..old {
+        let at = now - chrono::Duration::days(31) - chrono::Duration::minutes(i as i64);
+        log.record(&AuditEvent::new(AuditAction::LoggedOut, None, at))
+            .await
+            .expect("recorded");
+    }
+    let recent = now - chrono::Duration::days(29);
+    log.record(&AuditEvent::new(AuditAction::SessionEnded, None, recent))
+        .await
+        .expect("recorded");
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = events(&app, &admin, "action=logged_out").await.len();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{left} old events still there"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(events(&app, &admin, "action=session_ended").await.len(), 1);
+    let login = events(&app, &admin, "action=login_succeeded").await;
+    assert!(!login.is_empty(), "today's events are kept");
+}

@@ -160,3 +160,80 @@ async fn comments_and_users_carry_etags_and_honour_if_match() {
         .await;
     assert!(profile.headers().contains_key("etag"));
 }
+
+#[tokio::test]
+async fn a_public_profile_etag_does_not_reveal_changes_it_does_not_show() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let target = app.member().await;
+    let watcher = app.member().await;
+    let path = format!("/api/users/{}", target.id);
+    let watched = app.get_bearer(&path, watcher.token()).await;
+    assert_eq!(watched.status(), StatusCode::OK);
+    let etag = watched.headers()["etag"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let unchanged = || async {
+        app.request(Method::GET, &path)
+            .bearer_auth(watcher.token())
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .expect("sent")
+            .status()
+    };
+
+    let new_password = format!("{}-changed", target.user.password);
+    let password = app
+        .send(
+            Method::PUT,
+            "/api/users/me/password",
+            target.token(),
+            Some(json!({"current_password": target.user.password, "new_password": new_password})),
+        )
+        .await;
+    assert_eq!(password.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        unchanged().await,
+        StatusCode::NOT_MODIFIED,
+        "password change"
+    );
+
+    let email = app
+        .send(
+            Method::PUT,
+            &path,
+            target.token(),
+            Some(json!({
+                "email": format!("moved-{}", target.user.email),
+                "current_password": new_password,
+            })),
+        )
+        .await;
+    assert_eq!(email.status(), StatusCode::OK);
+    assert_eq!(unchanged().await, StatusCode::NOT_MODIFIED, "email change");
+
+    let roles = app
+        .send(
+            Method::PUT,
+            &format!("{path}/roles"),
+            admin.token(),
+            Some(json!({"roles": ["moderator"]})),
+        )
+        .await;
+    assert_eq!(roles.status(), StatusCode::OK);
+    assert_eq!(unchanged().await, StatusCode::NOT_MODIFIED, "role change");
+
+    // What the profile does show still changes its tag.
+    let renamed = app
+        .send(
+            Method::PUT,
+            &path,
+            admin.token(),
+            Some(json!({"username": format!("renamed_{}", &target.id[..8])})),
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    assert_eq!(unchanged().await, StatusCode::OK, "username change");
+}

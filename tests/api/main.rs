@@ -3,6 +3,7 @@
 
 mod audit;
 mod comments;
+mod connections;
 mod contract;
 mod cookies_and_csrf;
 mod cors;
@@ -15,6 +16,7 @@ mod lockout;
 mod login;
 mod logout;
 mod pagination;
+mod path_spellings;
 mod permissions;
 mod pii;
 mod posts;
@@ -23,4 +25,5 @@ mod reauthentication;
 mod refresh;
 mod register;
 mod sessions;
+mod stored_values;
 mod users;

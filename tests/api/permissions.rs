@@ -1,7 +1,7 @@
 //! The permission table, cell by cell: (role, action, own or someone else's resource) ->
 //! status. One row per cell, so a failure names the cell; the README shows the same table.
 
-use agora_tests::{Actor, TestApp, spawn_app};
+use agora_tests::{Actor, TestApp, assert_problem, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -31,6 +31,10 @@ enum Action {
     UpdateComment(Whose),
     DeleteComment(Whose),
     ListUsers,
+    /// `?email=`: who owns an address.
+    FindUserByEmail,
+    /// `?role=`: who holds a role (e.g. every admin).
+    ListUsersByRole,
     ViewProfile(Whose),
     UpdateAccount(Whose),
     DeleteAccount(Whose),
@@ -151,6 +155,14 @@ impl World {
                 .await
             }
             ListUsers => self.call(role, Method::GET, "/api/users", None).await,
+            FindUserByEmail => {
+                let path = format!("/api/users?email={}", self.user.user.email);
+                self.call(role, Method::GET, &path, None).await
+            }
+            ListUsersByRole => {
+                self.call(role, Method::GET, "/api/users?role=admin", None)
+                    .await
+            }
             ViewProfile(whose) => {
                 let owner = self.owner(role, whose).await;
                 self.call(role, Method::GET, &format!("/api/users/{}", owner.id), None)
@@ -251,6 +263,8 @@ async fn every_cell_of_the_permission_table() {
         (DeleteComment(Own), [401, GONE, GONE, GONE]),
         (DeleteComment(Other), [401, 403, GONE, GONE]),
         (ListUsers, [401, 403, OK, OK]),
+        (FindUserByEmail, [401, 403, 403, OK]),
+        (ListUsersByRole, [401, 403, 403, OK]),
         (ViewProfile(Own), [401, OK, OK, OK]),
         (ViewProfile(Other), [401, OK, OK, OK]),
         (UpdateAccount(Own), [401, OK, OK, OK]),
@@ -304,4 +318,32 @@ async fn a_profile_shows_private_fields_only_to_its_owner_and_admins() {
         assert_eq!(profile["id"], other.id.as_str());
         assert_eq!(profile.get("email").is_some(), sees_email, "{profile}");
     }
+}
+
+#[tokio::test]
+async fn moderators_cannot_look_up_who_owns_an_email_or_who_is_an_admin() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let moderator = app.moderator(&admin).await;
+    let member = app.member().await;
+    let by_email = format!("/api/users?email={}", member.user.email);
+
+    for path in [
+        by_email.as_str(),
+        "/api/users?role=admin",
+        "/api/users?role=user",
+    ] {
+        let refused = app.get_bearer(path, moderator.token()).await;
+        assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+        let allowed = app.get_bearer(path, admin.token()).await;
+        assert_eq!(allowed.status(), StatusCode::OK, "{path}");
+    }
+    let plain = app
+        .get_bearer("/api/users?q=user_", moderator.token())
+        .await;
+    assert_eq!(
+        plain.status(),
+        StatusCode::OK,
+        "moderators still list and search names"
+    );
 }

@@ -251,3 +251,202 @@ async fn a_bad_filter_is_422() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_list_carries_excerpts_never_whole_bodies() {
+    let app = spawn_app().await;
+    let author = app.member().await;
+    // 50,000 characters of 4 bytes each: 200 KB per post when lists carried bodies.
+    let body = "🦀".repeat(50_000);
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let response = app
+            .send(
+                Method::POST,
+                "/api/posts",
+                author.token(),
+                Some(json!({"title": format!("Long {n}"), "body": body})),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let post: Value = response.json().await.expect("json");
+        ids.push(post["id"].as_str().expect("id").to_owned());
+    }
+    let short = app.create_post(&author, "Short").await;
+
+    let response = app
+        .request(Method::GET, "/api/posts?limit=100")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("body");
+    assert!(
+        bytes.len() < 10_000,
+        "a list of four posts took {} bytes",
+        bytes.len()
+    );
+    let page: Value = serde_json::from_slice(&bytes).expect("json");
+    let items = page["items"].as_array().expect("items");
+    assert_eq!(items.len(), 4);
+    for item in items {
+        assert!(item.get("body").is_none(), "{item}");
+        let excerpt = item["excerpt"].as_str().expect("excerpt");
+        assert!(excerpt.chars().count() <= 300);
+    }
+    let long = items
+        .iter()
+        .find(|i| i["id"] == ids[0].as_str())
+        .expect("listed");
+    assert_eq!(long["body_length"], 50_000);
+    assert_eq!(long["excerpt"], "🦀".repeat(300));
+    let short = items
+        .iter()
+        .find(|i| i["id"] == short["id"])
+        .expect("listed");
+    assert_eq!(short["excerpt"], "Some text.");
+    assert_eq!(short["body_length"], 10);
+
+    let full: Value = app
+        .request(Method::GET, &format!("/api/posts/{}", ids[0]))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        full["body"], body,
+        "the post's own read returns the whole body"
+    );
+}
+
+#[tokio::test]
+async fn bidi_overrides_and_invisible_only_text_are_422_naming_the_field() {
+    let app = spawn_app().await;
+    let author = app.member().await;
+    let post = app.create_post(&author, "Fine").await;
+    let post_id = post["id"].as_str().expect("id");
+    for bad in ["\u{202E}", "\u{202A}", "\u{2066}", "\u{2069}"] {
+        let spoof = format!("invoice{bad}fdp.exe");
+        for (title, body, field) in [
+            (spoof.as_str(), "ok", "title"),
+            ("ok", spoof.as_str(), "body"),
+        ] {
+            let response = app
+                .send(
+                    Method::POST,
+                    "/api/posts",
+                    author.token(),
+                    Some(json!({"title": title, "body": body})),
+                )
+                .await;
+            let problem = assert_problem(
+                response,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+            )
+            .await;
+            assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+            assert!(
+                problem["errors"][0]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("bidirectional")),
+                "{problem}"
+            );
+        }
+        let comment = app
+            .send(
+                Method::POST,
+                &format!("/api/posts/{post_id}/comments"),
+                author.token(),
+                Some(json!({"body": spoof})),
+            )
+            .await;
+        assert_problem(
+            comment,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    for invisible in ["\u{200B}", "\u{200B}\u{200D}\u{FEFF} \u{2060}", "\u{3164}"] {
+        let response = app
+            .send(
+                Method::POST,
+                "/api/posts",
+                author.token(),
+                Some(json!({"title": "Visible", "body": invisible})),
+            )
+            .await;
+        let problem = assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
+        let comment = app
+            .send(
+                Method::POST,
+                &format!("/api/posts/{post_id}/comments"),
+                author.token(),
+                Some(json!({"body": invisible})),
+            )
+            .await;
+        assert_problem(
+            comment,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    // Right-to-left text and joiners inside visible text stay welcome.
+    let response = app
+        .send(
+            Method::POST,
+            "/api/posts",
+            author.token(),
+            Some(json!({"title": "שלום", "body": "👩\u{200D}👩\u{200D}👧"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn text_an_earlier_version_stored_with_overrides_is_still_listed_and_read() {
+    let app = spawn_app().await;
+    let author = app.member().await;
+    let post = app.create_post(&author, "Before").await;
+    let id = post["id"].as_str().expect("id");
+    let db = app.raw_connection().await;
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "UPDATE posts SET title = $1, body = $2",
+        _ => "UPDATE posts SET title = ?, body = ?",
+    };
+    use sea_orm::ConnectionTrait;
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        ["old\u{202E}title".into(), "\u{200B}".into()],
+    ))
+    .await
+    .expect("overwrite");
+    db.close().await.ok();
+
+    let list = app
+        .request(Method::GET, "/api/posts")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(list.status(), StatusCode::OK);
+    let one = app
+        .request(Method::GET, &format!("/api/posts/{id}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(one.status(), StatusCode::OK);
+    let one: Value = one.json().await.expect("json");
+    assert_eq!(one["title"], "old\u{202E}title");
+}

@@ -234,3 +234,77 @@ async fn unknown_accounts_lock_out_like_real_ones_so_nothing_is_revealed() {
         .await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+fn behind_a_proxy(auth_per_min: u32) -> impl FnOnce(&mut agora::Settings) {
+    move |s| {
+        s.limits.auth_per_min = auth_per_min;
+        s.limits.trusted_proxies = vec!["127.0.0.0/8".parse().expect("range")];
+    }
+}
+
+#[tokio::test]
+async fn addresses_from_one_ipv6_network_share_one_budget() {
+    let app = spawn_app_with(behind_a_proxy(1)).await;
+    let first = login_from(&app, "2001:db8:1:2::1", "a@example.com", "password-1").await;
+    assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
+    for other in [
+        "2001:db8:1:2::2",
+        "2001:db8:1:2:ffff:ffff:ffff:ffff",
+        "[2001:db8:1:2:a::b]:443",
+    ] {
+        let response = login_from(&app, other, "b@example.com", "password-1").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{other} is in the same /64"
+        );
+    }
+    let next_network = login_from(&app, "2001:db8:1:3::1", "c@example.com", "password-1").await;
+    assert_eq!(next_network.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_ipv6_prefix_is_configurable() {
+    let app = spawn_app_with(|s| {
+        behind_a_proxy(1)(s);
+        s.limits.ipv6_prefix = 128;
+    })
+    .await;
+    for client in ["2001:db8:1:2::1", "2001:db8:1:2::2"] {
+        let response = login_from(&app, client, "a@example.com", "password-1").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{client}");
+    }
+    let again = login_from(&app, "2001:db8:1:2::1", "a@example.com", "password-1").await;
+    assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn forwarded_clients_written_with_ports_or_brackets_keep_their_own_budgets() {
+    let app = spawn_app_with(behind_a_proxy(1)).await;
+    for client in [
+        "203.0.113.7:4711",
+        "203.0.113.8:4711",
+        "[2001:db8:7::1]:443",
+        "[2001:db8:8::1]",
+    ] {
+        let response = login_from(&app, client, "a@example.com", "password-1").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{client} has a budget of its own, not the proxy's"
+        );
+    }
+    for same in [
+        "203.0.113.7:9999",
+        "203.0.113.8",
+        "[2001:db8:7::1]",
+        "2001:db8:8::1",
+    ] {
+        let response = login_from(&app, same, "a@example.com", "password-1").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{same} is a client already seen"
+        );
+    }
+}

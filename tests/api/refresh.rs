@@ -122,3 +122,110 @@ async fn refresh_without_or_with_a_bad_token_is_401() {
         .await;
     assert_problem(forged, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
 }
+
+/// What an attacker who saw a session id (not its token) can make: the id and random bytes.
+fn forged_token_for(session_id: &str) -> String {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let mut bytes = uuid::Uuid::parse_str(session_id)
+        .expect("session id")
+        .as_bytes()
+        .to_vec();
+    bytes.extend_from_slice(uuid::Uuid::now_v7().as_bytes());
+    bytes.extend_from_slice(uuid::Uuid::now_v7().as_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+async fn reuse_events(app: &agora_tests::TestApp, admin: &agora_tests::Actor) -> usize {
+    let response = app
+        .get_bearer(
+            "/api/audit?action=refresh_token_reused&limit=100",
+            admin.token(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.expect("json");
+    body["items"].as_array().expect("items").len()
+}
+
+#[tokio::test]
+async fn a_forged_token_for_a_real_session_is_refused_and_ends_nothing() {
+    // Zero grace: the strictest reuse detection must still tell a forgery from a reuse.
+    let app = spawn_app_with(|s| s.refresh_reuse_grace = Duration::ZERO).await;
+    let admin = app.admin().await;
+    let victim = app.member().await;
+    let sessions: serde_json::Value = app
+        .get_bearer("/api/auth/sessions", victim.token())
+        .await
+        .json()
+        .await
+        .expect("json");
+    let session_id = sessions["items"][0]["id"].as_str().expect("id").to_owned();
+
+    for _ in 0..3 {
+        let forged = app
+            .refresh_with_cookie(&forged_token_for(&session_id))
+            .await;
+        assert_problem(forged, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+        let in_body = app
+            .post_json(
+                "/api/auth/refresh",
+                &json!({"refresh_token": forged_token_for(&session_id)}),
+            )
+            .await;
+        assert_problem(in_body, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+    }
+
+    let me = app.get_bearer("/api/users/me", victim.token()).await;
+    assert_eq!(me.status(), StatusCode::OK, "the victim's session lives on");
+    assert_eq!(reuse_events(&app, &admin).await, 0, "no false reuse event");
+    let own = app.refresh_with_cookie(&victim.login.refresh_cookie).await;
+    assert_eq!(own.status(), StatusCode::OK, "the victim still refreshes");
+}
+
+#[tokio::test]
+async fn an_older_token_of_the_family_still_counts_as_reuse() {
+    let app = spawn_app_with(|s| s.refresh_reuse_grace = Duration::ZERO).await;
+    let admin = app.admin().await;
+    let member = app.member().await;
+    let mut current = member.login.clone();
+    for _ in 0..4 {
+        let response = app.refresh_with_cookie(&current.refresh_cookie).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        current = login_from(response).await;
+    }
+
+    let stolen = app.refresh_with_cookie(&member.login.refresh_cookie).await;
+
+    assert_problem(stolen, StatusCode::UNAUTHORIZED, "refresh_token_reused").await;
+    let latest = app.refresh_with_cookie(&current.refresh_cookie).await;
+    assert_problem(latest, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+    assert_eq!(reuse_events(&app, &admin).await, 1);
+}
+
+#[tokio::test]
+async fn refresh_is_refused_once_the_session_reaches_its_absolute_lifetime() {
+    let app = spawn_app_with(|s| {
+        s.lifetimes.session_max_lifetime = Duration::from_secs(3);
+    })
+    .await;
+    let (_, login) = app.logged_in_user().await;
+
+    // Refreshing often must not keep the session alive past its lifetime.
+    let mut current = login;
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let response = app.refresh_with_cookie(&current.refresh_cookie).await;
+        assert_eq!(response.status(), StatusCode::OK, "within the lifetime");
+        current = login_from(response).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+
+    let late = app.refresh_with_cookie(&current.refresh_cookie).await;
+    assert_problem(late, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+    let access = app.get_bearer("/api/users/me", &current.access_token).await;
+    assert_eq!(
+        access.status(),
+        StatusCode::UNAUTHORIZED,
+        "the session is over"
+    );
+}

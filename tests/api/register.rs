@@ -195,3 +195,21 @@ async fn a_stricter_policy_applies_to_new_passwords_and_never_locks_out_old_ones
     .await;
     assert_eq!(body["errors"][0]["field"], "new_password");
 }
+
+#[tokio::test]
+async fn usernames_with_bidi_controls_or_invisible_characters_are_422() {
+    let app = spawn_app().await;
+    for c in [
+        '\u{202E}', '\u{2066}', '\u{200B}', '\u{200D}', '\u{2060}', '\u{FEFF}',
+    ] {
+        let mut user = TestUser::generate();
+        user.username = format!("ad{c}min");
+        let body = assert_problem(
+            app.register(&user).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(body["errors"][0]["field"], "username", "{c:?}: {body}");
+    }
+}

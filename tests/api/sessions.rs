@@ -140,3 +140,142 @@ async fn logout_all_ends_every_session_of_the_caller_only() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_login_beyond_the_limit_ends_the_oldest_sessions() {
+    let app = agora_tests::spawn_app_with(|s| s.lifetimes.max_sessions_per_user = 3).await;
+    let user = app.registered_user().await;
+    let mut logins = Vec::new();
+    for _ in 0..5 {
+        logins.push(app.login(&user).await);
+    }
+
+    let items = sessions(&app, &logins[4].access_token).await;
+
+    assert_eq!(items.len(), 3);
+    let admin = app.admin().await;
+    let trail: Value = app
+        .get_bearer("/api/audit?action=session_ended&limit=100", admin.token())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        trail["items"].as_array().expect("items").len(),
+        2,
+        "each ended session is on the trail"
+    );
+    for (i, login) in logins.iter().enumerate() {
+        let refresh = app.refresh_with_cookie(&login.refresh_cookie).await;
+        if i < 2 {
+            assert_problem(refresh, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+            let access = app.get_bearer("/api/users/me", &login.access_token).await;
+            assert_eq!(access.status(), StatusCode::UNAUTHORIZED, "session {i}");
+        } else {
+            assert_eq!(refresh.status(), StatusCode::OK, "session {i} survives");
+        }
+    }
+}
+
+#[tokio::test]
+async fn sessions_are_capped_at_fifty_by_default() {
+    let app = spawn_app().await;
+    let user = app.registered_user().await;
+    let mut last = None;
+    for _ in 0..55 {
+        last = Some(app.login(&user).await);
+    }
+    let token = last.expect("logged in").access_token;
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/auth/sessions?limit=100&cursor={c}"),
+            None => "/api/auth/sessions?limit=100".to_owned(),
+        };
+        let body: Value = app
+            .get_bearer(&path, &token)
+            .await
+            .json()
+            .await
+            .expect("json");
+        seen.extend(body["items"].as_array().expect("items").iter().cloned());
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 50);
+}
+
+#[tokio::test]
+async fn session_pages_walk_every_session_once_newest_first() {
+    let app = spawn_app().await;
+    let user = app.registered_user().await;
+    let mut last = None;
+    for _ in 0..23 {
+        last = Some(app.login(&user).await);
+    }
+    let token = last.expect("logged in").access_token;
+
+    let first: Value = app
+        .get_bearer("/api/auth/sessions", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        first["items"].as_array().expect("items").len(),
+        20,
+        "default page"
+    );
+    assert!(first["next_cursor"].is_string());
+
+    let mut ids = Vec::new();
+    let mut stamps = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/auth/sessions?limit=5&cursor={c}"),
+            None => "/api/auth/sessions?limit=5".to_owned(),
+        };
+        let response = app.get_bearer(&path, &token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("json");
+        for item in body["items"].as_array().expect("items") {
+            ids.push(item["id"].as_str().expect("id").to_owned());
+            stamps.push(item["created_at"].as_str().expect("created_at").to_owned());
+        }
+        pages += 1;
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+        assert!(pages < 10, "the pages never end");
+    }
+    assert_eq!(pages, 5);
+    assert_eq!(ids.len(), 23);
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 23, "no session twice");
+    let parsed: Vec<chrono::DateTime<chrono::Utc>> = stamps
+        .iter()
+        .map(|s| s.parse().expect("timestamp"))
+        .collect();
+    assert!(parsed.windows(2).all(|w| w[0] >= w[1]), "newest first");
+
+    let bad = app
+        .get_bearer("/api/auth/sessions?cursor=not-a-cursor", &token)
+        .await;
+    assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let too_many = app.get_bearer("/api/auth/sessions?limit=101", &token).await;
+    assert_problem(
+        too_many,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+}

@@ -1,7 +1,7 @@
 //! Faults: PostgreSQL or Redis going away under a running server. Requests get 503 problems,
 //! readiness turns 503, nothing panics, the server recovers by itself, and a change cut off
 //! by a crash leaves all or nothing. Each test runs its own servers so it can stop them; they
-//! run in `.ci/run`'s PostgreSQL + Redis pass (the embedded default has nothing to stop).
+//! are ignored by default and run in `.ci/run`'s PostgreSQL + Redis pass (`--include-ignored`).
 
 mod servers;
 
@@ -15,14 +15,17 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use servers::{Postgres, Redis};
 
-/// Fault tests need servers of their own; skipping says why instead of passing silently.
-fn skip() -> bool {
-    let pass = std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty());
-    if !pass || !servers::available() {
-        eprintln!("fault tests run in the PostgreSQL + Redis pass of .ci/run");
-        return true;
-    }
-    false
+/// Fault tests need servers of their own. They are ignored by default (shown as skipped);
+/// a run that includes them (`--include-ignored`) and cannot have them fails, never passes.
+fn require_servers() {
+    assert!(
+        std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")),
+        "fault tests run in .ci/run's PostgreSQL + Redis pass: DATABASE_URL must be PostgreSQL"
+    );
+    assert!(
+        servers::available(),
+        "fault tests start and stop their own PostgreSQL and redis-server: install both"
+    );
 }
 
 fn on_postgres(pg: &Postgres) -> impl FnOnce(&mut agora::Settings) + '_ {
@@ -64,10 +67,9 @@ async fn eventually(app: &TestApp, path: &str, token: Option<&str>, status: Stat
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn without_postgresql_requests_get_503_and_service_resumes_when_it_returns() {
-    if skip() {
-        return;
-    }
+    require_servers();
     let pg = Postgres::start();
     let app = spawn_app_with(on_postgres(&pg)).await;
     let (user, login) = app.logged_in_user().await;
@@ -112,10 +114,9 @@ async fn without_postgresql_requests_get_503_and_service_resumes_when_it_returns
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn without_redis_sessions_fail_closed_and_limits_fall_back_to_memory() {
-    if skip() {
-        return;
-    }
+    require_servers();
     let redis = Redis::start();
     let app = spawn_app_with(|s| {
         s.sessions = SessionStoreSettings::Redis {
@@ -148,10 +149,9 @@ async fn without_redis_sessions_fail_closed_and_limits_fall_back_to_memory() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_crash_in_the_middle_of_deleting_an_account_leaves_everything_in_place() {
-    if skip() {
-        return;
-    }
+    require_servers();
     let pg = Postgres::start();
     let app = spawn_app_with(on_postgres(&pg)).await;
     let member = app.member().await;

@@ -57,6 +57,21 @@ impl AuditLog for FakeAudit {
             id: e.id,
         }))
     }
+
+    async fn prune_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        batch: u64,
+    ) -> Result<u64, RepositoryError> {
+        let mut events = self.0.lock().expect("lock");
+        let mut deleted = 0;
+        events.retain(|e| {
+            let old = e.created_at < cutoff && deleted < batch;
+            deleted += u64::from(old);
+            !old
+        });
+        Ok(deleted)
+    }
 }
 
 #[derive(Default)]
@@ -80,7 +95,7 @@ impl UserRepository for FakeUsers {
         if users.iter().any(|u| u.username() == user.username()) {
             return Err(RepositoryError::Duplicate(UniqueField::Username));
         }
-        if users.iter().any(|u| u.email() == user.email()) {
+        if user.email().is_some() && users.iter().any(|u| u.email() == user.email()) {
             return Err(RepositoryError::Duplicate(UniqueField::Email));
         }
         users.push(user.clone());
@@ -104,7 +119,7 @@ impl UserRepository for FakeUsers {
             .lock()
             .expect("lock")
             .iter()
-            .find(|u| u.email() == email)
+            .find(|u| u.email() == Some(email))
             .cloned())
     }
 
@@ -259,12 +274,25 @@ pub struct FakeSessions(Mutex<HashMap<SessionId, Session>>);
 
 #[async_trait]
 impl SessionStore for FakeSessions {
-    async fn create(&self, session: &Session) -> Result<(), StoreError> {
-        self.0
-            .lock()
-            .expect("lock")
-            .insert(session.id(), session.clone());
-        Ok(())
+    async fn create(
+        &self,
+        session: &Session,
+        keep_at_most: usize,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        let mut map = self.0.lock().expect("lock");
+        let mut own: Vec<(DateTime<Utc>, SessionId)> = map
+            .values()
+            .filter(|s| s.user_id() == session.user_id())
+            .map(|s| (s.parts().created_at, s.id()))
+            .collect();
+        own.sort();
+        let excess = (own.len() + 1).saturating_sub(keep_at_most.max(1));
+        let ended: Vec<SessionId> = own.into_iter().take(excess).map(|(_, id)| id).collect();
+        for id in &ended {
+            map.remove(id);
+        }
+        map.insert(session.id(), session.clone());
+        Ok(ended)
     }
 
     async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {

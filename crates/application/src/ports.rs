@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     RepositoryError, StoreError,
     pagination::{Page, PageRequest},
-    views::{CommentView, PostView},
+    views::{CommentView, PostSummary, PostView},
 };
 
 /// Where user accounts live. Implementations MAY store emails encrypted; they always hand back
@@ -78,8 +78,15 @@ pub trait UserRepository: Send + Sync {
 /// `UserRepository` instead, so it is written in the same transaction.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
-    /// Appends one event. Events are never updated or deleted through this port.
+    /// Appends one event. Events are never updated through this port, and deleted only by
+    /// `prune_before` once past their retention.
     async fn record(&self, event: &AuditEvent) -> Result<(), RepositoryError>;
+
+    /// Deletes at most `batch` events created before `cutoff` (oldest first) and says how
+    /// many it deleted, so a caller can prune a large backlog in short transactions. MUST NOT
+    /// touch events created at or after `cutoff`.
+    async fn prune_before(&self, cutoff: DateTime<Utc>, batch: u64)
+    -> Result<u64, RepositoryError>;
 
     /// Events newest first (keyset on created_at, id), narrowed by `filter`.
     async fn list(
@@ -122,12 +129,13 @@ pub trait PostRepository: Send + Sync {
     async fn find(&self, id: PostId) -> Result<Option<PostView>, RepositoryError>;
 
     /// Newest first (keyset on created_at, id). MUST cost a constant number of queries
-    /// whatever the page size (no query per post for authors or counts).
+    /// whatever the page size (no query per post for authors or counts), and MUST NOT read
+    /// whole bodies: each summary carries at most `PostSummary::EXCERPT_CHARS` of it.
     async fn list(
         &self,
         filter: &PostFilter,
         page: &PageRequest,
-    ) -> Result<Page<PostView>, RepositoryError>;
+    ) -> Result<Page<PostSummary>, RepositoryError>;
 
     /// Saves title, body and `updated_at`; with `expected_updated_at`, only if unchanged.
     async fn update(
@@ -229,8 +237,15 @@ pub trait TokenIssuer: Send + Sync {
 /// Where sessions live: shared by every instance when backed by Redis.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Stores a new session. It MUST disappear by itself once `expires_at` has passed.
-    async fn create(&self, session: &Session) -> Result<(), StoreError>;
+    /// Stores a new session. It MUST disappear by itself once `expires_at` has passed. In the
+    /// same atomic step it MUST end the user's oldest sessions (by `created_at`) so that at
+    /// most `keep_at_most` remain, the new one included, even under concurrent logins on every
+    /// instance; returns the ids it ended. MUST NOT scan other users' sessions.
+    async fn create(
+        &self,
+        session: &Session,
+        keep_at_most: usize,
+    ) -> Result<Vec<SessionId>, StoreError>;
 
     async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
 
@@ -246,7 +261,8 @@ pub trait SessionStore: Send + Sync {
     /// Removes the session; says whether it existed.
     async fn delete(&self, id: SessionId) -> Result<bool, StoreError>;
 
-    /// The user's live sessions, in no particular order.
+    /// The user's live sessions, in no particular order (at most the `keep_at_most` of the
+    /// latest `create`, so a caller may page them in memory).
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Session>, StoreError>;
 
     /// Removes every session of the user; returns how many there were.

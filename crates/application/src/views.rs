@@ -1,7 +1,8 @@
 //! Read models: what the use cases hand back for display, with their version tags (the
 //! HTTP layer's ETags).
 
-use domain::{Comment, Post, User, UserId};
+use chrono::{DateTime, Utc};
+use domain::{Comment, Post, PostId, PostTitle, User, UserId};
 use sha2::{Digest, Sha256};
 
 /// A user as shown next to their content.
@@ -16,6 +17,27 @@ pub struct PostView {
     pub post: Post,
     pub author: AuthorRef,
     pub comment_count: u64,
+}
+
+/// A post as a list shows it: the start of its body and the body's length, never the whole
+/// body (which only the post's own read returns), so a page's size is bounded by its limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostSummary {
+    pub id: PostId,
+    pub title: PostTitle,
+    /// The first `EXCERPT_CHARS` characters of the body (all of it if shorter).
+    pub excerpt: String,
+    /// The body's length in characters.
+    pub body_length: u64,
+    pub author: AuthorRef,
+    pub comment_count: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PostSummary {
+    /// At most this many characters of the body appear in a list.
+    pub const EXCERPT_CHARS: usize = 300;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,16 +97,22 @@ impl UserView {
     }
 
     pub fn version_tag(&self) -> String {
-        let (kind, user): (&[u8], _) = match self {
-            UserView::Full(user) => (b"user/full", user),
-            UserView::Public(user) => (b"user/public", user),
-        };
-        tag(&[
-            kind,
-            user.id().as_uuid().as_bytes(),
-            &user.updated_at().timestamp_micros().to_be_bytes(),
-            user.username().as_ref().as_bytes(),
-        ])
+        match self {
+            UserView::Full(user) => tag(&[
+                b"user/full",
+                user.id().as_uuid().as_bytes(),
+                &user.updated_at().timestamp_micros().to_be_bytes(),
+                user.username().as_ref().as_bytes(),
+            ]),
+            // Only what the public profile shows: a change of password, email or roles
+            // (which moves `updated_at`) must not be observable through it.
+            UserView::Public(user) => tag(&[
+                b"user/public",
+                user.id().as_uuid().as_bytes(),
+                &user.created_at().timestamp_micros().to_be_bytes(),
+                user.username().as_ref().as_bytes(),
+            ]),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ pub use ids::{CommentId, PostId, SessionId, UserId};
 pub use password::{Password, PasswordError, PasswordHash};
 pub use post::{Comment, Post};
 pub use role::{Role, UnknownRole};
-pub use session::{RefreshCheck, Rotation, Session, SessionParts, TokenDigest};
+pub use session::{MAX_EARLIER_TOKENS, RefreshCheck, Rotation, Session, SessionParts, TokenDigest};
 pub use text::{CommentBody, PostBody, PostTitle, SearchText, TextError};
 pub use user::User;
 pub use username::{Username, UsernameError};

@@ -6,6 +6,11 @@ use crate::{SessionId, UserId};
 
 const MAX_USER_AGENT_CHARS: usize = 256;
 
+/// How many digests of a family's earlier refresh tokens a session remembers (beyond the one
+/// replaced last). A token older than that is refused like a forged one, without ending the
+/// session: only a token this server issued for the session may count as a reuse.
+pub const MAX_EARLIER_TOKENS: usize = 32;
+
 /// The SHA-256 digest of a refresh token: the only form in which a token is ever stored.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct TokenDigest(pub [u8; 32]);
@@ -33,6 +38,9 @@ pub struct SessionParts {
     pub user_id: UserId,
     pub refresh: TokenDigest,
     pub previous: Option<Rotation>,
+    /// Digests of the tokens replaced before `previous`, newest first, at most
+    /// `MAX_EARLIER_TOKENS`.
+    pub earlier: Vec<TokenDigest>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -50,8 +58,12 @@ pub enum RefreshCheck {
     Current,
     /// The token replaced moments ago (another tab won the race): hand back its successor.
     WithinGrace { sealed_successor: [u8; 32] },
-    /// An older token, or the replaced one after the grace window: the session is compromised.
+    /// A token of this session's family used again (an older one, or the replaced one after
+    /// the grace window): the session is compromised.
     Reused,
+    /// Not a token this server issued for the session (forged, or older than the session
+    /// remembers): refuse it and change nothing.
+    Unknown,
     /// The session has run past its expiry.
     Expired,
 }
@@ -71,6 +83,7 @@ impl Session {
             user_id,
             refresh,
             previous: None,
+            earlier: Vec::new(),
             created_at: now,
             last_used_at: now,
             expires_at: now + ttl,
@@ -121,31 +134,42 @@ impl Session {
             return RefreshCheck::Current;
         }
         match &self.0.previous {
-            Some(rotation) if &rotation.digest == presented && now < rotation.at + grace => {
-                RefreshCheck::WithinGrace {
-                    sealed_successor: rotation.sealed_successor,
+            Some(rotation) if &rotation.digest == presented => {
+                if now < rotation.at + grace {
+                    RefreshCheck::WithinGrace {
+                        sealed_successor: rotation.sealed_successor,
+                    }
+                } else {
+                    RefreshCheck::Reused
                 }
             }
-            _ => RefreshCheck::Reused,
+            _ if self.0.earlier.contains(presented) => RefreshCheck::Reused,
+            _ => RefreshCheck::Unknown,
         }
     }
 
-    /// Replaces the current refresh token and extends the session's life by `ttl` from now.
+    /// Replaces the current refresh token and extends the session's life by `ttl` from now,
+    /// but never past `max_lifetime` after it started.
     pub fn rotate(
         &mut self,
         next: TokenDigest,
         sealed_successor: [u8; 32],
         now: DateTime<Utc>,
         ttl: Duration,
+        max_lifetime: Duration,
     ) {
         let replaced = std::mem::replace(&mut self.0.refresh, next);
-        self.0.previous = Some(Rotation {
+        let before = self.0.previous.replace(Rotation {
             digest: replaced,
             sealed_successor,
             at: now,
         });
+        if let Some(before) = before {
+            self.0.earlier.insert(0, before.digest);
+            self.0.earlier.truncate(MAX_EARLIER_TOKENS);
+        }
         self.0.last_used_at = now;
-        self.0.expires_at = now + ttl;
+        self.0.expires_at = (now + ttl).min(self.0.created_at + max_lifetime);
     }
 }
 
@@ -155,6 +179,7 @@ mod tests {
     use uuid::Uuid;
 
     const TTL: Duration = Duration::days(7);
+    const MAX: Duration = Duration::days(30);
 
     fn digest(byte: u8) -> TokenDigest {
         TokenDigest([byte; 32])
@@ -180,7 +205,7 @@ mod tests {
             s.check_refresh(&digest(1), now, Duration::seconds(10)),
             RefreshCheck::Current
         );
-        s.rotate(digest(2), [9; 32], now, TTL);
+        s.rotate(digest(2), [9; 32], now, TTL, MAX);
         assert_eq!(
             s.check_refresh(&digest(2), now, Duration::seconds(10)),
             RefreshCheck::Current
@@ -191,7 +216,7 @@ mod tests {
     fn the_replaced_token_is_accepted_only_within_the_grace_window() {
         let now = Utc::now();
         let mut s = session(now);
-        s.rotate(digest(2), [9; 32], now, TTL);
+        s.rotate(digest(2), [9; 32], now, TTL, MAX);
         let grace = Duration::seconds(10);
         assert_eq!(
             s.check_refresh(&digest(1), now + Duration::seconds(9), grace),
@@ -209,7 +234,7 @@ mod tests {
     fn zero_grace_makes_any_second_use_a_reuse() {
         let now = Utc::now();
         let mut s = session(now);
-        s.rotate(digest(2), [9; 32], now, TTL);
+        s.rotate(digest(2), [9; 32], now, TTL, MAX);
         assert_eq!(
             s.check_refresh(&digest(1), now, Duration::zero()),
             RefreshCheck::Reused
@@ -220,8 +245,8 @@ mod tests {
     fn an_older_generation_is_a_reuse_even_within_grace() {
         let now = Utc::now();
         let mut s = session(now);
-        s.rotate(digest(2), [9; 32], now, TTL);
-        s.rotate(digest(3), [8; 32], now, TTL);
+        s.rotate(digest(2), [9; 32], now, TTL, MAX);
+        s.rotate(digest(3), [8; 32], now, TTL, MAX);
         assert_eq!(
             s.check_refresh(&digest(1), now, Duration::seconds(10)),
             RefreshCheck::Reused
@@ -244,8 +269,56 @@ mod tests {
         let now = Utc::now();
         let mut s = session(now);
         let later = now + Duration::days(3);
-        s.rotate(digest(2), [0; 32], later, TTL);
+        s.rotate(digest(2), [0; 32], later, TTL, MAX);
         assert_eq!(s.expires_at(), later + TTL);
+    }
+
+    #[test]
+    fn a_token_never_issued_for_the_session_is_unknown_not_reused() {
+        let now = Utc::now();
+        let mut s = session(now);
+        assert_eq!(
+            s.check_refresh(&digest(7), now, Duration::seconds(10)),
+            RefreshCheck::Unknown
+        );
+        s.rotate(digest(2), [9; 32], now, TTL, MAX);
+        s.rotate(digest(3), [8; 32], now, TTL, MAX);
+        assert_eq!(
+            s.check_refresh(&digest(7), now, Duration::seconds(10)),
+            RefreshCheck::Unknown
+        );
+    }
+
+    #[test]
+    fn the_family_history_is_bounded() {
+        let now = Utc::now();
+        let mut s = session(now);
+        for byte in 2..=(MAX_EARLIER_TOKENS as u8 + 10) {
+            s.rotate(digest(byte), [0; 32], now, TTL, MAX);
+        }
+        assert_eq!(s.parts().earlier.len(), MAX_EARLIER_TOKENS);
+        assert_eq!(
+            s.check_refresh(&digest(1), now, Duration::zero()),
+            RefreshCheck::Unknown,
+            "forgotten: refused without ending the session"
+        );
+        assert_eq!(
+            s.check_refresh(&digest(10), now, Duration::zero()),
+            RefreshCheck::Reused
+        );
+    }
+
+    #[test]
+    fn rotation_never_extends_past_the_absolute_lifetime() {
+        let now = Utc::now();
+        let mut s = session(now);
+        let later = now + Duration::days(28);
+        s.rotate(digest(2), [0; 32], later, TTL, MAX);
+        assert_eq!(s.expires_at(), now + MAX);
+        assert_eq!(
+            s.check_refresh(&digest(2), now + MAX, Duration::zero()),
+            RefreshCheck::Expired
+        );
     }
 
     #[test]

@@ -8,7 +8,10 @@ use crate::{Email, PasswordHash, Role, UserId, Username};
 pub struct User {
     id: UserId,
     username: Username,
-    email: Email,
+    /// `None` when the stored address cannot be read by this version: written by an earlier
+    /// one under looser rules, or sealed under a key that is gone. The account stays usable
+    /// (listed, shown, deleted); its next email change gives it a valid address again.
+    email: Option<Email>,
     password_hash: PasswordHash,
     roles: Vec<Role>,
     created_at: DateTime<Utc>,
@@ -42,7 +45,7 @@ impl User {
         Self {
             id,
             username,
-            email,
+            email: Some(email),
             password_hash,
             roles,
             created_at: now,
@@ -50,12 +53,12 @@ impl User {
         }
     }
 
-    /// Rebuilds a user read back from storage.
+    /// Rebuilds a user read back from storage; `email` is `None` if it cannot be read.
     #[allow(clippy::too_many_arguments)]
     pub fn restore(
         id: UserId,
         username: Username,
-        email: Email,
+        email: Option<Email>,
         password_hash: PasswordHash,
         mut roles: Vec<Role>,
         created_at: DateTime<Utc>,
@@ -74,10 +77,12 @@ impl User {
         }
     }
 
-    /// Changes username and email; `updated_at` always moves forward.
-    pub fn update_profile(&mut self, username: Username, email: Email, now: DateTime<Utc>) {
+    /// Changes the username and, if given, the email; `updated_at` always moves forward.
+    pub fn update_profile(&mut self, username: Username, email: Option<Email>, now: DateTime<Utc>) {
         self.username = username;
-        self.email = email;
+        if email.is_some() {
+            self.email = email;
+        }
         self.touch(now);
     }
 
@@ -107,8 +112,9 @@ impl User {
         &self.username
     }
 
-    pub fn email(&self) -> &Email {
-        &self.email
+    /// `None` if the stored address cannot be read (see the field).
+    pub fn email(&self) -> Option<&Email> {
+        self.email.as_ref()
     }
 
     pub fn password_hash(&self) -> &PasswordHash {
@@ -168,6 +174,28 @@ mod tests {
         user.set_roles(vec![Role::Moderator], before);
         assert_eq!(user.roles(), &[Role::User, Role::Moderator]);
         assert!(user.updated_at() > before);
+    }
+
+    #[test]
+    fn an_unreadable_email_stays_unknown_until_a_new_one_is_given() {
+        let mut user = User::restore(
+            UserId::from_uuid(Uuid::now_v7()),
+            Username::parse("ada").expect("valid"),
+            None,
+            PasswordHash::new("$2b$04$x".into()),
+            vec![Role::User],
+            Utc::now(),
+            Utc::now(),
+        );
+        user.update_profile(Username::parse("ada2").expect("valid"), None, Utc::now());
+        assert_eq!(
+            user.email(),
+            None,
+            "a username change does not invent an address"
+        );
+        let email = Email::parse("ada@example.com").expect("valid");
+        user.update_profile(user.username().clone(), Some(email.clone()), Utc::now());
+        assert_eq!(user.email(), Some(&email));
     }
 
     #[test]

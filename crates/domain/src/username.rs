@@ -21,7 +21,9 @@ pub enum UsernameError {
 }
 
 impl Username {
-    /// Restricted to ASCII so that look-alike characters cannot impersonate another user.
+    /// Restricted to ASCII so that look-alike characters cannot impersonate another user; that
+    /// also refuses bidirectional controls and zero-width characters, which would let two
+    /// names look alike or one be shown reordered.
     pub fn parse(raw: &str) -> Result<Self, UsernameError> {
         let count = raw.chars().count();
         if count < MIN_CHARS {
@@ -74,11 +76,36 @@ mod tests {
         }
     }
 
+    #[test]
+    fn refuses_bidi_controls_and_invisible_characters() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}',
+            '\u{00AD}',
+        ] {
+            assert_eq!(
+                Username::parse(&format!("ada{c}lovelace")),
+                Err(UsernameError::InvalidCharacters),
+                "{c:?}"
+            );
+        }
+    }
+
     proptest! {
         #[test]
         fn never_panics(raw in "\\PC{0,80}") {
             if let Ok(name) = Username::parse(&raw) {
                 prop_assert!((MIN_CHARS..=MAX_CHARS).contains(&name.as_ref().len()));
+            }
+        }
+
+        #[test]
+        fn the_stored_form_parses_to_the_same_value(
+            raw in "[a-zA-Z0-9_.\\-\u{200B}\u{202E}\u{2066}\u{FEFF}é]{0,60}"
+        ) {
+            if let Ok(name) = Username::parse(&raw) {
+                prop_assert!(name.as_ref().is_ascii());
+                prop_assert_eq!(Username::parse(name.as_ref()), Ok(name));
             }
         }
     }

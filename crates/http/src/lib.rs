@@ -21,7 +21,7 @@ use actix_web::{
 };
 
 pub use error::{ApiError, FieldError, Problem, ProblemCode};
-pub use middleware::RequestId;
+pub use middleware::{ConnectionActivity, HeadDeadlines, RequestId, budget_key};
 pub use openapi::{openapi, openapi_yaml};
 pub use state::AppState;
 
@@ -36,6 +36,8 @@ pub struct HttpSettings {
     pub body_timeout: std::time::Duration,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// IPv6 clients are one client per network of this many bits.
+    pub ipv6_prefix: u8,
     /// Browser origins allowed to call the API with credentials.
     pub cors_origins: Vec<String>,
 }
@@ -73,4 +75,5 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(middleware::problem_fallback))
         .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::request_context))
+        .wrap(from_fn(middleware::track_activity))
 }

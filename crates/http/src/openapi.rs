@@ -80,6 +80,7 @@ use crate::{
         role::RoleList,
         post::AuthorResponse,
         post::PostResponse,
+        post::PostSummaryResponse,
         post::PostPage,
         post::PostRequest,
         post::CommentResponse,

@@ -1,12 +1,15 @@
 //! Typed configuration, read from environment variables. An invalid value fails at start-up
-//! with the variable's name; secrets are wrapped so they never reach Debug output or logs.
+//! with the variable's name (numbers: with their range, read through `config_vars::Vars`);
+//! secrets are wrapped so they never reach Debug output or logs.
 
-use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use crate::config_limits::LimitSettings;
+pub use crate::config_sessions::LifetimeSettings;
+pub use crate::config_vars::{NumericSetting, Vars};
 use crate::crypto::decode_key;
 
 /// Shortest accepted `JWT_SECRET`, in bytes (HS256 wants at least its output size).
@@ -72,6 +75,7 @@ pub struct Settings {
     pub workers: Option<usize>,
     pub log_format: LogFormat,
     pub limits: LimitSettings,
+    pub lifetimes: LifetimeSettings,
 }
 
 impl Default for Settings {
@@ -97,6 +101,7 @@ impl Default for Settings {
             workers: None,
             log_format: LogFormat::Pretty,
             limits: LimitSettings::default(),
+            lifetimes: LifetimeSettings::default(),
         }
     }
 }
@@ -108,12 +113,20 @@ impl Settings {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        Self::load(&Vars::new(&get))
+    }
+
+    /// Every numeric setting with its valid range (what the README documents).
+    pub fn numeric_settings() -> Vec<NumericSetting> {
+        let vars = Vars::new(&|_| None);
+        // The defaults always load; the ranges are recorded on the way.
+        let _ = Self::load(&vars);
+        vars.numeric_settings()
+    }
+
+    fn load(vars: &Vars) -> anyhow::Result<Self> {
         let defaults = Settings::default();
-        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let parsed = |name: &str| -> anyhow::Result<Option<u64>> { parse(name, var(name)) };
-        let seconds = |name: &str, default: Duration| -> anyhow::Result<Duration> {
-            Ok(parsed(name)?.map_or(default, Duration::from_secs))
-        };
+        let var = |name: &str| vars.text(name);
 
         let app_env = match var("APP_ENV").as_deref() {
             None | Some("development") | Some("dev") | Some("test") => AppEnv::Development,
@@ -121,6 +134,8 @@ impl Settings {
             Some(other) => bail!("APP_ENV: expected 'development' or 'production', got '{other}'"),
         };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        // Read whatever the database: a bad value is refused even where it would be unused.
+        let max_connections = vars.number("DATABASE_MAX_CONNECTIONS", 10, 1..=1000)?;
         let database = match var("DATABASE_URL") {
             None => DatabaseSettings::Sqlite {
                 path: data_dir.join("agora.db"),
@@ -128,12 +143,8 @@ impl Settings {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 DatabaseSettings::Postgres {
                     url: SecretString::from(url),
-                    schema: var("DATABASE_SCHEMA"),
-                    max_connections: parse(
-                        "DATABASE_MAX_CONNECTIONS",
-                        var("DATABASE_MAX_CONNECTIONS"),
-                    )?
-                    .unwrap_or(10),
+                    schema: var("DATABASE_SCHEMA").map(schema_name).transpose()?,
+                    max_connections,
                 }
             }
             Some(url) if url.starts_with("sqlite://") => DatabaseSettings::Sqlite {
@@ -182,22 +193,21 @@ impl Settings {
                 Ok(SecretString::from(k.to_owned()))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let bcrypt_cost = parse("BCRYPT_COST", var("BCRYPT_COST"))?.unwrap_or(defaults.bcrypt_cost);
-        if !(4..=31).contains(&bcrypt_cost) {
-            bail!("BCRYPT_COST: must be between 4 and 31, got {bcrypt_cost}");
-        }
         let log_format = match var("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
             Some(other) => bail!("LOG_FORMAT: expected 'pretty' or 'json', got '{other}'"),
         };
-        let access_token_ttl = seconds("ACCESS_TOKEN_TTL_SECONDS", defaults.access_token_ttl)?;
-        if access_token_ttl.is_zero() {
-            bail!("ACCESS_TOKEN_TTL_SECONDS: must be positive");
-        }
+        let bind_addr = match var("BIND_ADDR") {
+            None => defaults.bind_addr,
+            Some(raw) => raw.trim().parse().with_context(|| {
+                format!("BIND_ADDR: expected an address like 127.0.0.1:8080, got '{raw}'")
+            })?,
+        };
+        const DAY: u64 = 24 * 3600;
         Ok(Self {
             app_env,
-            bind_addr: parse("BIND_ADDR", var("BIND_ADDR"))?.unwrap_or(defaults.bind_addr),
+            bind_addr,
             data_dir,
             database,
             sessions,
@@ -205,34 +215,55 @@ impl Settings {
             data_key,
             data_keys_previous,
             blind_index_key,
-            bcrypt_cost,
-            access_token_ttl,
-            refresh_token_ttl: seconds("REFRESH_TOKEN_TTL_SECONDS", defaults.refresh_token_ttl)?,
-            refresh_reuse_grace: seconds(
+            bcrypt_cost: vars.number("BCRYPT_COST", defaults.bcrypt_cost, 4..=31)?,
+            access_token_ttl: vars.seconds(
+                "ACCESS_TOKEN_TTL_SECONDS",
+                defaults.access_token_ttl,
+                1..=DAY,
+            )?,
+            refresh_token_ttl: vars.seconds(
+                "REFRESH_TOKEN_TTL_SECONDS",
+                defaults.refresh_token_ttl,
+                60..=365 * DAY,
+            )?,
+            refresh_reuse_grace: vars.seconds(
                 "REFRESH_REUSE_GRACE_SECONDS",
                 defaults.refresh_reuse_grace,
+                0..=300,
             )?,
-            json_body_limit: parse("JSON_BODY_LIMIT_BYTES", var("JSON_BODY_LIMIT_BYTES"))?
-                .unwrap_or(defaults.json_body_limit),
-            shutdown_timeout: seconds("SHUTDOWN_TIMEOUT_SECONDS", defaults.shutdown_timeout)?,
-            workers: parse("WORKERS", var("WORKERS"))?,
+            json_body_limit: vars.number(
+                "JSON_BODY_LIMIT_BYTES",
+                defaults.json_body_limit,
+                1024..=16 * 1024 * 1024,
+            )?,
+            shutdown_timeout: vars.seconds(
+                "SHUTDOWN_TIMEOUT_SECONDS",
+                defaults.shutdown_timeout,
+                0..=3600,
+            )?,
+            workers: vars.optional_number("WORKERS", 1..=1024)?,
             log_format,
-            limits: LimitSettings::from_lookup(var)?,
+            limits: LimitSettings::from_vars(vars)?,
+            lifetimes: LifetimeSettings::from_vars(vars)?,
         })
     }
 }
 
-fn parse<T>(name: &str, raw: Option<String>) -> anyhow::Result<Option<T>>
-where
-    T: FromStr,
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    raw.map(|raw| {
-        raw.trim()
-            .parse::<T>()
-            .with_context(|| format!("{name}: cannot read '{raw}'"))
-    })
-    .transpose()
+/// `DATABASE_SCHEMA`: a plain lower-case identifier, so it means the same quoted or not.
+fn schema_name(raw: String) -> anyhow::Result<String> {
+    let name = raw.trim();
+    let plain = name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !plain {
+        bail!(
+            "DATABASE_SCHEMA: expected a schema name of lower-case letters, digits and '_' \
+             (at most 63), got '{raw}'"
+        );
+    }
+    Ok(name.to_owned())
 }
 
 #[cfg(test)]
@@ -290,6 +321,7 @@ mod tests {
             (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (vec![("REDIS_URL", "http://x")], "REDIS_URL"),
             (vec![("LOG_FORMAT", "xml")], "LOG_FORMAT"),
+            (vec![("WORKERS", "0")], "WORKERS"),
             (
                 vec![("REFRESH_REUSE_GRACE_SECONDS", "-1")],
                 "REFRESH_REUSE_GRACE_SECONDS",
@@ -301,6 +333,72 @@ mod tests {
                 "{err:#} should name {name}"
             );
         }
+    }
+
+    #[test]
+    fn every_numeric_setting_refuses_values_outside_its_range_in_one_line() {
+        let settings = Settings::numeric_settings();
+        let names: Vec<_> = settings.iter().map(|s| s.name.as_str()).collect();
+        for expected in [
+            "WORKERS",
+            "DATABASE_MAX_CONNECTIONS",
+            "REFRESH_TOKEN_TTL_SECONDS",
+            "JSON_BODY_LIMIT_BYTES",
+            "MAX_CONNECTIONS",
+        ] {
+            assert!(names.contains(&expected), "{expected} is not range-checked");
+        }
+        for setting in &settings {
+            let min: i128 = setting.min.parse().expect("a number");
+            let max: i128 = setting.max.parse().expect("a number");
+            for edge in [min, max] {
+                load(&[(&setting.name, &edge.to_string())])
+                    .unwrap_or_else(|e| panic!("{}={edge} is in range: {e:#}", setting.name));
+            }
+            for bad in [
+                (min - 1).to_string(),
+                (max + 1).to_string(),
+                "many".to_owned(),
+                "1.5".to_owned(),
+            ] {
+                let err = load(&[(&setting.name, &bad)]).expect_err("out of range");
+                let shown = format!("{err:#}");
+                assert!(
+                    shown.starts_with(&format!("{}: ", setting.name))
+                        && shown.contains(&setting.range())
+                        && !shown.contains('\n'),
+                    "{}={bad} gave: {shown}",
+                    setting.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_zero_values_that_used_to_be_accepted_are_refused() {
+        for name in [
+            "WORKERS",
+            "DATABASE_MAX_CONNECTIONS",
+            "REFRESH_TOKEN_TTL_SECONDS",
+            "JSON_BODY_LIMIT_BYTES",
+        ] {
+            let err = load(&[(name, "0")]).expect_err("0 is refused");
+            assert!(format!("{err:#}").starts_with(name), "{err:#}");
+        }
+    }
+
+    #[test]
+    fn a_schema_name_must_be_a_plain_identifier() {
+        let url = ("DATABASE_URL", "postgres://agora@localhost/agora");
+        for bad in ["Public", "a-b", "x\"; DROP", "1st", &"s".repeat(64)] {
+            let err = load(&[url, ("DATABASE_SCHEMA", bad)]).expect_err("refused");
+            assert!(format!("{err:#}").starts_with("DATABASE_SCHEMA"), "{err:#}");
+        }
+        let settings = load(&[url, ("DATABASE_SCHEMA", "tenant_1")]).expect("plain");
+        assert!(matches!(
+            settings.database,
+            DatabaseSettings::Postgres { schema: Some(s), .. } if s == "tenant_1"
+        ));
     }
 
     #[test]

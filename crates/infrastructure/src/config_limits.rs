@@ -5,6 +5,8 @@ use std::{thread::available_parallelism, time::Duration};
 use anyhow::{Context, bail};
 use ipnet::IpNet;
 
+use crate::config_vars::Vars;
+
 /// Budgets, lock-outs, proxies, CORS, and the limits that protect the server from slow or
 /// greedy clients. Every field has an environment variable (see `.env.example`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +31,14 @@ pub struct LimitSettings {
     pub request_timeout: Duration,
     /// `MAX_CONNECTIONS`: concurrent connections per worker.
     pub max_connections: usize,
+    /// `KEEP_ALIVE_SECONDS` (1 to 300): how long an idle keep-alive connection is kept.
+    pub keep_alive: Duration,
+    /// `MAX_CONNECTIONS_PER_CLIENT` (1 to 1,000,000): open connections one client address (an
+    /// IPv6 client by its network, see `ipv6_prefix`) may hold; trusted proxies are exempt.
+    pub max_connections_per_client: usize,
+    /// `RATE_LIMIT_IPV6_PREFIX` (32 to 128): IPv6 clients are one client per network of this
+    /// many bits, for budgets and the connection cap.
+    pub ipv6_prefix: u8,
     /// `PASSWORD_HASH_CONCURRENCY`: bcrypt runs at once; below the core count so logins never
     /// starve reads.
     pub hash_concurrency: usize,
@@ -53,6 +63,9 @@ impl Default for LimitSettings {
             header_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             max_connections: 10_000,
+            keep_alive: Duration::from_secs(5),
+            max_connections_per_client: 256,
+            ipv6_prefix: 64,
             hash_concurrency: cores.saturating_sub(1).max(1),
             hash_queue: Duration::from_millis(2_000),
             password_min_score: 3,
@@ -61,51 +74,60 @@ impl Default for LimitSettings {
 }
 
 impl LimitSettings {
-    pub(crate) fn from_lookup(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+    /// Each number is checked against its range (see `config_vars.rs`); the README states them.
+    pub(crate) fn from_vars(vars: &Vars) -> anyhow::Result<Self> {
         let d = Self::default();
-        let positive = |name: &str, default: u64| -> anyhow::Result<u64> {
-            match var(name) {
-                None => Ok(default),
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(n) if n > 0 => Ok(n),
-                    _ => bail!("{name}: expected a positive whole number, got '{raw}'"),
-                },
-            }
-        };
-        let count = |name: &str, default: u32| -> anyhow::Result<u32> {
-            u32::try_from(positive(name, u64::from(default))?)
-                .with_context(|| format!("{name}: too large"))
-        };
-        let size = |name: &str, default: usize| -> anyhow::Result<usize> {
-            usize::try_from(positive(name, default as u64)?)
-                .with_context(|| format!("{name}: too large"))
-        };
-        let seconds = |name: &str, default: Duration| -> anyhow::Result<Duration> {
-            positive(name, default.as_secs()).map(Duration::from_secs)
-        };
+        let var = |name: &str| vars.text(name);
+        const MIB: usize = 1024 * 1024;
         Ok(Self {
-            general_per_min: count("RATE_LIMIT_GENERAL_PER_MIN", d.general_per_min)?,
-            auth_per_min: count("RATE_LIMIT_AUTH_PER_MIN", d.auth_per_min)?,
-            lockout_threshold: count("LOGIN_LOCKOUT_THRESHOLD", d.lockout_threshold)?,
-            lockout_base: seconds("LOGIN_LOCKOUT_SECONDS", d.lockout_base)?,
+            general_per_min: vars.number(
+                "RATE_LIMIT_GENERAL_PER_MIN",
+                d.general_per_min,
+                1..=1_000_000,
+            )?,
+            auth_per_min: vars.number("RATE_LIMIT_AUTH_PER_MIN", d.auth_per_min, 1..=1_000_000)?,
+            lockout_threshold: vars.number(
+                "LOGIN_LOCKOUT_THRESHOLD",
+                d.lockout_threshold,
+                1..=1_000_000,
+            )?,
+            lockout_base: vars.seconds("LOGIN_LOCKOUT_SECONDS", d.lockout_base, 1..=3600)?,
             trusted_proxies: trusted_proxies(var("TRUSTED_PROXIES"))?,
             cors_origins: cors_origins(var("CORS_ORIGINS"))?,
-            post_body_limit: size("POST_BODY_LIMIT_BYTES", d.post_body_limit)?,
-            header_timeout: seconds("CLIENT_HEADER_TIMEOUT_SECONDS", d.header_timeout)?,
-            request_timeout: seconds("REQUEST_TIMEOUT_SECONDS", d.request_timeout)?,
-            max_connections: size("MAX_CONNECTIONS", d.max_connections)?,
-            hash_concurrency: size("PASSWORD_HASH_CONCURRENCY", d.hash_concurrency)?,
-            hash_queue: match positive("PASSWORD_HASH_QUEUE_MS", 2_000)? {
-                ms @ 1..=60_000 => Duration::from_millis(ms),
-                ms => bail!("PASSWORD_HASH_QUEUE_MS: expected 1 to 60000, got {ms}"),
-            },
-            password_min_score: match var("PASSWORD_MIN_SCORE") {
-                None => d.password_min_score,
-                Some(raw) => match raw.trim().parse::<u8>() {
-                    Ok(score) if score <= 4 => score,
-                    _ => bail!("PASSWORD_MIN_SCORE: expected 0 to 4, got '{raw}'"),
-                },
-            },
+            post_body_limit: vars.number(
+                "POST_BODY_LIMIT_BYTES",
+                d.post_body_limit,
+                1024..=16 * MIB,
+            )?,
+            header_timeout: vars.seconds(
+                "CLIENT_HEADER_TIMEOUT_SECONDS",
+                d.header_timeout,
+                1..=300,
+            )?,
+            request_timeout: vars.seconds(
+                "REQUEST_TIMEOUT_SECONDS",
+                d.request_timeout,
+                1..=3600,
+            )?,
+            max_connections: vars.number("MAX_CONNECTIONS", d.max_connections, 1..=1_000_000)?,
+            hash_concurrency: vars.number(
+                "PASSWORD_HASH_CONCURRENCY",
+                d.hash_concurrency,
+                1..=1024,
+            )?,
+            keep_alive: vars.seconds("KEEP_ALIVE_SECONDS", d.keep_alive, 1..=300)?,
+            max_connections_per_client: vars.number(
+                "MAX_CONNECTIONS_PER_CLIENT",
+                d.max_connections_per_client,
+                1..=1_000_000,
+            )?,
+            ipv6_prefix: vars.number("RATE_LIMIT_IPV6_PREFIX", d.ipv6_prefix, 32..=128)?,
+            hash_queue: Duration::from_millis(vars.number(
+                "PASSWORD_HASH_QUEUE_MS",
+                u64::try_from(d.hash_queue.as_millis()).unwrap_or(2_000),
+                1..=60_000,
+            )?),
+            password_min_score: vars.number("PASSWORD_MIN_SCORE", d.password_min_score, 0..=4)?,
         })
     }
 }
@@ -158,12 +180,13 @@ mod tests {
     use super::*;
 
     fn load(pairs: &[(&str, &str)]) -> anyhow::Result<LimitSettings> {
-        LimitSettings::from_lookup(|name| {
+        let get = |name: &str| {
             pairs
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
-        })
+        };
+        LimitSettings::from_vars(&Vars::new(&get))
     }
 
     #[test]
@@ -176,6 +199,9 @@ mod tests {
         assert_eq!(limits.hash_queue, Duration::from_millis(2_000));
         let set = load(&[("PASSWORD_HASH_QUEUE_MS", "250")]).expect("loads");
         assert_eq!(set.hash_queue, Duration::from_millis(250));
+        assert_eq!(limits.keep_alive, Duration::from_secs(5));
+        assert_eq!(limits.max_connections_per_client, 256);
+        assert_eq!(limits.ipv6_prefix, 64);
     }
 
     #[test]
@@ -200,6 +226,11 @@ mod tests {
             ("PASSWORD_HASH_QUEUE_MS", "0"),
             ("PASSWORD_HASH_QUEUE_MS", "60001"),
             ("PASSWORD_HASH_QUEUE_MS", "soon"),
+            ("RATE_LIMIT_IPV6_PREFIX", "31"),
+            ("RATE_LIMIT_IPV6_PREFIX", "129"),
+            ("KEEP_ALIVE_SECONDS", "0"),
+            ("KEEP_ALIVE_SECONDS", "301"),
+            ("MAX_CONNECTIONS_PER_CLIENT", "0"),
         ] {
             let err = load(&[(name, value)]).expect_err("must fail");
             assert!(

@@ -7,10 +7,14 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
     TransactionTrait,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use secrecy::ExposeSecret;
 
-use crate::config::DatabaseSettings;
+use crate::{
+    config::DatabaseSettings,
+    private_files::{create_private_dir, ensure_private_file, narrow},
+};
 
 /// Any fixed number works: every instance must use the same one.
 const MIGRATION_LOCK_KEY: i64 = 0x6167_6f72_615f_6d67;
@@ -18,9 +22,22 @@ const MIGRATION_LOCK_KEY: i64 = 0x6167_6f72_615f_6d67;
 pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = match settings {
         DatabaseSettings::Sqlite { path } => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
+            // It holds password hashes and encrypted emails: owner only. SQLite gives its
+            // -wal and -shm files the database file's mode.
+            if let Some(dir) = path.parent() {
+                create_private_dir(dir)
                     .with_context(|| format!("DATA_DIR: cannot create {}", dir.display()))?;
+            }
+            ensure_private_file(path)
+                .with_context(|| format!("DATA_DIR: cannot create {}", path.display()))?;
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.clone().into_os_string();
+                side.push(suffix);
+                let side = std::path::PathBuf::from(side);
+                if side.exists() {
+                    narrow(&side)
+                        .with_context(|| format!("DATA_DIR: cannot protect {}", side.display()))?;
+                }
             }
             let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
             // SQLite takes one writer at a time: a small pool, WAL, and sqlx's busy timeout
@@ -48,12 +65,41 @@ pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<Dat
     let db = Database::connect(options)
         .await
         .context("DATABASE_URL: cannot connect to the database")?;
+    if let DatabaseSettings::Postgres {
+        schema: Some(schema),
+        ..
+    } = settings
+    {
+        require_schema(&db, schema).await?;
+    }
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode = WAL")
             .await
             .context("configuring SQLite")?;
     }
     Ok(db)
+}
+
+/// `DATABASE_SCHEMA` must name a schema that exists: the server never creates one (its role
+/// needs no `CREATE` on the database), and without this check the first migration fails with
+/// "no schema has been selected to create in".
+async fn require_schema(db: &DatabaseConnection, schema: &str) -> anyhow::Result<()> {
+    let query = Query::select()
+        .expr(Expr::val(1))
+        .from("pg_namespace")
+        .and_where(Expr::col("nspname").eq(schema))
+        .to_owned();
+    let found = db
+        .query_one(&query)
+        .await
+        .context("DATABASE_URL: cannot query the database")?;
+    if found.is_none() {
+        anyhow::bail!(
+            "DATABASE_SCHEMA: schema '{schema}' does not exist; create it first \
+             (CREATE SCHEMA {schema}) or unset DATABASE_SCHEMA to use public"
+        );
+    }
+    Ok(())
 }
 
 /// Applies pending migrations. On PostgreSQL an advisory lock makes instances that start
@@ -79,4 +125,33 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
             .context("applying migrations")?,
     }
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[tokio::test]
+    async fn the_sqlite_directory_and_files_are_readable_by_their_owner_only() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("data");
+        let path = dir.join("agora.db");
+        let db = connect_database(&DatabaseSettings::Sqlite { path: path.clone() })
+            .await
+            .expect("connects");
+        migrate(&db).await.expect("migrates");
+        assert_eq!(mode(&dir), 0o700);
+        for file in ["agora.db", "agora.db-wal", "agora.db-shm"] {
+            assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+        }
+    }
 }

@@ -4,6 +4,8 @@
 mod bcrypt_hasher;
 pub mod config;
 mod config_limits;
+mod config_sessions;
+mod config_vars;
 pub mod crypto;
 mod database;
 mod email_rotation;
@@ -15,6 +17,7 @@ mod local_fallback;
 mod memory_login_attempts;
 mod memory_rate_limiter;
 mod memory_sessions;
+mod private_files;
 mod redis_login_attempts;
 mod redis_pool;
 mod redis_rate_limiter;

@@ -1,44 +1,106 @@
-//! `SessionStore` in process memory: the embedded default for a single instance.
+//! `SessionStore` in process memory: the embedded default for a single instance. Sessions are
+//! indexed by user (oldest first) and by expiry, so no operation scans other users' sessions.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Mutex,
+};
 
 use application::{StoreError, ports::SessionStore};
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::{Session, SessionId, TokenDigest, UserId};
+
+type Instant = DateTime<Utc>;
+
+#[derive(Default)]
+struct Sessions {
+    by_id: HashMap<SessionId, Session>,
+    /// Each user's sessions, oldest first.
+    by_user: HashMap<UserId, BTreeSet<(Instant, SessionId)>>,
+    /// Every session by when it expires, soonest first.
+    by_expiry: BTreeSet<(Instant, SessionId)>,
+}
+
+impl Sessions {
+    fn insert(&mut self, session: Session) {
+        let p = session.parts();
+        self.by_user
+            .entry(p.user_id)
+            .or_default()
+            .insert((p.created_at, p.id));
+        self.by_expiry.insert((p.expires_at, p.id));
+        self.by_id.insert(p.id, session);
+    }
+
+    fn remove(&mut self, id: SessionId) -> Option<Session> {
+        let session = self.by_id.remove(&id)?;
+        let p = session.parts();
+        if let Some(own) = self.by_user.get_mut(&p.user_id) {
+            own.remove(&(p.created_at, id));
+            if own.is_empty() {
+                self.by_user.remove(&p.user_id);
+            }
+        }
+        self.by_expiry.remove(&(p.expires_at, id));
+        Some(session)
+    }
+
+    /// Removes what has expired: only those, soonest first.
+    fn sweep(&mut self, now: Instant) {
+        while let Some(&(expires_at, id)) = self.by_expiry.first() {
+            if expires_at > now {
+                break;
+            }
+            self.remove(id);
+        }
+    }
+
+    fn ids_of(&self, user: UserId) -> Vec<SessionId> {
+        self.by_user
+            .get(&user)
+            .map(|own| own.iter().map(|&(_, id)| id).collect())
+            .unwrap_or_default()
+    }
+}
 
 #[derive(Default)]
 pub struct MemorySessions {
-    sessions: Mutex<HashMap<SessionId, Session>>,
+    sessions: Mutex<Sessions>,
 }
 
 impl MemorySessions {
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut HashMap<SessionId, Session>) -> T,
-    ) -> Result<T, StoreError> {
-        let mut map = self
+    fn with<T>(&self, f: impl FnOnce(&mut Sessions) -> T) -> Result<T, StoreError> {
+        let mut sessions = self
             .sessions
             .lock()
             .map_err(|_| StoreError::Unexpected(anyhow::anyhow!("session map lock poisoned")))?;
-        Ok(f(&mut map))
+        sessions.sweep(Utc::now());
+        Ok(f(&mut sessions))
     }
 }
 
 #[async_trait]
 impl SessionStore for MemorySessions {
-    async fn create(&self, session: &Session) -> Result<(), StoreError> {
-        self.with(|map| {
-            // Expired sessions are swept here: a login already costs a bcrypt hash.
-            let now = Utc::now();
-            map.retain(|_, s| s.is_live(now));
-            map.insert(session.id(), session.clone());
+    async fn create(
+        &self,
+        session: &Session,
+        keep_at_most: usize,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        self.with(|sessions| {
+            let own = sessions.ids_of(session.user_id());
+            let excess = (own.len() + 1).saturating_sub(keep_at_most.max(1));
+            let ended: Vec<SessionId> = own.into_iter().take(excess).collect();
+            for &id in &ended {
+                sessions.remove(id);
+            }
+            sessions.insert(session.clone());
+            ended
         })
     }
 
     async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
-        let now = Utc::now();
-        self.with(|map| map.get(&id).filter(|s| s.is_live(now)).cloned())
+        self.with(|sessions| sessions.by_id.get(&id).cloned())
     }
 
     async fn replace_if_current(
@@ -46,9 +108,10 @@ impl SessionStore for MemorySessions {
         session: &Session,
         expected: &TokenDigest,
     ) -> Result<bool, StoreError> {
-        self.with(|map| match map.get_mut(&session.id()) {
+        self.with(|sessions| match sessions.by_id.get(&session.id()) {
             Some(stored) if stored.refresh_digest() == expected => {
-                *stored = session.clone();
+                sessions.remove(session.id());
+                sessions.insert(session.clone());
                 true
             }
             _ => false,
@@ -56,28 +119,85 @@ impl SessionStore for MemorySessions {
     }
 
     async fn delete(&self, id: SessionId) -> Result<bool, StoreError> {
-        self.with(|map| map.remove(&id).is_some())
+        self.with(|sessions| sessions.remove(id).is_some())
     }
 
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Session>, StoreError> {
-        let now = Utc::now();
-        self.with(|map| {
-            map.values()
-                .filter(|s| s.user_id() == user && s.is_live(now))
-                .cloned()
+        self.with(|sessions| {
+            sessions
+                .ids_of(user)
+                .into_iter()
+                .filter_map(|id| sessions.by_id.get(&id).cloned())
                 .collect()
         })
     }
 
     async fn delete_all_for_user(&self, user: UserId) -> Result<u64, StoreError> {
-        self.with(|map| {
-            let before = map.len();
-            map.retain(|_, s| s.user_id() != user);
-            (before - map.len()) as u64
+        self.with(|sessions| {
+            let own = sessions.ids_of(user);
+            for &id in &own {
+                sessions.remove(id);
+            }
+            own.len() as u64
         })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn session(user: UserId, created_at: Instant, ttl: Duration) -> Session {
+        Session::start(
+            SessionId::from_uuid(Uuid::now_v7()),
+            user,
+            TokenDigest([1; 32]),
+            created_at,
+            ttl,
+            None,
+            None,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_login_beyond_the_limit_ends_the_oldest() {
+        let store = MemorySessions::default();
+        let user = UserId::from_uuid(Uuid::now_v7());
+        let start = Utc::now();
+        let mut made = Vec::new();
+        for minute in 0..5 {
+            let s = session(user, start + Duration::minutes(minute), Duration::days(1));
+            made.push(s.id());
+            let ended = store.create(&s, 3).await.expect("created");
+            assert_eq!(ended.len(), usize::from(minute >= 3));
+        }
+        let mut left: Vec<SessionId> = store
+            .list_for_user(user)
+            .await
+            .expect("listed")
+            .iter()
+            .map(Session::id)
+            .collect();
+        left.sort();
+        assert_eq!(left, made[2..].to_vec());
+    }
+
+    #[tokio::test]
+    async fn expired_sessions_disappear_and_leave_the_indexes() {
+        let store = MemorySessions::default();
+        let user = UserId::from_uuid(Uuid::now_v7());
+        let old = session(user, Utc::now() - Duration::days(2), Duration::days(1));
+        store.create(&old, 50).await.expect("created");
+        assert!(store.get(old.id()).await.expect("read").is_none());
+        let sessions = store.sessions.lock().expect("lock");
+        assert!(sessions.by_id.is_empty() && sessions.by_user.is_empty());
+        assert!(sessions.by_expiry.is_empty());
     }
 }

@@ -1,5 +1,6 @@
 //! `SessionStore` in Redis, shared by every instance. Sessions are JSON values that expire by
-//! themselves; a per-user set indexes them. Rotation is a compare-and-set in one Lua script.
+//! themselves; a per-user sorted set (scored by creation time) indexes them. Every change to
+//! the index is one Lua script, so the per-user limit and rotation hold across instances.
 
 use anyhow::Context;
 use application::{StoreError, ports::SessionStore};
@@ -16,14 +17,43 @@ use uuid::Uuid;
 
 use crate::{redis_pool::redis_connection, unavailable::StoreContext};
 
-/// Stores the session and indexes it under its user; the index lives as long as its longest session.
-const CREATE: &str = r"
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
-if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+/// Turns a user index written by an older version (a plain set) into the sorted set, its
+/// sessions counted as the oldest. Prepended to every script that reads the index.
+const INDEX: &str = r"
+local function index(key)
+  if redis.call('TYPE', key).ok == 'set' then
+    local ids = redis.call('SMEMBERS', key)
+    local ttl = redis.call('PTTL', key)
+    redis.call('DEL', key)
+    for _, id in ipairs(ids) do redis.call('ZADD', key, 0, id) end
+    if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+  end
+  return key
 end
-return 1
+";
+
+/// Stores the session and indexes it under its user, first ending the user's oldest sessions
+/// beyond ARGV[5]; the index lives as long as its longest session. Returns the ended ids.
+const CREATE: &str = r"
+local key = index(KEYS[2])
+for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+  if redis.call('EXISTS', ARGV[6] .. id) == 0 then redis.call('ZREM', key, id) end
+end
+local ended = {}
+local excess = redis.call('ZCARD', key) + 1 - tonumber(ARGV[5])
+if excess > 0 then
+  for _, id in ipairs(redis.call('ZRANGE', key, 0, excess - 1)) do
+    redis.call('DEL', ARGV[6] .. id)
+    redis.call('ZREM', key, id)
+    table.insert(ended, id)
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', key, ARGV[4], ARGV[3])
+if redis.call('PTTL', key) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', key, ARGV[2])
+end
+return ended
 ";
 
 /// Replaces the session only while its current refresh digest is still ARGV[1].
@@ -38,22 +68,46 @@ end
 return 1
 ";
 
+/// Deletes one session and its index entry.
+const DELETE: &str = r"
+local key = index(KEYS[2])
+redis.call('ZREM', key, ARGV[1])
+return redis.call('DEL', KEYS[1])
+";
+
+/// The user's live sessions; index entries of expired ones are dropped on the way.
+const LIST: &str = r"
+local key = index(KEYS[1])
+local found = {}
+for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+  local value = redis.call('GET', ARGV[1] .. id)
+  if value then table.insert(found, value) else redis.call('ZREM', key, id) end
+end
+return found
+";
+
 /// Deletes every session in the user's index, and the index, at once.
 const DELETE_ALL: &str = r"
-local ids = redis.call('SMEMBERS', KEYS[1])
+local key = index(KEYS[1])
 local ended = 0
-for _, id in ipairs(ids) do
+for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
   ended = ended + redis.call('DEL', ARGV[1] .. id)
 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', key)
 return ended
 ";
+
+fn script(body: &str) -> Script {
+    Script::new(&format!("{INDEX}{body}"))
+}
 
 pub struct RedisSessions {
     pool: Pool,
     prefix: String,
     create: Script,
     replace: Script,
+    delete: Script,
+    list: Script,
     delete_all: Script,
 }
 
@@ -63,6 +117,9 @@ struct Record {
     user_id: Uuid,
     refresh: String,
     previous: Option<PreviousRecord>,
+    /// Absent in sessions stored by older versions.
+    #[serde(default)]
+    earlier: Vec<String>,
     created_at: DateTime<Utc>,
     last_used_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
@@ -99,6 +156,7 @@ impl Record {
                 sealed: B64.encode(r.sealed_successor),
                 at: r.at,
             }),
+            earlier: p.earlier.iter().map(encode_digest).collect(),
             created_at: p.created_at,
             last_used_at: p.last_used_at,
             expires_at: p.expires_at,
@@ -121,6 +179,11 @@ impl Record {
             user_id: UserId::from_uuid(self.user_id),
             refresh: TokenDigest(decode_32(&self.refresh)?),
             previous,
+            earlier: self
+                .earlier
+                .iter()
+                .map(|d| decode_32(d).map(TokenDigest))
+                .collect::<anyhow::Result<_>>()?,
             created_at: self.created_at,
             last_used_at: self.last_used_at,
             expires_at: self.expires_at,
@@ -142,9 +205,11 @@ impl RedisSessions {
         Self {
             pool,
             prefix: prefix.to_owned(),
-            create: Script::new(CREATE),
+            create: script(CREATE),
             replace: Script::new(REPLACE_IF_CURRENT),
-            delete_all: Script::new(DELETE_ALL),
+            delete: script(DELETE),
+            list: script(LIST),
+            delete_all: script(DELETE_ALL),
         }
     }
 
@@ -177,19 +242,29 @@ fn json(session: &Session) -> Result<String, StoreError> {
 
 #[async_trait]
 impl SessionStore for RedisSessions {
-    async fn create(&self, session: &Session) -> Result<(), StoreError> {
+    async fn create(
+        &self,
+        session: &Session,
+        keep_at_most: usize,
+    ) -> Result<Vec<SessionId>, StoreError> {
         let mut conn = self.conn().await?;
-        let _: i64 = self
+        let ended: Vec<String> = self
             .create
             .key(self.session_key(session.id()))
             .key(self.user_key(session.user_id()))
             .arg(json(session)?)
             .arg(ttl_millis(session))
             .arg(session.id().to_string())
+            .arg(session.parts().created_at.timestamp_micros())
+            .arg(keep_at_most.max(1))
+            .arg(self.session_prefix())
             .invoke_async(&mut conn)
             .await
             .store_context("storing a session")?;
-        Ok(())
+        Ok(ended
+            .iter()
+            .filter_map(|id| id.parse::<Uuid>().ok().map(SessionId::from_uuid))
+            .collect())
     }
 
     async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
@@ -225,11 +300,12 @@ impl SessionStore for RedisSessions {
             return Ok(false);
         };
         let mut conn = self.conn().await?;
-        let (deleted, _): (i64, i64) = redis::pipe()
-            .atomic()
-            .del(self.session_key(id))
-            .srem(self.user_key(session.user_id()), id.to_string())
-            .query_async(&mut conn)
+        let deleted: i64 = self
+            .delete
+            .key(self.session_key(id))
+            .key(self.user_key(session.user_id()))
+            .arg(id.to_string())
+            .invoke_async(&mut conn)
             .await
             .store_context("deleting a session")?;
         Ok(deleted == 1)
@@ -237,34 +313,17 @@ impl SessionStore for RedisSessions {
 
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Session>, StoreError> {
         let mut conn = self.conn().await?;
-        let ids: Vec<String> = conn
-            .smembers(self.user_key(user))
+        let values: Vec<String> = self
+            .list
+            .key(self.user_key(user))
+            .arg(self.session_prefix())
+            .invoke_async(&mut conn)
             .await
             .store_context("listing a user's sessions")?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let keys: Vec<String> = ids
+        Ok(values
             .iter()
-            .map(|id| format!("{}{id}", self.session_prefix()))
-            .collect();
-        let values: Vec<Option<String>> =
-            conn.mget(&keys).await.store_context("reading sessions")?;
-        let mut sessions = Vec::with_capacity(values.len());
-        let mut expired = Vec::new();
-        for (id, value) in ids.iter().zip(values) {
-            match value {
-                Some(json) => sessions.push(parse(&json)?),
-                None => expired.push(id.clone()),
-            }
-        }
-        if !expired.is_empty() {
-            let _: i64 = conn
-                .srem(self.user_key(user), &expired)
-                .await
-                .store_context("pruning expired sessions from the index")?;
-        }
-        Ok(sessions)
+            .map(|json| parse(json))
+            .collect::<anyhow::Result<_>>()?)
     }
 
     async fn delete_all_for_user(&self, user: UserId) -> Result<u64, StoreError> {

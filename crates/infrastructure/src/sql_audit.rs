@@ -7,10 +7,11 @@ use application::{
     ports::{AuditFilter, AuditLog},
 };
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use domain::{AuditAction, AuditEvent, UserId};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Query,
 };
 
 use crate::{entities::audit_events, keyset, unavailable::DbContext};
@@ -101,5 +102,28 @@ impl AuditLog for SqlAudit {
             created_at: e.created_at,
             id: e.id,
         }))
+    }
+
+    async fn prune_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        batch: u64,
+    ) -> Result<u64, RepositoryError> {
+        // The oldest `batch` ids through the (created_at, id) index, deleted in one statement:
+        // portable to SQLite and PostgreSQL, and each batch is a short transaction.
+        let oldest = Query::select()
+            .column(audit_events::Column::Id)
+            .from(audit_events::Entity)
+            .and_where(audit_events::Column::CreatedAt.lt(cutoff))
+            .order_by(audit_events::Column::CreatedAt, sea_orm::Order::Asc)
+            .order_by(audit_events::Column::Id, sea_orm::Order::Asc)
+            .limit(batch)
+            .to_owned();
+        let deleted = audit_events::Entity::delete_many()
+            .filter(audit_events::Column::Id.in_subquery(oldest))
+            .exec(&self.db)
+            .await
+            .db_context("pruning old audit events")?;
+        Ok(deleted.rows_affected)
     }
 }

@@ -1,6 +1,5 @@
 //! `CommentRepository` with sea-orm: comments joined with their authors in one query.
 
-use anyhow::Context;
 use application::{
     RepositoryError,
     pagination::{Cursor, Page, PageRequest},
@@ -79,7 +78,7 @@ fn to_view(row: CommentRow) -> Result<CommentView, RepositoryError> {
             CommentId::from_uuid(row.id),
             PostId::from_uuid(row.post_id),
             UserId::from_uuid(row.author_id),
-            CommentBody::parse(&row.body).context("a stored comment is invalid")?,
+            CommentBody::from_storage(row.body),
             row.created_at,
             row.updated_at,
         ),

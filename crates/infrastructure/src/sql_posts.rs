@@ -1,14 +1,14 @@
 //! `PostRepository` with sea-orm. A post and a page of posts each cost two queries: the posts
-//! joined with their authors, then one grouped count of comments for all of them.
+//! joined with their authors, then one grouped count of comments for all of them. A page
+//! reads only the start of each body and its length, computed by the database.
 
 use std::collections::HashMap;
 
-use anyhow::Context;
 use application::{
     RepositoryError,
     pagination::{Cursor, Page, PageRequest},
     ports::{PostFilter, PostRepository},
-    views::{AuthorRef, PostView},
+    views::{AuthorRef, PostSummary, PostView},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -29,6 +29,18 @@ use crate::{
 
 pub struct SqlPosts {
     db: DatabaseConnection,
+}
+
+#[derive(FromQueryResult)]
+struct SummaryRow {
+    id: Uuid,
+    author_id: Uuid,
+    title: String,
+    excerpt: String,
+    body_length: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    author_username: String,
 }
 
 #[derive(FromQueryResult)]
@@ -83,6 +95,65 @@ impl SqlPosts {
             .collect()
     }
 
+    /// `SUBSTR` and `LENGTH` count characters on both engines (PostgreSQL on `text`, SQLite on
+    /// UTF-8 text), as `PostBody` does.
+    async fn summaries(
+        &self,
+        condition: Condition,
+        limit: u64,
+    ) -> Result<Vec<PostSummary>, RepositoryError> {
+        let body = || Expr::col((posts::Entity, posts::Column::Body));
+        // `integer`, not `bigint`: PostgreSQL has no `substr(text, integer, bigint)`.
+        let excerpt_chars = i32::try_from(PostSummary::EXCERPT_CHARS).unwrap_or(i32::MAX);
+        let rows = posts::Entity::find()
+            .select_only()
+            .columns([
+                posts::Column::Id,
+                posts::Column::AuthorId,
+                posts::Column::Title,
+                posts::Column::CreatedAt,
+                posts::Column::UpdatedAt,
+            ])
+            .column_as(
+                Expr::expr(Func::cust("SUBSTR").arg(body()).arg(1).arg(excerpt_chars)),
+                "excerpt",
+            )
+            // `integer` on both engines: a body has at most 50,000 characters.
+            .column_as(Expr::expr(Func::cust("LENGTH").arg(body())), "body_length")
+            .column_as(users::Column::Username, "author_username")
+            .join(JoinType::InnerJoin, posts::Relation::Author.def())
+            .filter(condition)
+            .order_by_desc(posts::Column::CreatedAt)
+            .order_by_desc(posts::Column::Id)
+            .limit(limit)
+            .into_model::<SummaryRow>()
+            .all(&self.db)
+            .await
+            .db_context("reading posts")?;
+        let counts = self
+            .comment_counts(rows.iter().map(|r| r.id).collect())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let comment_count = counts.get(&row.id).copied().unwrap_or(0);
+                PostSummary {
+                    id: PostId::from_uuid(row.id),
+                    title: PostTitle::from_storage(row.title),
+                    excerpt: row.excerpt,
+                    body_length: u64::try_from(row.body_length).unwrap_or(0),
+                    author: AuthorRef {
+                        id: UserId::from_uuid(row.author_id),
+                        username: row.author_username,
+                    },
+                    comment_count,
+                    created_at: row.created_at,
+                    updated_at: row.updated_at,
+                }
+            })
+            .collect())
+    }
+
     async fn comment_counts(&self, ids: Vec<Uuid>) -> Result<HashMap<Uuid, u64>, RepositoryError> {
         if ids.is_empty() {
             return Ok(HashMap::new());
@@ -111,8 +182,8 @@ fn to_view(row: PostRow, comment_count: u64) -> Result<PostView, RepositoryError
     let post = Post::restore(
         PostId::from_uuid(row.id),
         UserId::from_uuid(row.author_id),
-        PostTitle::parse(&row.title).context("a stored title is invalid")?,
-        PostBody::parse(&row.body).context("a stored body is invalid")?,
+        PostTitle::from_storage(row.title),
+        PostBody::from_storage(row.body),
         row.created_at,
         row.updated_at,
     );
@@ -160,7 +231,7 @@ impl PostRepository for SqlPosts {
         &self,
         filter: &PostFilter,
         page: &PageRequest,
-    ) -> Result<Page<PostView>, RepositoryError> {
+    ) -> Result<Page<PostSummary>, RepositoryError> {
         let mut condition = Condition::all();
         if let Some(author) = filter.author {
             condition = condition.add(posts::Column::AuthorId.eq(author.as_uuid()));
@@ -182,10 +253,10 @@ impl PostRepository for SqlPosts {
                 cursor,
             ));
         }
-        let rows = self.views(condition, page.limit + 1).await?;
-        Ok(Page::from_rows(rows, page.limit, |v| Cursor {
-            created_at: v.post.created_at(),
-            id: v.post.id().as_uuid(),
+        let rows = self.summaries(condition, page.limit + 1).await?;
+        Ok(Page::from_rows(rows, page.limit, |s| Cursor {
+            created_at: s.created_at,
+            id: s.id.as_uuid(),
         }))
     }
 

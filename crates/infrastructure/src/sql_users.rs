@@ -44,17 +44,29 @@ impl SqlUsers {
         model: users::Model,
         role_names: &[String],
     ) -> Result<User, RepositoryError> {
-        let email = self.emails.open(model.id, &model.email)?;
+        // One unreadable address must not take down every read of the row (and every list
+        // holding it): the account is returned without it, and the cause is logged.
+        let email = match self.emails.open(model.id, &model.email) {
+            Ok(email) => Some(email),
+            Err(err) => {
+                tracing::warn!(user_id = %model.id, error = %format!("{err:#}"), "a stored email cannot be read");
+                None
+            }
+        };
         to_domain(model, email, role_names)
     }
 
-    /// The sealed email and its blind index, as stored.
-    fn protect(&self, user: &User) -> Result<(String, String), RepositoryError> {
+    /// The sealed email and its blind index, as stored; `None` for an unreadable address,
+    /// which is then left as it is.
+    fn protect(&self, user: &User) -> Result<Option<(String, String)>, RepositoryError> {
+        let Some(email) = user.email() else {
+            return Ok(None);
+        };
         let sealed = self
             .emails
-            .seal(user.id().as_uuid(), user.email())
+            .seal(user.id().as_uuid(), email)
             .context("encrypting an email")?;
-        Ok((sealed, self.emails.index(user.email())))
+        Ok(Some((sealed, self.emails.index(email))))
     }
 
     async fn with_roles(
@@ -126,7 +138,7 @@ async fn admin_count(txn: &DatabaseTransaction) -> Result<u64, DbErr> {
 
 fn to_domain(
     model: users::Model,
-    email: Email,
+    email: Option<Email>,
     role_names: &[String],
 ) -> Result<User, RepositoryError> {
     let roles = role_names
@@ -180,7 +192,9 @@ async fn role_ids<C: ConnectionTrait>(db: &C, roles: &[Role]) -> Result<Vec<Uuid
 #[async_trait]
 impl UserRepository for SqlUsers {
     async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        let (email, email_index) = self.protect(user)?;
+        let (email, email_index) = self.protect(user)?.ok_or_else(|| {
+            RepositoryError::Unexpected(anyhow::anyhow!("a new account has no email"))
+        })?;
         let txn = self.db.begin().await.map_err(write_error)?;
         users::Entity::insert(users::ActiveModel {
             id: Set(user.id().as_uuid()),
@@ -332,15 +346,19 @@ impl UserRepository for SqlUsers {
         expected: Option<DateTime<Utc>>,
         audit: Option<&AuditEvent>,
     ) -> Result<bool, RepositoryError> {
-        let (email, email_index) = self.protect(user)?;
+        let protected = self.protect(user)?;
         let txn = self.db.begin().await.map_err(write_error)?;
-        let result = users::Entity::update_many()
+        let mut statement = users::Entity::update_many();
+        if let Some((email, email_index)) = protected {
+            statement = statement
+                .col_expr(users::Column::Email, Expr::value(email))
+                .col_expr(users::Column::EmailBlindIndex, Expr::value(email_index));
+        }
+        let result = statement
             .col_expr(
                 users::Column::Username,
                 Expr::value(user.username().as_ref()),
             )
-            .col_expr(users::Column::Email, Expr::value(email))
-            .col_expr(users::Column::EmailBlindIndex, Expr::value(email_index))
             .col_expr(
                 users::Column::PasswordHash,
                 Expr::value(user.password_hash().as_ref()),

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{Context, bail};
 use application::users::{CreateAdminError, CreateAdminInput};
 use domain::{Email, Password, User, Username};
-use infrastructure::config::Settings;
+use infrastructure::{config::Settings, random_secret};
 
 use crate::wiring::wire;
 
@@ -46,7 +46,10 @@ pub async fn create_admin_with_password(
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let username = Username::parse(username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
     let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
-    let wired = wire(settings).await?;
+    // The command signs no token: a throw-away secret spares the JWT_SECRET warning.
+    let mut settings = settings.clone();
+    settings.jwt_secret.get_or_insert_with(random_secret);
+    let wired = wire(&settings).await?;
     let input = CreateAdminInput {
         username,
         email,

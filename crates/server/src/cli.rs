@@ -1,6 +1,14 @@
-//! The `agora` command line.
+//! The `agora` command line. The server logs to standard output; the other commands print
+//! their result on standard output and only warnings and errors on standard error.
 
 use clap::{Parser, Subcommand};
+use infrastructure::config::Settings;
+
+use crate::{
+    Application,
+    env_file::EnvFile,
+    telemetry::{self, Sink},
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,9 +30,11 @@ pub enum Command {
     /// Create an administrator. The password is read from ADMIN_PASSWORD when set, else from
     /// standard input, never from an argument (arguments show in `ps`).
     CreateAdmin {
-        #[arg(long)]
+        /// The administrator's email address, which they log in with.
+        #[arg(long, value_name = "ADDRESS")]
         email: String,
-        #[arg(long)]
+        /// The administrator's username, shown on their posts and comments.
+        #[arg(long, value_name = "NAME")]
         username: String,
     },
     /// Re-encrypt every stored email under DATA_KEY (keep the old keys in DATA_KEYS_PREVIOUS
@@ -35,4 +45,38 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         batch_size: u64,
     },
+}
+
+/// Runs the command; `env_file` says what became of `.env` (read before any thread started).
+pub async fn run(cli: Cli, env_file: EnvFile) -> anyhow::Result<()> {
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", agora_http::openapi_yaml()?);
+        return Ok(());
+    }
+    let settings = Settings::from_env()?;
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    let (default_filter, sink) = if serving {
+        ("info", Sink::Stdout)
+    } else {
+        ("warn", Sink::Stderr)
+    };
+    telemetry::try_init_subscriber(settings.log_format, default_filter, sink)?;
+    env_file.log();
+    match cli.command {
+        Some(Command::CreateAdmin { email, username }) => {
+            crate::admin::create_admin(&settings, &email, &username).await
+        }
+        Some(Command::RotateDataKey { batch_size }) => {
+            let report = crate::rotate::rotate_data_key(&settings, batch_size).await?;
+            println!(
+                "re-encrypted {} email(s) in {} batch(es) under key {}; skipped {} unreadable row(s)",
+                report.rewritten, report.batches, report.key_id, report.skipped
+            );
+            Ok(())
+        }
+        _ => Ok(Application::build(settings)
+            .await?
+            .run_until_stopped()
+            .await?),
+    }
 }

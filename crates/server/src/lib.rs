@@ -2,6 +2,8 @@
 
 pub mod admin;
 pub mod cli;
+mod connections;
+pub mod env_file;
 pub mod rotate;
 pub mod startup;
 pub mod telemetry;

@@ -1,34 +1,19 @@
-use agora::{
-    Application, Settings,
-    cli::{Cli, Command},
-    telemetry,
-};
+use std::{path::Path, process::ExitCode};
+
+use agora::{cli::Cli, env_file};
 use clap::Parser;
 
-#[actix_web::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Openapi) = cli.command {
-        print!("{}", agora_http::openapi_yaml()?);
-        return Ok(());
-    }
-    let settings = Settings::from_env()?;
-    telemetry::init_subscriber(settings.log_format, "info", telemetry::stdout);
-    match cli.command {
-        Some(Command::CreateAdmin { email, username }) => {
-            agora::admin::create_admin(&settings, &email, &username).await
+    // Before any thread exists: reading `.env` sets environment variables.
+    let outcome = env_file::load(Path::new(".env"))
+        .and_then(|env_file| actix_web::rt::System::new().block_on(agora::cli::run(cli, env_file)));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line naming the setting (every configuration error starts with its name).
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
         }
-        Some(Command::RotateDataKey { batch_size }) => {
-            let report = agora::rotate::rotate_data_key(&settings, batch_size).await?;
-            println!(
-                "re-encrypted {} email(s) in {} batch(es); every email is now under key {}",
-                report.rewritten, report.batches, report.key_id
-            );
-            Ok(())
-        }
-        _ => Ok(Application::build(settings)
-            .await?
-            .run_until_stopped()
-            .await?),
     }
 }

@@ -1,17 +1,27 @@
 //! `Application`: binds its own listener (port 0 works), so tests start the real thing.
 
-use std::net::TcpListener;
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
-use actix_web::{HttpServer, dev::Server};
-use agora_http::HttpSettings;
+use actix_http::{HttpService, Request};
+use actix_server::Server;
+use actix_service::{ServiceFactoryExt, fn_service, map_config};
+use actix_web::{
+    dev::{AppConfig, Extensions},
+    rt::net::TcpStream,
+};
+use agora_http::{HeadDeadlines, HttpSettings};
 use anyhow::Context;
 use infrastructure::config::Settings;
 
-use crate::wiring::wire;
+use crate::{
+    connections::{ClientSlots, Guarded},
+    wiring::wire,
+};
 
 pub struct Application {
     port: u16,
     server: Server,
+    audit_prune: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -19,7 +29,8 @@ impl Application {
         let wired = wire(&settings).await?;
         let listener = TcpListener::bind(settings.bind_addr)
             .with_context(|| format!("BIND_ADDR: cannot listen on {}", settings.bind_addr))?;
-        let port = listener.local_addr()?.port();
+        let local = listener.local_addr()?;
+        let audit_prune = wired.start_audit_prune();
         let state = wired.state;
         let limits = &settings.limits;
         let http = HttpSettings {
@@ -27,19 +38,74 @@ impl Application {
             post_body_limit: limits.post_body_limit,
             body_timeout: limits.request_timeout,
             trusted_proxies: limits.trusted_proxies.clone(),
+            ipv6_prefix: limits.ipv6_prefix,
             cors_origins: limits.cors_origins.clone(),
         };
-        let mut server = HttpServer::new(move || agora_http::app(state.clone(), http.clone()))
+        let deadlines = HeadDeadlines {
+            head: limits.header_timeout,
+            keep_alive: limits.keep_alive,
+        };
+        // A client that reads nothing of an answer for this long is gone or hostile.
+        let write_stall = limits.request_timeout;
+        let slots = ClientSlots::new(
+            limits.max_connections_per_client,
+            limits.ipv6_prefix,
+            limits.trusted_proxies.clone(),
+        );
+        let builder = Server::build();
+        // On SIGTERM, keep-alive connections take no new request (as `HttpServer` does).
+        let shutdown = builder.graceful_shutdown_signal();
+        let mut server = builder
             .shutdown_timeout(settings.shutdown_timeout.as_secs())
-            .client_request_timeout(limits.header_timeout)
-            .client_disconnect_timeout(std::time::Duration::from_secs(1))
-            .max_connections(limits.max_connections);
+            .max_concurrent_connections(limits.max_connections);
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
-        let server = server.listen(listener)?.run();
+        let server = server
+            .listen("agora", listener, move || {
+                // What `actix_web::HttpServer` builds, on the guarded stream.
+                let app = agora_http::app(state.clone(), http.clone());
+                let app = map_config(
+                    actix_service::IntoServiceFactory::<_, Request>::into_factory(app)
+                        .map_err(|err: actix_web::Error| err.error_response()),
+                    |_| AppConfig::default(),
+                );
+                let shutdown = shutdown.clone();
+                let h1 = HttpService::<Guarded, _, _>::build()
+                    .graceful_shutdown_signal(move || {
+                        let shutdown = shutdown.clone();
+                        async move { shutdown.notified().await }
+                    })
+                    .keep_alive(deadlines.keep_alive)
+                    .client_request_timeout(deadlines.head)
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(local)
+                    .on_connect_ext(|io: &Guarded, data: &mut Extensions| {
+                        data.insert(io.activity());
+                    })
+                    .h1(app)
+                    .map_err(|_| ());
+                let slots = Arc::clone(&slots);
+                fn_service(move |io: TcpStream| {
+                    let peer = io.peer_addr().ok();
+                    let admitted = peer.and_then(|peer| slots.acquire(peer.ip()));
+                    let _ = io.set_nodelay(true);
+                    std::future::ready(match admitted {
+                        Some(slot) => Ok((Guarded::new(io, slot, deadlines, write_stall), peer)),
+                        // Over this client's share: closed at once, nothing read.
+                        None => Err(()),
+                    })
+                })
+                .and_then(h1)
+            })?
+            .run();
+        let port = local.port();
         tracing::info!(address = %settings.bind_addr.ip(), port, "listening");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            audit_prune,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -48,6 +114,8 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.audit_prune.abort();
+        result
     }
 }

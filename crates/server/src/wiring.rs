@@ -25,6 +25,35 @@ use secrecy::ExposeSecret;
 
 pub struct Wired {
     pub state: AppState,
+    retention: chrono::Duration,
+    prune_every: std::time::Duration,
+}
+
+impl Wired {
+    /// Starts the audit prune: once now, then every `AUDIT_PRUNE_INTERVAL_SECONDS`, deleting
+    /// events older than `AUDIT_RETENTION_DAYS`. A failed run is logged and retried at the next
+    /// tick. The server aborts the task when it stops.
+    pub fn start_audit_prune(&self) -> tokio::task::JoinHandle<()> {
+        let audit = self.state.audit.clone();
+        let retention = self.retention;
+        // `interval` refuses a zero period; configuration already requires at least a second.
+        let mut ticks =
+            tokio::time::interval(self.prune_every.max(std::time::Duration::from_secs(1)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::spawn(async move {
+            loop {
+                ticks.tick().await;
+                match audit.prune(chrono::Utc::now(), retention).await {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, "audit events past retention deleted"),
+                    Err(err) => tracing::error!(
+                        error = ?anyhow::Error::from(err),
+                        "pruning the audit trail failed; retrying at the next interval"
+                    ),
+                }
+            }
+        })
+    }
 }
 
 pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
@@ -71,6 +100,16 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             )
         }
     };
+    if matches!(settings.sessions, SessionStoreSettings::Redis { .. })
+        && let Err(e) = sessions.ping().await
+    {
+        // Not fatal: the adapters reconnect by themselves once Redis answers.
+        tracing::warn!(
+            error = %e,
+            "REDIS_URL: Redis cannot be reached at start; until it can, session checks \
+             answer 503 and rate limits count in this instance's memory"
+        );
+    }
     let limits = &settings.limits;
     let throttle = Throttle::new(
         limiter,
@@ -120,6 +159,9 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             .context("REFRESH_TOKEN_TTL_SECONDS")?,
         reuse_grace: chrono::Duration::from_std(settings.refresh_reuse_grace)
             .context("REFRESH_REUSE_GRACE_SECONDS")?,
+        max_lifetime: chrono::Duration::from_std(settings.lifetimes.session_max_lifetime)
+            .context("SESSION_MAX_LIFETIME_SECONDS")?,
+        max_sessions_per_user: settings.lifetimes.max_sessions_per_user,
         lockout: lockout.clone(),
         ..AuthSettings::default()
     };
@@ -134,7 +176,10 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         audit.clone(),
         auth_settings,
     );
+    let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
+        retention,
+        prune_every: settings.lifetimes.audit_prune_interval,
         state: AppState {
             auth,
             users: UserService::new(

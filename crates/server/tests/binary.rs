@@ -1,5 +1,7 @@
-//! The `agora` binary itself: start-up errors, `create-admin`, graceful shutdown on SIGTERM.
-//! These always use the embedded default (a temporary DATA_DIR), whatever the environment says.
+//! The `agora` binary itself: start-up errors, `.env`, `create-admin`, file modes, graceful
+//! shutdown on SIGTERM. These use the embedded default (a temporary DATA_DIR, also the working
+//! directory), whatever the environment says; the one test that needs PostgreSQL is ignored
+//! unless `.ci/run`'s PostgreSQL + Redis pass includes it.
 
 use std::{
     io::{BufRead, BufReader},
@@ -8,6 +10,11 @@ use std::{
 };
 
 use serde_json::{Value, json};
+
+#[path = "binary/commands.rs"]
+mod commands;
+#[path = "binary/settings.rs"]
+mod settings;
 
 const SECRET: &str = "binary-test-secret-of-at-least-32-bytes";
 
@@ -25,12 +32,20 @@ fn agora(data_dir: &std::path::Path) -> Command {
         .env("BCRYPT_COST", "4")
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
-        .env("BIND_ADDR", "127.0.0.1:0");
+        .env("BIND_ADDR", "127.0.0.1:0")
+        // No stray `.env` from a developer's checkout.
+        .current_dir(data_dir);
     command
 }
 
 /// Starts the server and reads its port from the `listening` log line.
-fn serve(mut command: Command) -> (Child, u16) {
+fn serve(command: Command) -> (Child, u16) {
+    let (child, port, _) = serve_logging(command);
+    (child, port)
+}
+
+/// Starts the server; also returns the log events it wrote before listening.
+fn serve_logging(mut command: Command) -> (Child, u16, Vec<Value>) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -38,6 +53,7 @@ fn serve(mut command: Command) -> (Child, u16) {
         .expect("agora starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
+    let mut events = Vec::new();
     let port = loop {
         let line = lines
             .next()
@@ -49,10 +65,11 @@ fn serve(mut command: Command) -> (Child, u16) {
         if event["message"] == "listening" {
             break event["port"].as_u64().expect("port") as u16;
         }
+        events.push(event);
     };
     // Keep draining the logs so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (child, port)
+    (child, port, events)
 }
 
 fn terminate(child: &Child) {

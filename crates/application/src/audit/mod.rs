@@ -1,6 +1,8 @@
 //! The audit trail: reading it (administrators), and appending the events that are not part
 //! of an account change.
 
+mod prune;
+
 use std::sync::Arc;
 
 use domain::AuditEvent;
@@ -12,6 +14,8 @@ use crate::{
     pagination::{Page, PageRequest},
     ports::{AuditFilter, AuditLog},
 };
+
+pub use prune::PRUNE_BATCH;
 
 #[derive(Debug, Error)]
 pub enum AuditError {

@@ -133,11 +133,11 @@ impl AuthService {
             user.id(),
             refresh.digest(),
             now,
-            self.settings.refresh_ttl,
+            self.settings.first_session_ttl(),
             client.user_agent.as_deref(),
             client.ip.clone(),
         );
-        self.sessions.create(&session).await?;
+        self.start_session(&session).await?;
         tracing::info!(user_id = %user.id(), session_id = %session_id, "logged in");
         let mut issued = self.issue(user, session_id, refresh.encode())?;
         // A fresh device token at every login (OWASP): this client is now known to the account.

@@ -8,6 +8,8 @@ mod logout;
 mod refresh;
 mod refresh_token;
 mod register;
+#[cfg(test)]
+mod session_tests;
 mod sessions;
 mod settings;
 #[cfg(test)]

@@ -57,6 +57,11 @@ impl AuthService {
                     return self.reissue(&session, successor).await;
                 }
                 RefreshCheck::Reused => return Err(self.revoke_reused(client, &session).await),
+                // Anyone can pair a session id with random bytes: that ends nothing.
+                RefreshCheck::Unknown => {
+                    tracing::info!(session_id = %session.id(), "unknown refresh token refused");
+                    return Err(RefreshError::InvalidToken);
+                }
                 RefreshCheck::Expired => {
                     self.sessions.delete(session.id()).await?;
                     return Err(RefreshError::InvalidToken);
@@ -67,6 +72,7 @@ impl AuthService {
                 presented.seal(&next),
                 now,
                 self.settings.refresh_ttl,
+                self.settings.max_lifetime,
             );
             if self.sessions.replace_if_current(&session, &digest).await? {
                 return self.reissue(&session, next).await;

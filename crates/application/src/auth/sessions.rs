@@ -1,11 +1,15 @@
 //! The caller's sessions (one per device): list them, end one, end them all.
 
 use chrono::{DateTime, Utc};
-use domain::{AuditAction, SessionId};
+use domain::{AuditAction, AuditEvent, Session, SessionId};
 use thiserror::Error;
 
 use super::AuthService;
-use crate::{Actor, StoreError, audit::record_after_the_fact};
+use crate::{
+    Actor, StoreError,
+    audit::record_after_the_fact,
+    pagination::{Cursor, Page, PageRequest},
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionView {
@@ -33,9 +37,40 @@ impl From<StoreError> for SessionError {
 }
 
 impl AuthService {
-    /// Newest first.
-    pub async fn list_sessions(&self, actor: &Actor) -> Result<Vec<SessionView>, SessionError> {
+    /// Stores a new session, ending the user's oldest ones beyond `max_sessions_per_user`.
+    pub(super) async fn start_session(&self, session: &Session) -> Result<(), StoreError> {
+        let ended = self
+            .sessions
+            .create(session, self.settings.max_sessions_per_user)
+            .await?;
+        for id in ended {
+            tracing::info!(
+                user_id = %session.user_id(),
+                session_id = %id,
+                "oldest session ended: too many sessions"
+            );
+            // The owner's new login ended it: the trail says so, naming the session.
+            let event = AuditEvent::new(
+                AuditAction::SessionEnded,
+                Some(session.user_id()),
+                self.clock.now(),
+            )
+            .with_target(id);
+            record_after_the_fact(self.audit.as_ref(), &event).await;
+        }
+        Ok(())
+    }
+
+    /// Newest first (keyset on created_at, id). A user holds at most `max_sessions_per_user`
+    /// sessions, so they are paged in memory.
+    pub async fn list_sessions(
+        &self,
+        actor: &Actor,
+        page: &PageRequest,
+    ) -> Result<Page<SessionView>, SessionError> {
         let now = self.clock.now();
+        // Cursors carry microseconds: order and compare on exactly what they carry.
+        let key = |view: &SessionView| (view.created_at.timestamp_micros(), view.id.as_uuid());
         let mut views: Vec<SessionView> = self
             .sessions
             .list_for_user(actor.user_id)
@@ -53,9 +88,17 @@ impl AuthService {
                     current: p.id == actor.session_id,
                 }
             })
+            .filter(|view| {
+                page.after
+                    .is_none_or(|after| key(view) < (after.created_at.timestamp_micros(), after.id))
+            })
             .collect();
-        views.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        Ok(views)
+        views.sort_by_key(|view| std::cmp::Reverse(key(view)));
+        views.truncate(page.limit as usize + 1);
+        Ok(Page::from_rows(views, page.limit, |view| Cursor {
+            created_at: view.created_at,
+            id: view.id.as_uuid(),
+        }))
     }
 
     pub async fn end_session(&self, actor: &Actor, id: SessionId) -> Result<(), SessionError> {

@@ -11,7 +11,7 @@ use crate::{
     authz::{Forbidden, PostAction, authorize_post},
     pagination::{Page, PageRequest},
     ports::{Clock, PostFilter, PostRepository},
-    views::{IfMatch, PostView},
+    views::{IfMatch, PostSummary, PostView},
 };
 
 #[derive(Clone)]
@@ -52,7 +52,7 @@ impl PostService {
         &self,
         filter: &PostFilter,
         page: &PageRequest,
-    ) -> Result<Page<PostView>, PostError> {
+    ) -> Result<Page<PostSummary>, PostError> {
         Ok(self.posts.list(filter, page).await?)
     }
 

@@ -13,13 +13,14 @@ pub use guard::{Guarded, check_password, device_bucket, reauthentication_bucket}
 pub use lockout::{LockoutPolicy, account_key};
 pub use policy::{RateDecision, RatePolicy};
 
-/// Which budgets a request spends.
+/// Which budget a request spends. Every request spends the general one at the edge; the
+/// routes that check a password or create sessions or accounts (register, login, refresh,
+/// password change, ...) spend the tight authentication one as well, once routed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Every route.
     General,
-    /// Routes that create sessions or accounts (register, login, refresh): the general budget
-    /// and a tight one per client.
+    /// Routes that check a password or create sessions or accounts.
     Authentication,
 }
 
@@ -62,12 +63,13 @@ impl Throttle {
         }
     }
 
-    /// Spends one request of `client`'s budgets for `scope`. A denied budget stops the spending,
-    /// so a refused request does not also eat into the next budget.
+    /// Spends one request of `client`'s budget for `scope`. Callers spend the general budget
+    /// first and the authentication one only when it allowed the request, so a refused request
+    /// does not also eat into the next budget.
     pub async fn spend(&self, scope: Scope, client: &str) -> Result<Verdict, StoreError> {
         let policies: &[&RatePolicy] = match scope {
             Scope::General => &[&self.general],
-            Scope::Authentication => &[&self.general, &self.authentication],
+            Scope::Authentication => &[&self.authentication],
         };
         let mut budgets = Vec::with_capacity(policies.len());
         for policy in policies {

@@ -44,7 +44,7 @@ fn throttle(limiter: Arc<Counting>) -> Throttle {
 }
 
 #[tokio::test]
-async fn authentication_spends_both_budgets_and_stops_at_the_first_refusal() {
+async fn each_scope_spends_its_own_budget_per_client() {
     let limiter = Arc::new(Counting::default());
     let throttle = throttle(limiter.clone());
     let first = throttle
@@ -52,7 +52,8 @@ async fn authentication_spends_both_budgets_and_stops_at_the_first_refusal() {
         .await
         .expect("spends");
     assert_eq!(first.retry_after(), None);
-    assert_eq!(first.budgets.len(), 2);
+    assert_eq!(first.budgets.len(), 1);
+    assert_eq!(first.budgets[0].0.name, "auth");
     let second = throttle
         .spend(Scope::Authentication, "1.2.3.4")
         .await
@@ -62,8 +63,13 @@ async fn authentication_spends_both_budgets_and_stops_at_the_first_refusal() {
         .spend(Scope::General, "1.2.3.4")
         .await
         .expect("spends");
-    assert_eq!(general.retry_after(), None, "one general request is left");
-    assert_eq!(general.budgets[0].1.remaining, 0);
+    assert_eq!(
+        general.retry_after(),
+        None,
+        "the general budget is separate"
+    );
+    assert_eq!(general.budgets.len(), 1);
+    assert_eq!(general.budgets[0].1.remaining, 2);
     let other = throttle
         .spend(Scope::Authentication, "5.6.7.8")
         .await

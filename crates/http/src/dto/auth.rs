@@ -22,7 +22,9 @@ pub struct RegisterRequest {
         pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
     )]
     pub username: String,
-    /// Stored lower-cased; unique regardless of case.
+    /// Stored normalised (Unicode NFC, lower-cased, the domain in its ASCII IDNA form, e.g.
+    /// `xn--bcher-kva.de` for `bücher.de`); unique in that form, and the normalised address
+    /// must itself be valid (at most 255 bytes, 64 before the `@`).
     #[schema(min_length = 5)]
     pub email: String,
     /// 8 to 72 bytes (bcrypt's limit: longer passwords are refused, never cut). The schema can

@@ -2,7 +2,7 @@
 
 use application::{
     posts::PostInput,
-    views::{AuthorRef, CommentView, PostView},
+    views::{AuthorRef, CommentView, PostSummary, PostView},
 };
 use chrono::{DateTime, Utc};
 use domain::{CommentBody, PostBody, PostTitle};
@@ -52,10 +52,42 @@ impl From<&PostView> for PostResponse {
     }
 }
 
+/// A post as a list shows it: the start of the body and its length, never the whole body
+/// (`GET /api/posts/{id}` returns that).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostSummaryResponse {
+    pub id: Uuid,
+    pub title: String,
+    /// The first 300 characters of the body (all of it if shorter).
+    #[schema(max_length = 300)]
+    pub excerpt: String,
+    /// The body's length in characters.
+    pub body_length: u64,
+    pub author: AuthorResponse,
+    pub comment_count: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&PostSummary> for PostSummaryResponse {
+    fn from(summary: &PostSummary) -> Self {
+        Self {
+            id: summary.id.as_uuid(),
+            title: summary.title.as_ref().to_owned(),
+            excerpt: summary.excerpt.clone(),
+            body_length: summary.body_length,
+            author: AuthorResponse::from(&summary.author),
+            comment_count: summary.comment_count,
+            created_at: summary.created_at,
+            updated_at: summary.updated_at,
+        }
+    }
+}
+
 /// One page of posts, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostPage {
-    pub items: Vec<PostResponse>,
+    pub items: Vec<PostSummaryResponse>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     #[schema(required = true)]
     pub next_cursor: Option<String>,
@@ -97,18 +129,20 @@ pub struct CommentPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Hello", "body": "First post."}))]
 pub struct PostRequest {
-    /// 1 to 200 characters, not all blank; no control characters but newline and tab.
+    /// 1 to 200 characters with at least one visible one; no control characters but newline
+    /// and tab, no bidirectional embeddings, overrides or isolates (U+202A-U+202E, U+2066-U+2069).
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub title: String,
-    /// 1 to 50,000 characters, not all blank; no control characters but newline and tab.
+    /// 1 to 50,000 characters with at least one visible one; no control characters but newline
+    /// and tab, no bidirectional embeddings, overrides or isolates (U+202A-U+202E, U+2066-U+2069).
     #[schema(
         min_length = 1,
         max_length = 50000,
-        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub body: String,
 }
@@ -143,11 +177,12 @@ impl PostRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"body": "Nice post."}))]
 pub struct CommentRequest {
-    /// 1 to 10,000 characters, not all blank; no control characters but newline and tab.
+    /// 1 to 10,000 characters with at least one visible one; no control characters but newline
+    /// and tab, no bidirectional embeddings, overrides or isolates (U+202A-U+202E, U+2066-U+2069).
     #[schema(
         min_length = 1,
         max_length = 10000,
-        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub body: String,
 }

@@ -18,10 +18,13 @@ pub struct SessionResponse {
     pub current: bool,
 }
 
-/// The caller's live sessions, newest first.
+/// One page of the caller's live sessions, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionList {
     pub items: Vec<SessionResponse>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
 }
 
 impl From<SessionView> for SessionResponse {

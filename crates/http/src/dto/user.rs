@@ -43,8 +43,16 @@ pub struct UserResponse {
     pub id: Uuid,
     #[schema(example = "ada_lovelace")]
     pub username: String,
-    #[schema(example = "ada@example.com")]
-    pub email: String,
+    /// `null` when the stored address cannot be read by this version (see
+    /// `email_unreadable`).
+    #[schema(example = "ada@example.com", required = true)]
+    pub email: Option<String>,
+    /// Present and `true` only when the stored address cannot be read (written by an earlier
+    /// version under looser rules, or under a key that is gone): the account can still be
+    /// listed, shown and deleted, and an email change repairs it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(nullable = false)]
+    pub email_unreadable: bool,
     pub roles: Vec<RoleName>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -55,7 +63,8 @@ impl From<&User> for UserResponse {
         Self {
             id: user.id().as_uuid(),
             username: user.username().as_ref().to_owned(),
-            email: user.email().as_ref().to_owned(),
+            email: user.email().map(|e| e.as_ref().to_owned()),
+            email_unreadable: user.email().is_none(),
             roles: user.roles().iter().copied().map(RoleName::from).collect(),
             created_at: user.created_at(),
             updated_at: user.updated_at(),
@@ -73,6 +82,12 @@ pub struct UserProfile {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub email: Option<String>,
+    /// Present and `true` only in the full record, when the stored address cannot be read
+    /// (written by an earlier version under looser rules, or under a key that is gone); then
+    /// `email` is absent. Such an account can still be listed, shown and deleted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(nullable = false)]
+    pub email_unreadable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub roles: Option<Vec<RoleName>>,
@@ -89,7 +104,10 @@ impl From<&UserView> for UserProfile {
             id: user.id().as_uuid(),
             username: user.username().as_ref().to_owned(),
             created_at: user.created_at(),
-            email: full.then(|| user.email().as_ref().to_owned()),
+            email: full
+                .then(|| user.email().map(|e| e.as_ref().to_owned()))
+                .flatten(),
+            email_unreadable: full && user.email().is_none(),
             roles: full.then(|| user.roles().iter().copied().map(RoleName::from).collect()),
             updated_at: full.then(|| user.updated_at()),
         }

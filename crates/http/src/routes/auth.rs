@@ -15,15 +15,18 @@ use crate::{
     },
     error::{ApiError, Problem, ProblemCode},
     extractors::{Client, JsonBody, MaybeAuthUser, OptionalJsonBody, require_csrf},
+    middleware::auth_budget,
     routes::cookies,
     state::AppState,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/auth/register").route(web::post().to(register)))
-        .service(web::resource("/api/auth/login").route(web::post().to(login)))
-        .service(web::resource("/api/auth/refresh").route(web::post().to(refresh)))
-        .service(web::resource("/api/auth/logout").route(web::post().to(logout)));
+    cfg.service(
+        web::resource("/api/auth/register").route(web::post().to(register).wrap(auth_budget())),
+    )
+    .service(web::resource("/api/auth/login").route(web::post().to(login).wrap(auth_budget())))
+    .service(web::resource("/api/auth/refresh").route(web::post().to(refresh).wrap(auth_budget())))
+    .service(web::resource("/api/auth/logout").route(web::post().to(logout)));
 }
 
 /// Open an account. It holds the `user` role.

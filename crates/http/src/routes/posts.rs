@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::{
     dto::{
         page::{self, PageParams},
-        post::{PostFilterParams, PostPage, PostRequest, PostResponse},
+        post::{PostFilterParams, PostPage, PostRequest, PostResponse, PostSummaryResponse},
     },
     error::{ApiError, Problem},
     extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
@@ -36,7 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, body_limit: usize) {
     );
 }
 
-/// Posts, newest first.
+/// Posts, newest first: each with an `excerpt` (at most 300 characters) and `body_length`,
+/// never the whole body, so a page is at most about 250 KB.
 #[utoipa::path(
     get, path = "/api/posts", tag = "posts",
     params(PostFilterParams, PageParams),
@@ -56,7 +57,7 @@ pub async fn list_posts(
     };
     let page = state.posts.list(&filter, &page.to_request()?).await?;
     Ok(HttpResponse::Ok().json(PostPage {
-        items: page.items.iter().map(PostResponse::from).collect(),
+        items: page.items.iter().map(PostSummaryResponse::from).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
     }))
 }

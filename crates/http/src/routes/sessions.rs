@@ -8,9 +8,12 @@ use domain::SessionId;
 use uuid::Uuid;
 
 use crate::{
-    dto::session::{SessionList, SessionResponse},
+    dto::{
+        page::PageParams,
+        session::{SessionList, SessionResponse},
+    },
     error::{ApiError, Problem},
-    extractors::AuthUser,
+    extractors::{AuthUser, QueryParams},
     routes::cookies,
     state::AppState,
 };
@@ -21,19 +24,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/auth/logout-all").route(web::post().to(logout_all)));
 }
 
-/// The caller's live sessions, newest first; `current` marks the one making the request.
+/// The caller's live sessions, newest first, one page at a time; `current` marks the one
+/// making the request.
 #[utoipa::path(
     get, path = "/api/auth/sessions", tag = "sessions",
-    responses((status = 200, description = "Live sessions", body = SessionList)),
+    params(PageParams),
+    responses(
+        (status = 200, description = "One page of live sessions", body = SessionList),
+        (status = 422, description = "`validation_failed`: bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn list_sessions(
     state: Data<AppState>,
     user: AuthUser,
+    QueryParams(page): QueryParams<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state.auth.list_sessions(&user.actor).await?;
+    let page = state
+        .auth
+        .list_sessions(&user.actor, &page.to_request()?)
+        .await?;
     Ok(HttpResponse::Ok().json(SessionList {
-        items: items.into_iter().map(SessionResponse::from).collect(),
+        items: page.items.into_iter().map(SessionResponse::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
     }))
 }
 

@@ -21,6 +21,7 @@ use crate::{
     extractors::{
         AuthUser, JsonBody, OptionalJsonBody, Preconditions, QueryParams, tagged, with_etag,
     },
+    middleware::auth_budget,
     state::AppState,
 };
 
@@ -28,12 +29,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // `me` is registered before `{id}` so it is never read as an id.
     cfg.service(web::resource("/api/users").route(web::get().to(list_users)))
         .service(web::resource("/api/users/me").route(web::get().to(me)))
-        .service(web::resource("/api/users/me/password").route(web::put().to(change_password)))
+        // Routes that can check a password spend the authentication budget.
+        .service(
+            web::resource("/api/users/me/password")
+                .route(web::put().to(change_password).wrap(auth_budget())),
+        )
         .service(
             web::resource("/api/users/{id}")
                 .route(web::get().to(get_user))
-                .route(web::put().to(update_user))
-                .route(web::delete().to(delete_user)),
+                .route(web::put().to(update_user).wrap(auth_budget()))
+                .route(web::delete().to(delete_user).wrap(auth_budget())),
         )
         .service(web::resource("/api/users/{id}/roles").route(web::put().to(set_roles)))
         .service(
@@ -65,13 +70,14 @@ pub async fn me(
     ))
 }
 
-/// Accounts, newest first (moderators and admins). Moderators see public profiles.
+/// Accounts, newest first (moderators and admins). Moderators see public profiles and may
+/// search usernames only: the `email` and `role` filters are for admins.
 #[utoipa::path(
     get, path = "/api/users", tag = "users",
     params(UserFilterParams, PageParams),
     responses(
         (status = 200, description = "One page of accounts", body = UserPage),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not a moderator or admin, or an `email` or `role` filter without being an admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `q`, `email` or `role`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))

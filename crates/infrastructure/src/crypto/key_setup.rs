@@ -8,7 +8,10 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{BlindIndex, DataKeyring, EmailProtection, decode_key, generate_key};
-use crate::config::{AppEnv, Settings};
+use crate::{
+    config::{AppEnv, Settings},
+    private_files::create_private_dir,
+};
 
 pub const DATA_KEY_FILE: &str = "data-key";
 pub const BLIND_INDEX_KEY_FILE: &str = "blind-index-key";
@@ -63,8 +66,8 @@ fn configured_or_kept(
 
 /// Writes a new key file readable by its owner only; never overwrites one.
 fn keep(path: &Path, key: &SecretString) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)?;
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir)?;
     }
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);

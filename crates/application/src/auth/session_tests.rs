@@ -1,0 +1,163 @@
+//! Use-case tests of the session rules (forged tokens, the per-user cap, the absolute
+//! lifetime, paging) against in-memory fakes of the ports.
+
+use chrono::Duration;
+use domain::{AuditAction, Email, Password, Username};
+
+use super::*;
+use crate::{
+    ClientInfo,
+    fakes::{Harness, harness},
+    pagination::PageRequest,
+    ports::SessionStore,
+};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn login(h: &Harness) -> IssuedTokens {
+    let registered = h
+        .auth
+        .register(
+            &ClientInfo::default(),
+            RegisterInput {
+                username: Username::parse("ada").expect("valid"),
+                email: Email::parse("ada@example.com").expect("valid"),
+                password: Password::parse(PASSWORD).expect("valid"),
+            },
+        )
+        .await;
+    assert!(registered.is_ok() || matches!(registered, Err(RegisterError::UsernameTaken)));
+    h.auth
+        .login(
+            &ClientInfo::default(),
+            LoginInput {
+                email: "ada@example.com".into(),
+                password: PASSWORD.into(),
+                device: None,
+            },
+        )
+        .await
+        .expect("logs in")
+}
+
+fn refresh_of(tokens: &IssuedTokens) -> String {
+    expose_refresh_token(&tokens.refresh_token).to_owned()
+}
+
+async fn refresh(h: &Harness, token: &str) -> Result<IssuedTokens, RefreshError> {
+    h.auth.refresh(&ClientInfo::default(), token).await
+}
+
+#[tokio::test]
+async fn a_forged_token_is_invalid_and_ends_nothing() {
+    let h = harness(AuthSettings {
+        reuse_grace: Duration::zero(),
+        ..AuthSettings::default()
+    });
+    let tokens = login(&h).await;
+    let forged = refresh_token::RefreshToken::generate(tokens.session_id).encode();
+
+    let result = refresh(&h, expose_refresh_token(&forged)).await;
+
+    assert!(matches!(result, Err(RefreshError::InvalidToken)));
+    assert!(
+        h.sessions
+            .get(tokens.session_id)
+            .await
+            .expect("store")
+            .is_some()
+    );
+    assert!(!h.audit.actions().contains(&AuditAction::RefreshTokenReused));
+    assert!(refresh(&h, &refresh_of(&tokens)).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_login_beyond_the_cap_ends_the_oldest_and_says_so() {
+    let h = harness(AuthSettings {
+        max_sessions_per_user: 2,
+        ..AuthSettings::default()
+    });
+    let first = login(&h).await;
+    h.clock.advance(Duration::seconds(1));
+    let second = login(&h).await;
+    h.clock.advance(Duration::seconds(1));
+    let third = login(&h).await;
+
+    assert!(
+        h.sessions
+            .get(first.session_id)
+            .await
+            .expect("store")
+            .is_none()
+    );
+    for kept in [&second, &third] {
+        assert!(
+            h.sessions
+                .get(kept.session_id)
+                .await
+                .expect("store")
+                .is_some()
+        );
+    }
+    let ended = h
+        .audit
+        .actions()
+        .into_iter()
+        .filter(|a| *a == AuditAction::SessionEnded)
+        .count();
+    assert_eq!(ended, 1);
+}
+
+#[tokio::test]
+async fn refreshing_never_outlives_the_absolute_lifetime() {
+    let h = harness(AuthSettings {
+        refresh_ttl: Duration::days(7),
+        max_lifetime: Duration::days(10),
+        ..AuthSettings::default()
+    });
+    let mut tokens = login(&h).await;
+    for _ in 0..3 {
+        h.clock.advance(Duration::days(3));
+        tokens = refresh(&h, &refresh_of(&tokens))
+            .await
+            .expect("within the lifetime");
+    }
+    h.clock.advance(Duration::days(2));
+
+    let late = refresh(&h, &refresh_of(&tokens)).await;
+
+    assert!(matches!(late, Err(RefreshError::InvalidToken)));
+}
+
+#[tokio::test]
+async fn session_pages_cover_every_session_once() {
+    let h = harness(AuthSettings::default());
+    let mut last = None;
+    for _ in 0..7 {
+        h.clock.advance(Duration::seconds(1));
+        last = Some(login(&h).await);
+    }
+    let actor = h
+        .auth
+        .authenticate(
+            &last.expect("logged in").access_token,
+            ClientInfo::default(),
+        )
+        .await
+        .expect("valid");
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(3);
+    loop {
+        let listed = h.auth.list_sessions(&actor, &page).await.expect("lists");
+        seen.extend(listed.items.iter().map(|s| (s.created_at, s.id)));
+        match listed.next_cursor {
+            Some(cursor) => page.after = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7);
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first, no repeats"
+    );
+}
