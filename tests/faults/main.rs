@@ -1,6 +1,7 @@
 //! Faults: PostgreSQL or Redis going away under a running server. Requests get 503 problems,
 //! readiness turns 503, nothing panics, the server recovers by itself, and a change cut off
-//! by a crash leaves all or nothing. Each test runs its own servers so it can stop them; they
+//! by a crash leaves all or nothing; a flood of readiness probes does not become a flood of
+//! pings. Each test runs its own servers so it can stop them; they
 //! are ignored by default and run in `.ci/run`'s PostgreSQL + Redis pass (`--include-ignored`).
 
 mod servers;
@@ -146,6 +147,41 @@ async fn without_redis_sessions_fail_closed_and_limits_fall_back_to_memory() {
     let me = app.get_bearer("/api/users/me", &login.access_token).await;
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
     app.login(&user).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
+async fn a_flood_of_readiness_probes_pings_redis_about_once_a_second() {
+    require_servers();
+    let redis = Redis::start();
+    let app = spawn_app_with(|s| {
+        s.sessions = SessionStoreSettings::Redis {
+            url: SecretString::from(redis.url()),
+            key_prefix: "ready".into(),
+        }
+    })
+    .await;
+    assert_eq!(get(&app, "/health/ready").await.status(), StatusCode::OK);
+    let before = redis.pings();
+    let started = Instant::now();
+    let mut answered = 0_u64;
+    // Probes are exempt from every budget: 30 at a time for 1.5 s, bounded in count too.
+    while started.elapsed() < Duration::from_millis(1_500) && answered < 3_000 {
+        let probes = (0..30).map(|_| get(&app, "/health/ready"));
+        for answer in futures_util::future::join_all(probes).await {
+            assert_eq!(answer.status(), StatusCode::OK);
+            answered += 1;
+        }
+    }
+    let seconds = started.elapsed().as_secs() + 2;
+    let pings = redis.pings() - before;
+    assert!(answered >= 60, "only {answered} probes answered");
+    // A probe costs at most two PINGs (the pool checks a connection before handing it out).
+    assert!(
+        pings <= 2 * seconds,
+        "{pings} Redis PINGs for {answered} readiness probes in {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

@@ -190,6 +190,19 @@ impl Redis {
         wait_for_port(self.port, true);
     }
 
+    /// How many `PING` commands this server has answered since it started.
+    pub fn pings(&self) -> u64 {
+        let output = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "INFO", "commandstats"])
+            .output()
+            .expect("redis-cli runs");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .find_map(|line| line.strip_prefix("cmdstat_ping:calls="))
+            .and_then(|rest| rest.split(',').next())
+            .map_or(0, |calls| calls.parse().expect("a count"))
+    }
+
     pub fn stop(&self) {
         let _ = Command::new("redis-cli")
             .args(["-p", &self.port.to_string(), "shutdown", "nosave"])
