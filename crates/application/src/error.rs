@@ -19,6 +19,55 @@ impl fmt::Display for UniqueField {
     }
 }
 
+/// A port call that failed for a reason the caller cannot fix: the one shape every port error
+/// gives a use case, and every use-case error carries as its `Dependency` variant. Which of the
+/// two it is gets decided where an adapter meets its port (a refused connection is
+/// `Unavailable`, an unreadable row a `Bug`), so no later layer has to guess from the cause.
+#[derive(Debug, Error)]
+pub enum DependencyError {
+    /// The dependency cannot be reached right now (down, restarting, pool exhausted, every
+    /// hashing slot busy): worth a retry (503), and never a reason to let a request in.
+    #[error("a dependency is unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
+    /// Anything else: a bug here or in the dependency (500).
+    #[error("a dependency failed: {0:#}")]
+    Bug(anyhow::Error),
+}
+
+impl DependencyError {
+    /// A broken invariant: `Bug` with `message` as its cause.
+    pub fn bug(message: impl fmt::Display + fmt::Debug + Send + Sync + 'static) -> Self {
+        Self::Bug(anyhow::Error::msg(message))
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+
+    /// The cause, with the context the adapter gave it.
+    pub fn cause(&self) -> &anyhow::Error {
+        match self {
+            Self::Unavailable(cause) | Self::Bug(cause) => cause,
+        }
+    }
+
+    pub fn into_cause(self) -> anyhow::Error {
+        match self {
+            Self::Unavailable(cause) | Self::Bug(cause) => cause,
+        }
+    }
+}
+
+/// An error an adapter raises itself (a row it cannot decode, a poisoned lock) is a bug: an
+/// adapter classifies each outage explicitly as `Unavailable` where it meets the driver.
+impl From<anyhow::Error> for DependencyError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Bug(err)
+    }
+}
+
+/// What a repository call can report: its own outcomes, which the use case decides on, and a
+/// dependency failure, which it passes on.
 #[derive(Debug, Error)]
 pub enum RepositoryError {
     #[error("{0} is already taken")]
@@ -27,21 +76,49 @@ pub enum RepositoryError {
     LastAdmin,
     #[error("a row this one refers to no longer exists")]
     MissingParent,
-    /// The database cannot be reached (down, restarting, pool exhausted): worth a retry.
-    #[error("the database is unavailable: {0:#}")]
-    Unavailable(anyhow::Error),
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
-#[derive(Debug, Error)]
-pub enum StoreError {
-    /// The store cannot be reached: worth a retry, and never a reason to let a request in.
-    #[error("the session store is unavailable: {0:#}")]
-    Unavailable(anyhow::Error),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+impl RepositoryError {
+    /// A broken invariant in the adapter (a row it cannot read back, ...).
+    pub fn bug(message: impl fmt::Display + fmt::Debug + Send + Sync + 'static) -> Self {
+        Self::Dependency(DependencyError::bug(message))
+    }
 }
+
+impl From<anyhow::Error> for RepositoryError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Dependency(err.into())
+    }
+}
+
+/// The one conversion from a repository error to a dependency failure, for use cases that
+/// expect none of the repository's own outcomes: one that happens anyway is a bug.
+impl From<RepositoryError> for DependencyError {
+    fn from(err: RepositoryError) -> Self {
+        match err {
+            RepositoryError::Dependency(err) => err,
+            unexpected => DependencyError::Bug(unexpected.into()),
+        }
+    }
+}
+
+/// `From<RepositoryError>` for use-case errors with a `Dependency(DependencyError)` variant
+/// that pass every repository error on as a dependency failure (see the conversion above).
+macro_rules! repository_errors_are_dependency_failures {
+    ($($error:ty),+ $(,)?) => {$(
+        impl From<$crate::RepositoryError> for $error {
+            fn from(err: $crate::RepositoryError) -> Self {
+                Self::Dependency(err.into())
+            }
+        }
+    )+};
+}
+pub(crate) use repository_errors_are_dependency_failures;
+
+/// The session and throttle stores report nothing of their own: only dependency failures.
+pub type StoreError = DependencyError;
 
 /// Every password-hashing slot stayed busy for longer than the queue bound: the request is
 /// shed (503 with `Retry-After`) rather than queued without end.
@@ -49,18 +126,10 @@ pub enum StoreError {
 #[error("no password-hashing slot came free within the queue bound")]
 pub struct HashingSaturated;
 
-/// Whether `err` comes from a dependency that cannot be reached right now (answered with 503
-/// rather than 500), wherever in its chain of causes the port's error sits.
-pub fn is_unavailable(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<RepositoryError>(),
-            Some(RepositoryError::Unavailable(_))
-        ) || matches!(
-            cause.downcast_ref::<StoreError>(),
-            Some(StoreError::Unavailable(_))
-        ) || cause.is::<HashingSaturated>()
-    })
+impl From<HashingSaturated> for DependencyError {
+    fn from(err: HashingSaturated) -> Self {
+        Self::Unavailable(err.into())
+    }
 }
 
 #[cfg(test)]
@@ -68,13 +137,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unavailability_is_found_through_contexts_and_use_case_wrapping() {
-        let down = anyhow::Error::from(RepositoryError::Unavailable(anyhow::anyhow!("refused")))
-            .context("loading a post");
-        assert!(is_unavailable(&down));
-        let store = anyhow::Error::from(StoreError::Unavailable(anyhow::anyhow!("timeout")));
-        assert!(is_unavailable(&store));
-        let bug = anyhow::Error::from(RepositoryError::Unexpected(anyhow::anyhow!("bad row")));
-        assert!(!is_unavailable(&bug));
+    fn a_repository_outage_stays_an_outage_and_its_own_outcomes_become_bugs() {
+        let down =
+            RepositoryError::Dependency(DependencyError::Unavailable(anyhow::anyhow!("refused")));
+        assert!(DependencyError::from(down).is_unavailable());
+        let bug = RepositoryError::bug("bad row");
+        assert!(matches!(
+            DependencyError::from(bug),
+            DependencyError::Bug(_)
+        ));
+        let unexpected = DependencyError::from(RepositoryError::Duplicate(UniqueField::Email));
+        assert!(matches!(unexpected, DependencyError::Bug(_)));
+        assert!(format!("{:#}", unexpected.cause()).contains("email is already taken"));
+    }
+
+    #[test]
+    fn a_shed_hash_is_an_outage() {
+        assert!(DependencyError::from(HashingSaturated).is_unavailable());
     }
 }

@@ -12,7 +12,7 @@ use domain::{
 };
 
 use crate::{
-    RepositoryError, StoreError, UniqueField,
+    DependencyError, RepositoryError, StoreError, UniqueField,
     auth::{AuthService, AuthSettings},
     pagination::{Cursor, Page, PageRequest},
     ports::{
@@ -196,11 +196,15 @@ pub struct FakeHasher {
 
 #[async_trait]
 impl PasswordHasher for FakeHasher {
-    async fn hash(&self, password: &Password) -> anyhow::Result<PasswordHash> {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, DependencyError> {
         Ok(PasswordHash::new(format!("plain:{}", password.expose())))
     }
 
-    async fn verify(&self, candidate: &str, hash: Option<&PasswordHash>) -> anyhow::Result<bool> {
+    async fn verify(
+        &self,
+        candidate: &str,
+        hash: Option<&PasswordHash>,
+    ) -> Result<bool, DependencyError> {
         *self.verifications.lock().expect("lock") += 1;
         // Real hashing takes time: let racing logins interleave here, as they would.
         tokio::task::yield_now().await;
@@ -220,7 +224,7 @@ pub struct FakeTokens {
 }
 
 impl TokenIssuer for FakeTokens {
-    fn issue_access(&self, claims: &AccessClaims) -> anyhow::Result<String> {
+    fn issue_access(&self, claims: &AccessClaims) -> Result<String, DependencyError> {
         let token = format!("access-{}", claims.token_id);
         self.issued
             .lock()
@@ -366,7 +370,7 @@ impl PasswordStrength for FakeStrength {
         &self,
         password: &Password,
         words: &[&str],
-    ) -> anyhow::Result<Result<(), WeakPassword>> {
+    ) -> Result<Result<(), WeakPassword>, DependencyError> {
         if password.expose() == WEAK_PASSWORD || words.contains(&password.expose()) {
             return Ok(Err(WeakPassword("is too easy to guess".into())));
         }

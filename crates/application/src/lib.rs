@@ -19,4 +19,5 @@ pub mod views;
 mod fakes;
 
 pub use context::{Actor, ClientInfo};
-pub use error::{HashingSaturated, RepositoryError, StoreError, UniqueField, is_unavailable};
+pub(crate) use error::repository_errors_are_dependency_failures;
+pub use error::{DependencyError, HashingSaturated, RepositoryError, StoreError, UniqueField};

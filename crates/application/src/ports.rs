@@ -11,7 +11,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::{
-    RepositoryError, StoreError,
+    DependencyError, RepositoryError, StoreError,
     pagination::{Page, PageRequest},
     views::{CommentView, PostSummary, PostView},
 };
@@ -180,14 +180,19 @@ pub trait CommentRepository: Send + Sync {
     ) -> Result<bool, RepositoryError>;
 }
 
-/// Password hashing. Implementations MUST keep CPU-heavy work off the async workers.
+/// Password hashing. Implementations MUST keep CPU-heavy work off the async workers, and
+/// report a request shed for want of a free slot as `DependencyError::Unavailable`.
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {
-    async fn hash(&self, password: &Password) -> anyhow::Result<PasswordHash>;
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, DependencyError>;
 
     /// Whether `candidate` matches `hash`. With `None` it MUST do the same work against a dummy
     /// hash and return `false`, so an unknown account costs the same time as a wrong password.
-    async fn verify(&self, candidate: &str, hash: Option<&PasswordHash>) -> anyhow::Result<bool>;
+    async fn verify(
+        &self,
+        candidate: &str,
+        hash: Option<&PasswordHash>,
+    ) -> Result<bool, DependencyError>;
 
     /// Whether `hash` was made with weaker settings than `hash` would use now, so a login that
     /// just proved the password should store a new one.
@@ -213,7 +218,7 @@ pub struct InvalidToken;
 
 /// Signs and checks access tokens, the CSRF tokens bound to sessions, and device tokens.
 pub trait TokenIssuer: Send + Sync {
-    fn issue_access(&self, claims: &AccessClaims) -> anyhow::Result<String>;
+    fn issue_access(&self, claims: &AccessClaims) -> Result<String, DependencyError>;
 
     /// MUST reject a token with a bad signature, a foreign algorithm, or an `exp` in the past.
     fn verify_access(&self, token: &str) -> Result<AccessClaims, InvalidToken>;
@@ -339,5 +344,5 @@ pub trait PasswordStrength: Send + Sync {
         &self,
         password: &Password,
         account_words: &[&str],
-    ) -> anyhow::Result<Result<(), WeakPassword>>;
+    ) -> Result<Result<(), WeakPassword>, DependencyError>;
 }

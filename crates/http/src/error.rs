@@ -92,16 +92,17 @@ impl ApiError {
         Self::new(ProblemCode::NotFound, detail)
     }
 
-    /// A failure the client cannot fix: 503 `service_unavailable` (with `Retry-After`) when a
-    /// dependency cannot be reached, else 500 `internal_error`. Either way the cause is logged,
-    /// never sent.
+    /// A dependency that cannot be reached: 503 `service_unavailable` with `Retry-After`. The
+    /// cause is logged, never sent.
+    pub(crate) fn unavailable(source: anyhow::Error) -> Self {
+        let mut err = Self::for_status(StatusCode::SERVICE_UNAVAILABLE);
+        err.retry_after = Some(RETRY_UNAVAILABLE_AFTER_SECONDS);
+        err.source = Some(source);
+        err
+    }
+
+    /// A bug: 500 `internal_error`. The cause is logged with its whole chain, never sent.
     pub fn internal(source: anyhow::Error) -> Self {
-        if application::is_unavailable(&source) {
-            let mut err = Self::for_status(StatusCode::SERVICE_UNAVAILABLE);
-            err.retry_after = Some(RETRY_UNAVAILABLE_AFTER_SECONDS);
-            err.source = Some(source);
-            return err;
-        }
         let mut err = Self::new(
             ProblemCode::InternalError,
             "The server could not complete the request.",

@@ -1,6 +1,7 @@
 //! The one place where use-case errors become HTTP statuses and problem codes.
 
 use application::{
+    DependencyError,
     audit::AuditError,
     auth::{AuthenticateError, LoginError, LogoutError, RefreshError, RegisterError, SessionError},
     comments::CommentError,
@@ -9,6 +10,18 @@ use application::{
 };
 
 use crate::error::{ApiError, FieldError, ProblemCode};
+
+/// A failing dependency, whichever use case met it: an outage is 503 `service_unavailable` with
+/// `Retry-After` (the client may retry), anything else a 500 `internal_error`. The cause chain
+/// goes to the log either way, never to the client.
+impl From<DependencyError> for ApiError {
+    fn from(err: DependencyError) -> Self {
+        match err {
+            DependencyError::Unavailable(cause) => ApiError::unavailable(cause),
+            DependencyError::Bug(cause) => ApiError::internal(cause),
+        }
+    }
+}
 
 /// 422 on the field that carried the password, with zxcvbn's reason, for frontends to show.
 fn weak_password(field: &str, weak: application::ports::WeakPassword) -> ApiError {
@@ -30,7 +43,7 @@ impl From<RegisterError> for ApiError {
                 "An account with that email already exists.",
             ),
             RegisterError::WeakPassword(weak) => weak_password("password", weak),
-            RegisterError::Unexpected(e) => ApiError::internal(e),
+            RegisterError::Dependency(e) => e.into(),
         }
     }
 }
@@ -46,7 +59,7 @@ impl From<LoginError> for ApiError {
                 "Too many failed logins for this account. Retry later.",
                 retry_after,
             ),
-            LoginError::Unexpected(e) => ApiError::internal(e),
+            LoginError::Dependency(e) => e.into(),
         }
     }
 }
@@ -62,7 +75,7 @@ impl From<RefreshError> for ApiError {
                 ProblemCode::RefreshTokenReused,
                 "This refresh token was already used; the session has been ended. Log in again.",
             ),
-            RefreshError::Unexpected(e) => ApiError::internal(e),
+            RefreshError::Dependency(e) => e.into(),
         }
     }
 }
@@ -78,7 +91,7 @@ impl From<AuthenticateError> for ApiError {
                 ProblemCode::SessionRevoked,
                 "The session behind this token has ended. Log in again.",
             ),
-            AuthenticateError::Unexpected(e) => ApiError::internal(e),
+            AuthenticateError::Dependency(e) => e.into(),
         }
     }
 }
@@ -89,7 +102,7 @@ impl From<LogoutError> for ApiError {
             LogoutError::NotAuthenticated => {
                 ApiError::unauthenticated("No live session matches the credentials sent.")
             }
-            LogoutError::Unexpected(e) => ApiError::internal(e),
+            LogoutError::Dependency(e) => e.into(),
         }
     }
 }
@@ -98,7 +111,7 @@ impl From<SessionError> for ApiError {
     fn from(err: SessionError) -> Self {
         match err {
             SessionError::NotFound => ApiError::not_found("No such session."),
-            SessionError::Unexpected(e) => ApiError::internal(e),
+            SessionError::Dependency(e) => e.into(),
         }
     }
 }
@@ -107,7 +120,7 @@ impl From<ProfileError> for ApiError {
     fn from(err: ProfileError) -> Self {
         match err {
             ProfileError::Gone => ApiError::unauthenticated("The account no longer exists."),
-            ProfileError::Unexpected(e) => ApiError::internal(e),
+            ProfileError::Dependency(e) => e.into(),
         }
     }
 }
@@ -127,7 +140,7 @@ impl From<AuditError> for ApiError {
     fn from(err: AuditError) -> Self {
         match err {
             AuditError::Forbidden(_) => forbidden(),
-            AuditError::Unexpected(e) => ApiError::internal(e),
+            AuditError::Dependency(e) => e.into(),
         }
     }
 }
@@ -138,7 +151,7 @@ impl From<PostError> for ApiError {
             PostError::NotFound => ApiError::not_found("No such post."),
             PostError::Forbidden(_) => forbidden(),
             PostError::PreconditionFailed => precondition_failed(),
-            PostError::Unexpected(e) => ApiError::internal(e),
+            PostError::Dependency(e) => e.into(),
         }
     }
 }
@@ -150,7 +163,7 @@ impl From<CommentError> for ApiError {
             CommentError::NotFound => ApiError::not_found("No such comment."),
             CommentError::Forbidden(_) => forbidden(),
             CommentError::PreconditionFailed => precondition_failed(),
-            CommentError::Unexpected(e) => ApiError::internal(e),
+            CommentError::Dependency(e) => e.into(),
         }
     }
 }
@@ -183,7 +196,101 @@ impl From<UserError> for ApiError {
             UserError::LastAdmin => {
                 ApiError::new(ProblemCode::LastAdmin, "This would leave no administrator.")
             }
-            UserError::Unexpected(e) => ApiError::internal(e),
+            UserError::Dependency(e) => e.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{ResponseError, body::MessageBody, http::header::RETRY_AFTER};
+    use application::{HashingSaturated, RepositoryError, StoreError, UniqueField};
+
+    use super::*;
+
+    fn outage() -> DependencyError {
+        DependencyError::Unavailable(anyhow::anyhow!("connection refused to 10.0.0.1"))
+    }
+
+    fn bug() -> DependencyError {
+        DependencyError::Bug(anyhow::anyhow!("row 10.0.0.1 has no email"))
+    }
+
+    /// Status, `Retry-After` and body of the response `err` becomes.
+    fn answer(err: impl Into<ApiError>) -> (u16, Option<String>, String) {
+        let response = err.into().error_response();
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .map(|v| v.to_str().expect("ascii").to_owned());
+        let body = match response.into_body().try_into_bytes() {
+            Ok(bytes) => String::from_utf8(bytes.to_vec()).expect("utf-8"),
+            Err(_) => panic!("a problem body is in memory"),
+        };
+        (status, retry_after, body)
+    }
+
+    #[test]
+    fn an_unavailable_port_is_a_503_with_retry_after_from_every_use_case() {
+        let answers = [
+            answer(PostError::from(RepositoryError::Dependency(outage()))),
+            answer(CommentError::from(RepositoryError::Dependency(outage()))),
+            answer(UserError::from(RepositoryError::Dependency(outage()))),
+            answer(RegisterError::from(RepositoryError::Dependency(outage()))),
+            answer(LoginError::from(StoreError::from(outage()))),
+            answer(LogoutError::from(outage())),
+            answer(RefreshError::from(outage())),
+            answer(AuthenticateError::from(outage())),
+            answer(SessionError::from(outage())),
+            answer(ProfileError::from(RepositoryError::Dependency(outage()))),
+            answer(AuditError::from(RepositoryError::Dependency(outage()))),
+            answer(LoginError::from(DependencyError::from(HashingSaturated))),
+        ];
+        for (status, retry_after, body) in answers {
+            assert_eq!(status, 503, "{body}");
+            assert!(body.contains("\"code\":\"service_unavailable\""), "{body}");
+            assert_eq!(retry_after.as_deref(), Some("5"));
+            assert!(
+                !body.contains("10.0.0.1"),
+                "the cause is never sent: {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failing_port_that_is_reachable_is_a_500_without_retry_after() {
+        let answers = [
+            answer(PostError::from(RepositoryError::Dependency(bug()))),
+            answer(UserError::from(RepositoryError::Dependency(bug()))),
+            answer(LoginError::from(bug())),
+            answer(SessionError::from(bug())),
+            // A repository outcome the use case does not expect is a bug, not a 4xx.
+            answer(PostError::from(RepositoryError::Duplicate(
+                UniqueField::Email,
+            ))),
+            answer(ProfileError::from(RepositoryError::LastAdmin)),
+        ];
+        for (status, retry_after, body) in answers {
+            assert_eq!(status, 500, "{body}");
+            assert!(body.contains("\"code\":\"internal_error\""), "{body}");
+            assert_eq!(retry_after, None);
+            assert!(
+                !body.contains("10.0.0.1"),
+                "the cause is never sent: {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_cause_chain_stays_with_the_error_for_the_log() {
+        let err = ApiError::from(PostError::from(RepositoryError::Dependency(
+            DependencyError::Unavailable(
+                anyhow::anyhow!("connection refused").context("loading a post"),
+            ),
+        )));
+        let logged = format!("{err:?}");
+        assert!(logged.contains("loading a post"), "{logged}");
+        assert!(logged.contains("connection refused"), "{logged}");
     }
 }

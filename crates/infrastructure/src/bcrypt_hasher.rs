@@ -3,7 +3,7 @@
 //! every core, and a bounded wait for a slot so the flood is shed rather than queued.
 
 use anyhow::Context;
-use application::ports::PasswordHasher;
+use application::{DependencyError, ports::PasswordHasher};
 use async_trait::async_trait;
 use domain::{Password, PasswordHash};
 use std::sync::Arc;
@@ -28,14 +28,14 @@ impl BcryptHasher {
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
-    ) -> anyhow::Result<T> {
+    ) -> Result<T, DependencyError> {
         self.slots.run(work).await
     }
 }
 
 #[async_trait]
 impl PasswordHasher for BcryptHasher {
-    async fn hash(&self, password: &Password) -> anyhow::Result<PasswordHash> {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, DependencyError> {
         let plain = password.expose().to_owned();
         let cost = self.cost;
         // `Password` admits at most 72 bytes, all of which bcrypt uses (only the terminating
@@ -48,7 +48,11 @@ impl PasswordHasher for BcryptHasher {
         .await
     }
 
-    async fn verify(&self, candidate: &str, hash: Option<&PasswordHash>) -> anyhow::Result<bool> {
+    async fn verify(
+        &self,
+        candidate: &str,
+        hash: Option<&PasswordHash>,
+    ) -> Result<bool, DependencyError> {
         let candidate = candidate.to_owned();
         let (encoded, real) = match hash {
             Some(hash) => (hash.as_ref().to_owned(), true),

@@ -1,7 +1,10 @@
 //! `TokenIssuer` with HS256 JWTs for access tokens and HMAC-SHA256 for session-bound CSRF tokens.
 
 use anyhow::Context;
-use application::ports::{AccessClaims, InvalidToken, TokenIssuer};
+use application::{
+    DependencyError,
+    ports::{AccessClaims, InvalidToken, TokenIssuer},
+};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use domain::{Role, SessionId, UserId};
@@ -59,7 +62,7 @@ fn mac(key: &[u8], message: &[u8]) -> Vec<u8> {
 }
 
 impl TokenIssuer for JwtTokens {
-    fn issue_access(&self, claims: &AccessClaims) -> anyhow::Result<String> {
+    fn issue_access(&self, claims: &AccessClaims) -> Result<String, DependencyError> {
         let body = Claims {
             iss: ISSUER.to_owned(),
             sub: claims.user_id.as_uuid(),
@@ -69,7 +72,9 @@ impl TokenIssuer for JwtTokens {
             exp: claims.expires_at.timestamp(),
             jti: claims.token_id,
         };
-        encode(&Header::new(Algorithm::HS256), &body, &self.encoding).context("signing a JWT")
+        encode(&Header::new(Algorithm::HS256), &body, &self.encoding)
+            .context("signing a JWT")
+            .map_err(DependencyError::Bug)
     }
 
     fn verify_access(&self, token: &str) -> Result<AccessClaims, InvalidToken> {

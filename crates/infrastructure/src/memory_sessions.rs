@@ -74,7 +74,7 @@ impl MemorySessions {
         let mut sessions = self
             .sessions
             .lock()
-            .map_err(|_| StoreError::Unexpected(anyhow::anyhow!("session map lock poisoned")))?;
+            .map_err(|_| StoreError::bug("session map lock poisoned"))?;
         sessions.sweep(Utc::now());
         Ok(f(&mut sessions))
     }

@@ -192,9 +192,9 @@ async fn role_ids<C: ConnectionTrait>(db: &C, roles: &[Role]) -> Result<Vec<Uuid
 #[async_trait]
 impl UserRepository for SqlUsers {
     async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        let (email, email_index) = self.protect(user)?.ok_or_else(|| {
-            RepositoryError::Unexpected(anyhow::anyhow!("a new account has no email"))
-        })?;
+        let (email, email_index) = self
+            .protect(user)?
+            .ok_or_else(|| RepositoryError::bug("a new account has no email"))?;
         let txn = self.db.begin().await.map_err(write_error)?;
         users::Entity::insert(users::ActiveModel {
             id: Set(user.id().as_uuid()),
@@ -210,7 +210,7 @@ impl UserRepository for SqlUsers {
         .map_err(write_error)?;
         let ids = role_ids(&txn, user.roles()).await.map_err(write_error)?;
         if ids.len() != user.roles().len() {
-            return Err(RepositoryError::Unexpected(anyhow::anyhow!(
+            return Err(RepositoryError::bug(format!(
                 "the roles table lacks one of {:?}: are the migrations applied?",
                 user.roles()
             )));

@@ -1,7 +1,7 @@
 //! Telling "the database or Redis cannot be reached" (503, retry later) from every other
 //! failure (500, a bug), at the one place each adapter's errors become port errors.
 
-use application::{RepositoryError, StoreError};
+use application::{DependencyError, RepositoryError, StoreError};
 use deadpool_redis::redis::RedisError;
 use sea_orm::{DbErr, RuntimeErr, sqlx};
 
@@ -28,10 +28,16 @@ fn db_unreachable(err: &DbErr) -> bool {
 
 /// The port error for a failed database call, `what` naming the call for the log.
 pub(crate) fn repository_error(err: DbErr, what: &'static str) -> RepositoryError {
-    if db_unreachable(&err) {
-        RepositoryError::Unavailable(anyhow::Error::new(err).context(what))
+    let unreachable = db_unreachable(&err);
+    classified(unreachable, anyhow::Error::new(err).context(what)).into()
+}
+
+/// The one place an adapter's failure becomes an outage or a bug.
+fn classified(unreachable: bool, cause: anyhow::Error) -> DependencyError {
+    if unreachable {
+        DependencyError::Unavailable(cause)
     } else {
-        RepositoryError::Unexpected(anyhow::Error::new(err).context(what))
+        DependencyError::Bug(cause)
     }
 }
 
@@ -44,11 +50,8 @@ fn redis_unreachable(err: &RedisError) -> bool {
 
 /// The port error for a failed Redis call.
 pub(crate) fn store_error(err: RedisError, what: &'static str) -> StoreError {
-    if redis_unreachable(&err) {
-        StoreError::Unavailable(anyhow::Error::new(err).context(what))
-    } else {
-        StoreError::Unexpected(anyhow::Error::new(err).context(what))
-    }
+    let unreachable = redis_unreachable(&err);
+    classified(unreachable, anyhow::Error::new(err).context(what))
 }
 
 /// `.db_context("what")` in place of `.context("what")` on database calls.

@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use application::ports::{PasswordStrength, WeakPassword};
+use application::{
+    DependencyError,
+    ports::{PasswordStrength, WeakPassword},
+};
 use async_trait::async_trait;
 use domain::Password;
 
@@ -32,7 +35,7 @@ impl PasswordStrength for ZxcvbnStrength {
         &self,
         password: &Password,
         account_words: &[&str],
-    ) -> anyhow::Result<Result<(), WeakPassword>> {
+    ) -> Result<Result<(), WeakPassword>, DependencyError> {
         let password = password.expose().to_owned();
         let words: Vec<String> = account_words.iter().map(|w| (*w).to_owned()).collect();
         let min_score = self.min_score;
@@ -95,7 +98,7 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_millis(30)).await;
         let shed = strength.check(&strong, &[]).await;
-        assert!(shed.is_err_and(|e| e.is::<application::HashingSaturated>()));
+        assert!(shed.is_err_and(|e| e.is_unavailable()));
         busy.await.expect("joined").expect("ran");
     }
 

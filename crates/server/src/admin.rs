@@ -59,6 +59,6 @@ pub async fn create_admin_with_password(
         Ok(user) => Ok(user),
         Err(CreateAdminError::Taken(field)) => bail!("that {field} is already taken"),
         Err(CreateAdminError::WeakPassword(weak)) => bail!("the password {weak}"),
-        Err(CreateAdminError::Unexpected(e)) => Err(e),
+        Err(CreateAdminError::Dependency(e)) => Err(e.into()),
     }
 }

@@ -9,7 +9,7 @@ use domain::AuditEvent;
 use thiserror::Error;
 
 use crate::{
-    Actor, RepositoryError,
+    Actor, DependencyError,
     authz::{Forbidden, authorize_audit},
     pagination::{Page, PageRequest},
     ports::{AuditFilter, AuditLog},
@@ -22,14 +22,10 @@ pub enum AuditError {
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
-impl From<RepositoryError> for AuditError {
-    fn from(err: RepositoryError) -> Self {
-        Self::Unexpected(err.into())
-    }
-}
+crate::repository_errors_are_dependency_failures!(AuditError);
 
 #[derive(Clone)]
 pub struct AuditService {

@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use super::AuthService;
-use crate::{Actor, ClientInfo, StoreError};
+use crate::{Actor, ClientInfo, DependencyError};
 
 /// How the caller presented the access token: cookies need a CSRF check on unsafe methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,13 +19,7 @@ pub enum AuthenticateError {
     #[error("the session has ended")]
     SessionEnded,
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-impl From<StoreError> for AuthenticateError {
-    fn from(err: StoreError) -> Self {
-        Self::Unexpected(err.into())
-    }
+    Dependency(#[from] DependencyError),
 }
 
 impl AuthService {
@@ -50,7 +44,7 @@ impl AuthService {
             .users
             .roles_of(session.user_id())
             .await
-            .map_err(|e| AuthenticateError::Unexpected(e.into()))?
+            .map_err(|e| AuthenticateError::Dependency(e.into()))?
             .ok_or(AuthenticateError::SessionEnded)?;
         Ok(Actor {
             user_id: session.user_id(),

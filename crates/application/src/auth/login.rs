@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{AuthService, IssuedTokens, refresh_token::RefreshToken};
 use crate::{
-    ClientInfo, RepositoryError, StoreError,
+    ClientInfo, DependencyError,
     audit::record_after_the_fact,
     throttle::{Guarded, account_key, check_password, device_bucket},
 };
@@ -35,20 +35,10 @@ pub enum LoginError {
     #[error("the account is locked out for {retry_after:?}")]
     LockedOut { retry_after: std::time::Duration },
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
-impl From<RepositoryError> for LoginError {
-    fn from(err: RepositoryError) -> Self {
-        Self::Unexpected(err.into())
-    }
-}
-
-impl From<StoreError> for LoginError {
-    fn from(err: StoreError) -> Self {
-        Self::Unexpected(err.into())
-    }
-}
+crate::repository_errors_are_dependency_failures!(LoginError);
 
 impl AuthService {
     #[tracing::instrument(skip_all)]

@@ -4,20 +4,14 @@ use domain::{AuditAction, SessionId};
 use thiserror::Error;
 
 use super::{AuthService, refresh_token::RefreshToken};
-use crate::{Actor, ClientInfo, StoreError, audit::record_after_the_fact};
+use crate::{Actor, ClientInfo, DependencyError, audit::record_after_the_fact};
 
 #[derive(Debug, Error)]
 pub enum LogoutError {
     #[error("no live session matches the credentials")]
     NotAuthenticated,
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-impl From<StoreError> for LogoutError {
-    fn from(err: StoreError) -> Self {
-        Self::Unexpected(err.into())
-    }
+    Dependency(#[from] DependencyError),
 }
 
 impl AuthService {

@@ -103,7 +103,7 @@ impl AuthService {
         user: User,
         session_id: SessionId,
         refresh_token: SecretString,
-    ) -> anyhow::Result<IssuedTokens> {
+    ) -> Result<IssuedTokens, crate::DependencyError> {
         let now = self.clock.now();
         let claims = AccessClaims {
             user_id: user.id(),

@@ -4,7 +4,7 @@ use domain::{AuditAction, RefreshCheck, Session};
 use thiserror::Error;
 
 use super::{AuthService, IssuedTokens, refresh_token::RefreshToken};
-use crate::{ClientInfo, RepositoryError, StoreError, audit::record_after_the_fact};
+use crate::{ClientInfo, DependencyError, audit::record_after_the_fact};
 
 /// A rotation lost to a concurrent one is re-examined at most this many times.
 const MAX_ATTEMPTS: usize = 3;
@@ -16,20 +16,10 @@ pub enum RefreshError {
     #[error("the refresh token was already used; the session has been revoked")]
     Reused,
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
-impl From<StoreError> for RefreshError {
-    fn from(err: StoreError) -> Self {
-        Self::Unexpected(err.into())
-    }
-}
-
-impl From<RepositoryError> for RefreshError {
-    fn from(err: RepositoryError) -> Self {
-        Self::Unexpected(err.into())
-    }
-}
+crate::repository_errors_are_dependency_failures!(RefreshError);
 
 impl AuthService {
     #[tracing::instrument(skip_all)]
@@ -79,8 +69,8 @@ impl AuthService {
             }
             // Another request rotated this token first: look again, now as the replaced token.
         }
-        Err(RefreshError::Unexpected(anyhow::anyhow!(
-            "refresh token rotation kept losing races"
+        Err(RefreshError::Dependency(DependencyError::bug(
+            "refresh token rotation kept losing races",
         )))
     }
 

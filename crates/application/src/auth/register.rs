@@ -5,7 +5,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::AuthService;
-use crate::{ClientInfo, RepositoryError, UniqueField};
+use crate::{ClientInfo, DependencyError, RepositoryError, UniqueField};
 
 #[derive(Debug)]
 pub struct RegisterInput {
@@ -23,7 +23,7 @@ pub enum RegisterError {
     #[error("the password {0}")]
     WeakPassword(crate::ports::WeakPassword),
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
 impl From<RepositoryError> for RegisterError {
@@ -31,7 +31,7 @@ impl From<RepositoryError> for RegisterError {
         match err {
             RepositoryError::Duplicate(UniqueField::Username) => Self::UsernameTaken,
             RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
-            other => Self::Unexpected(other.into()),
+            other => Self::Dependency(other.into()),
         }
     }
 }

@@ -6,7 +6,7 @@ use thiserror::Error;
 
 use super::AuthService;
 use crate::{
-    Actor, StoreError,
+    Actor, DependencyError, StoreError,
     audit::record_after_the_fact,
     pagination::{Cursor, Page, PageRequest},
 };
@@ -27,13 +27,7 @@ pub enum SessionError {
     #[error("no such session")]
     NotFound,
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-impl From<StoreError> for SessionError {
-    fn from(err: StoreError) -> Self {
-        Self::Unexpected(err.into())
-    }
+    Dependency(#[from] DependencyError),
 }
 
 impl AuthService {

@@ -7,7 +7,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::{
-    Actor, RepositoryError,
+    Actor, DependencyError, RepositoryError,
     authz::{CommentAction, Forbidden, authorize_comment},
     pagination::{Page, PageRequest},
     ports::{Clock, CommentRepository, PostRepository},
@@ -32,14 +32,14 @@ pub enum CommentError {
     #[error("the comment changed since it was read")]
     PreconditionFailed,
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
 impl From<RepositoryError> for CommentError {
     fn from(err: RepositoryError) -> Self {
         match err {
             RepositoryError::MissingParent => Self::PostNotFound,
-            other => Self::Unexpected(other.into()),
+            other => Self::Dependency(other.into()),
         }
     }
 }

@@ -7,7 +7,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::{
-    Actor, RepositoryError,
+    Actor, DependencyError,
     authz::{Forbidden, PostAction, authorize_post},
     pagination::{Page, PageRequest},
     ports::{Clock, PostFilter, PostRepository},
@@ -34,14 +34,10 @@ pub enum PostError {
     #[error("the post changed since it was read")]
     PreconditionFailed,
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
-impl From<RepositoryError> for PostError {
-    fn from(err: RepositoryError) -> Self {
-        Self::Unexpected(err.into())
-    }
-}
+crate::repository_errors_are_dependency_failures!(PostError);
 
 impl PostService {
     pub fn new(posts: Arc<dyn PostRepository>, clock: Arc<dyn Clock>) -> Self {

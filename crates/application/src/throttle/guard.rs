@@ -6,7 +6,10 @@ use std::time::Duration;
 use domain::PasswordHash;
 
 use super::LockoutPolicy;
-use crate::ports::{LoginAttempts, PasswordHasher, Reservation};
+use crate::{
+    DependencyError,
+    ports::{LoginAttempts, PasswordHasher, Reservation},
+};
 
 /// What a guarded password check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +32,7 @@ pub async fn check_password(
     bucket: &str,
     candidate: &str,
     hash: Option<&PasswordHash>,
-) -> anyhow::Result<Guarded> {
+) -> Result<Guarded, DependencyError> {
     let locked = match attempts.reserve(bucket, policy).await? {
         Reservation::Refused { retry_after } => return Ok(Guarded::Refused { retry_after }),
         Reservation::Reserved { locked } => locked,
@@ -102,10 +105,10 @@ mod tests {
 
     #[async_trait]
     impl PasswordHasher for Saturated {
-        async fn hash(&self, _: &Password) -> anyhow::Result<PasswordHash> {
+        async fn hash(&self, _: &Password) -> Result<PasswordHash, DependencyError> {
             Err(crate::HashingSaturated.into())
         }
-        async fn verify(&self, _: &str, _: Option<&PasswordHash>) -> anyhow::Result<bool> {
+        async fn verify(&self, _: &str, _: Option<&PasswordHash>) -> Result<bool, DependencyError> {
             Err(crate::HashingSaturated.into())
         }
     }
@@ -117,7 +120,7 @@ mod tests {
         let policy = LockoutPolicy::default();
         for _ in 0..10 {
             let shed = check_password(&attempts, &Saturated, &policy, "b", "pw", Some(&hash)).await;
-            assert!(shed.is_err_and(|e| e.is::<crate::HashingSaturated>()));
+            assert!(shed.is_err_and(|e| e.is_unavailable()));
         }
         assert_eq!(
             *attempts.0.lock().expect("lock"),

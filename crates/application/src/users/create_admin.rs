@@ -5,7 +5,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::UserService;
-use crate::{RepositoryError, UniqueField};
+use crate::{DependencyError, RepositoryError, UniqueField};
 
 #[derive(Debug)]
 pub struct CreateAdminInput {
@@ -21,14 +21,14 @@ pub enum CreateAdminError {
     #[error("the password {0}")]
     WeakPassword(crate::ports::WeakPassword),
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
 impl From<RepositoryError> for CreateAdminError {
     fn from(err: RepositoryError) -> Self {
         match err {
             RepositoryError::Duplicate(field) => Self::Taken(field),
-            other => Self::Unexpected(other.into()),
+            other => Self::Dependency(other.into()),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::{RepositoryError, StoreError, UniqueField, authz::Forbidden};
+use crate::{DependencyError, RepositoryError, UniqueField, authz::Forbidden};
 
 #[derive(Debug, Error)]
 pub enum UserError {
@@ -31,7 +31,7 @@ pub enum UserError {
     #[error("the last administrator cannot be removed")]
     LastAdmin,
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
 impl From<RepositoryError> for UserError {
@@ -40,13 +40,7 @@ impl From<RepositoryError> for UserError {
             RepositoryError::Duplicate(UniqueField::Username) => Self::UsernameTaken,
             RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
             RepositoryError::LastAdmin => Self::LastAdmin,
-            other => Self::Unexpected(other.into()),
+            other => Self::Dependency(other.into()),
         }
-    }
-}
-
-impl From<StoreError> for UserError {
-    fn from(err: StoreError) -> Self {
-        Self::Unexpected(err.into())
     }
 }

@@ -4,7 +4,7 @@ use domain::User;
 use thiserror::Error;
 
 use super::UserService;
-use crate::{Actor, RepositoryError};
+use crate::{Actor, DependencyError};
 
 #[derive(Debug, Error)]
 pub enum ProfileError {
@@ -12,14 +12,10 @@ pub enum ProfileError {
     #[error("the account no longer exists")]
     Gone,
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Dependency(#[from] DependencyError),
 }
 
-impl From<RepositoryError> for ProfileError {
-    fn from(err: RepositoryError) -> Self {
-        Self::Unexpected(err.into())
-    }
-}
+crate::repository_errors_are_dependency_failures!(ProfileError);
 
 impl UserService {
     pub async fn me(&self, actor: &Actor) -> Result<User, ProfileError> {

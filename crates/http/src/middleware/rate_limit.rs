@@ -95,7 +95,7 @@ async fn spend<B: MessageBody + 'static>(
     let verdict = match state.throttle.spend(scope, &budget_key(ip, prefix)).await {
         Ok(verdict) => verdict,
         Err(err) => {
-            let response = ApiError::internal(err.into()).error_response();
+            let response = ApiError::from(err).error_response();
             return Ok(req.into_response(response).map_into_right_body());
         }
     };

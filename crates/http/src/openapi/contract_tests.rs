@@ -166,3 +166,38 @@ fn cookie_authenticated_writes_need_the_csrf_header() {
         }
     }
 }
+
+/// The codes an operation lists by hand in `#[utoipa::path]` are checked against
+/// `ProblemCode`: a misspelt code, or one under the wrong status, fails here instead of
+/// silently giving the response the status's default example.
+#[test]
+fn hand_written_problem_descriptions_name_a_problem_code_of_their_status() {
+    let doc = doc();
+    let mut seen = 0;
+    for (path, method, op) in operations(&doc) {
+        for (status, response) in op["responses"].as_object().expect("responses") {
+            if response.get("$ref").is_some()
+                || response["content"]
+                    .get("application/problem+json")
+                    .is_none()
+            {
+                continue;
+            }
+            seen += 1;
+            let description = response["description"].as_str().expect("a description");
+            let named = description.split('`').nth(1).unwrap_or_default();
+            let code = ProblemCode::ALL
+                .iter()
+                .find(|c| c.as_str() == named)
+                .unwrap_or_else(|| panic!("{method} {path} {status}: `{named}` is no code"));
+            assert_eq!(
+                code.status().as_str(),
+                status,
+                "{method} {path}: `{named}` under the wrong status"
+            );
+            let example = &response["content"]["application/problem+json"]["example"];
+            assert_eq!(example["code"], named, "{method} {path} {status}");
+        }
+    }
+    assert!(seen > 10, "only {seen} hand-written problem responses");
+}
