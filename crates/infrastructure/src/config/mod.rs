@@ -1,15 +1,19 @@
 //! Typed configuration, read from environment variables. An invalid value fails at start-up
-//! with the variable's name (numbers: with their range, read through `config_vars::Vars`);
+//! with the variable's name (numbers: with their range, read through `vars::Vars`);
 //! secrets are wrapped so they never reach Debug output or logs.
+
+mod limits;
+mod sessions;
+mod vars;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
-pub use crate::config_limits::LimitSettings;
-pub use crate::config_sessions::LifetimeSettings;
-pub use crate::config_vars::{NumericSetting, Vars};
+pub use self::limits::LimitSettings;
+pub use self::sessions::LifetimeSettings;
+pub use self::vars::{NumericSetting, Vars};
 use crate::crypto::decode_key;
 
 /// Shortest accepted `JWT_SECRET`, in bytes (HS256 wants at least its output size).

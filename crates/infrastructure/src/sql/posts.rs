@@ -21,11 +21,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{
+use super::{
     entities::{comments, posts, users},
     keyset,
-    unavailable::DbContext,
 };
+use crate::unavailable::DbContext;
 
 pub struct SqlPosts {
     db: DatabaseConnection,

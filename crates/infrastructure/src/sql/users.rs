@@ -21,11 +21,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{
-    crypto::EmailProtection,
+use super::{
+    audit::append,
     entities::{roles, user_roles, users},
     keyset,
-    sql_audit::append,
+};
+use crate::{
+    crypto::EmailProtection,
     unavailable::{DbContext, repository_error},
 };
 

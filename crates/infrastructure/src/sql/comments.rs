@@ -15,11 +15,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{
+use super::{
     entities::{comments, users},
     keyset,
-    unavailable::{DbContext, repository_error},
 };
+use crate::unavailable::{DbContext, repository_error};
 
 pub struct SqlComments {
     db: DatabaseConnection,
