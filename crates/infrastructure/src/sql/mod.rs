@@ -2,13 +2,16 @@
 //! the repositories, the audit log, connecting and migrating, and the data-key rotation.
 
 mod audit;
+mod authored;
 mod comments;
 mod database;
 mod email_rotation;
 mod entities;
 mod keyset;
 mod posts;
+mod roles;
 mod users;
+mod versioned;
 
 pub use audit::SqlAudit;
 pub use comments::SqlComments;
