@@ -6,6 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::page::{Listed, Page};
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionResponse {
     pub id: Uuid,
@@ -18,14 +20,13 @@ pub struct SessionResponse {
     pub current: bool,
 }
 
-/// One page of the caller's live sessions, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SessionList {
-    pub items: Vec<SessionResponse>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
+impl Listed for SessionResponse {
+    const PAGE: &'static str = "SessionList";
+    const PAGE_DESCRIPTION: &'static str = "One page of the caller's live sessions, newest first.";
 }
+
+/// One page of the caller's live sessions, newest first.
+pub type SessionList = Page<SessionResponse>;
 
 impl From<SessionView> for SessionResponse {
     fn from(view: SessionView) -> Self {
