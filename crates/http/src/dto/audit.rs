@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::page::{Listed, Page};
+use super::page::listed;
 
 /// Declares the contract's action names alongside conversions to and from the domain's, so
 /// the two lists cannot drift apart.
@@ -91,13 +91,7 @@ impl From<AuditEvent> for AuditEventResponse {
     }
 }
 
-impl Listed for AuditEventResponse {
-    const PAGE: &'static str = "AuditPage";
-    const PAGE_DESCRIPTION: &'static str = "A page of the audit trail, newest first.";
-}
-
-/// A page of the audit trail, newest first.
-pub type AuditPage = Page<AuditEventResponse>;
+listed!(AuditEventResponse => AuditPage, "A page of the audit trail, newest first.");
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -7,10 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
-    author::AuthorResponse,
-    page::{Listed, Page},
-};
+use super::{author::AuthorResponse, page::listed};
 use crate::error::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,13 +33,7 @@ impl From<&CommentView> for CommentResponse {
     }
 }
 
-impl Listed for CommentResponse {
-    const PAGE: &'static str = "CommentPage";
-    const PAGE_DESCRIPTION: &'static str = "One page of comments, oldest first.";
-}
-
-/// One page of comments, oldest first.
-pub type CommentPage = Page<CommentResponse>;
+listed!(CommentResponse => CommentPage, "One page of comments, oldest first.");
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -56,6 +56,21 @@ pub trait Listed: ToSchema {
     const PAGE_DESCRIPTION: &'static str;
 }
 
+/// `listed!(UserProfile => UserPage, "One page of accounts, newest first.")`: the page of a
+/// list's items, under the component name and description the contract gives it.
+macro_rules! listed {
+    ($item:ty => $page:ident, $description:literal) => {
+        impl $crate::dto::page::Listed for $item {
+            const PAGE: &'static str = stringify!($page);
+            const PAGE_DESCRIPTION: &'static str = $description;
+        }
+
+        #[doc = $description]
+        pub type $page = $crate::dto::page::Page<$item>;
+    };
+}
+pub(crate) use listed;
+
 /// One page of a list. Paths name it through an alias (`PostPage = Page<PostSummaryResponse>`)
 /// so the contract refers to it by `T::PAGE`.
 #[derive(Debug, Serialize)]

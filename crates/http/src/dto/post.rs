@@ -10,10 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{
-    author::AuthorResponse,
-    page::{Listed, Page},
-};
+use super::{author::AuthorResponse, page::listed};
 use crate::error::{ApiError, FieldError};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,13 +55,7 @@ pub struct PostSummaryResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Listed for PostSummaryResponse {
-    const PAGE: &'static str = "PostPage";
-    const PAGE_DESCRIPTION: &'static str = "One page of posts, newest first.";
-}
-
-/// One page of posts, newest first.
-pub type PostPage = Page<PostSummaryResponse>;
+listed!(PostSummaryResponse => PostPage, "One page of posts, newest first.");
 
 impl From<&PostSummary> for PostSummaryResponse {
     fn from(summary: &PostSummary) -> Self {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::page::{Listed, Page};
+use super::page::listed;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionResponse {
@@ -20,13 +20,7 @@ pub struct SessionResponse {
     pub current: bool,
 }
 
-impl Listed for SessionResponse {
-    const PAGE: &'static str = "SessionList";
-    const PAGE_DESCRIPTION: &'static str = "One page of the caller's live sessions, newest first.";
-}
-
-/// One page of the caller's live sessions, newest first.
-pub type SessionList = Page<SessionResponse>;
+listed!(SessionResponse => SessionList, "One page of the caller's live sessions, newest first.");
 
 impl From<SessionView> for SessionResponse {
     fn from(view: SessionView) -> Self {

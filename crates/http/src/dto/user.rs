@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::page::{Listed, Page};
+use super::page::listed;
 use crate::error::{ApiError, FieldError};
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -115,13 +115,7 @@ impl From<&UserView> for UserProfile {
     }
 }
 
-impl Listed for UserProfile {
-    const PAGE: &'static str = "UserPage";
-    const PAGE_DESCRIPTION: &'static str = "One page of accounts, newest first.";
-}
-
-/// One page of accounts, newest first.
-pub type UserPage = Page<UserProfile>;
+listed!(UserProfile => UserPage, "One page of accounts, newest first.");
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
