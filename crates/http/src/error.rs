@@ -21,6 +21,15 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
+        Self {
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
 /// An error, as every endpoint reports it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -82,6 +91,11 @@ impl ApiError {
         );
         err.errors = errors;
         err
+    }
+
+    /// 422 for one invalid field.
+    pub fn invalid_field(field: impl Into<String>, message: impl ToString) -> Self {
+        Self::validation(vec![FieldError::new(field, message)])
     }
 
     pub fn unauthenticated(detail: impl Into<String>) -> Self {

@@ -15,7 +15,7 @@ use utoipa::{
 };
 
 use crate::{
-    dto::{audit, auth, health, post, role, session, user},
+    dto::{audit, auth, author, comment, health, post, role, session, user},
     error::{FieldError, Problem},
     routes,
 };
@@ -78,14 +78,14 @@ use crate::{
         user::SetRolesRequest,
         role::RoleResponse,
         role::RoleList,
-        post::AuthorResponse,
+        author::AuthorResponse,
         post::PostResponse,
         post::PostSummaryResponse,
         post::PostPage,
         post::PostRequest,
-        post::CommentResponse,
-        post::CommentPage,
-        post::CommentRequest,
+        comment::CommentResponse,
+        comment::CommentPage,
+        comment::CommentRequest,
         session::SessionResponse,
         session::SessionList,
         audit::AuditActionName,

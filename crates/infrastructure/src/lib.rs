@@ -1,53 +1,34 @@
-//! Adapters implementing Agora's ports: sea-orm repositories (PostgreSQL and SQLite), bcrypt,
-//! JWT, Redis and in-memory session stores, plus the typed configuration that selects them.
+//! Adapters implementing Agora's ports, grouped by what they run on: `sql/` (sea-orm
+//! repositories for PostgreSQL and SQLite), `redis/` and `memory/` (sessions, rate limits,
+//! lock-outs), `crypto/` (personal data at rest), plus bcrypt, JWT, zxcvbn and the typed
+//! configuration that selects them.
 
 mod bcrypt_hasher;
 pub mod config;
-mod config_limits;
-mod config_sessions;
-mod config_vars;
 pub mod crypto;
-mod database;
-mod email_rotation;
-mod entities;
 mod hash_slots;
 mod jwt_tokens;
-mod keyset;
-mod local_fallback;
-mod memory_login_attempts;
-mod memory_rate_limiter;
-mod memory_sessions;
+mod memory;
 mod private_files;
-mod redis_login_attempts;
-mod redis_pool;
-mod redis_rate_limiter;
-mod redis_sessions;
+mod redis;
 mod secrets;
-mod sql_audit;
-mod sql_comments;
-mod sql_posts;
-mod sql_users;
+mod sql;
 mod system_clock;
 mod unavailable;
 mod zxcvbn_strength;
 
+pub use self::memory::{
+    FallbackLoginAttempts, FallbackRateLimiter, MemoryLoginAttempts, MemoryRateLimiter,
+    MemorySessions,
+};
+pub use self::redis::{RedisLoginAttempts, RedisRateLimiter, RedisSessions, redis_pool};
+pub use self::sql::{
+    RotationReport, SqlAudit, SqlComments, SqlPosts, SqlUsers, connect_database, migrate,
+    rotate_emails,
+};
 pub use bcrypt_hasher::BcryptHasher;
-pub use database::{connect_database, migrate};
-pub use email_rotation::{RotationReport, rotate_emails};
 pub use hash_slots::HashSlots;
 pub use jwt_tokens::JwtTokens;
-pub use local_fallback::{FallbackLoginAttempts, FallbackRateLimiter};
-pub use memory_login_attempts::MemoryLoginAttempts;
-pub use memory_rate_limiter::MemoryRateLimiter;
-pub use memory_sessions::MemorySessions;
-pub use redis_login_attempts::RedisLoginAttempts;
-pub use redis_pool::redis_pool;
-pub use redis_rate_limiter::RedisRateLimiter;
-pub use redis_sessions::RedisSessions;
 pub use secrets::random_secret;
-pub use sql_audit::SqlAudit;
-pub use sql_comments::SqlComments;
-pub use sql_posts::SqlPosts;
-pub use sql_users::SqlUsers;
 pub use system_clock::SystemClock;
 pub use zxcvbn_strength::ZxcvbnStrength;

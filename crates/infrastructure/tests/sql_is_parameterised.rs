@@ -21,11 +21,11 @@ const RAW_SQL: &[&str] = &[
 /// parameters (`$1`).
 const REVIEWED: &[(&str, &str)] = &[
     (
-        "crates/infrastructure/src/database.rs",
+        "crates/infrastructure/src/sql/database.rs",
         r#"db.execute_unprepared("PRAGMA journal_mode = WAL")"#,
     ),
     (
-        "crates/infrastructure/src/database.rs",
+        "crates/infrastructure/src/sql/database.rs",
         "txn.execute_raw(Statement::from_sql_and_values(",
     ),
     (

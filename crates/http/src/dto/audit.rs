@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::page::listed;
+
 /// Declares the contract's action names alongside conversions to and from the domain's, so
 /// the two lists cannot drift apart.
 macro_rules! action_names {
@@ -89,14 +91,7 @@ impl From<AuditEvent> for AuditEventResponse {
     }
 }
 
-/// A page of the audit trail, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEventResponse>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
+listed!(AuditEventResponse => AuditPage, "A page of the audit trail, newest first.");
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -39,10 +39,7 @@ impl RegisterRequest {
         let mut errors = Vec::new();
         let mut check = |field: &str, result: Result<(), String>| {
             if let Err(message) = result {
-                errors.push(FieldError {
-                    field: field.to_owned(),
-                    message,
-                });
+                errors.push(FieldError::new(field, message));
             }
         };
         let username = Username::parse(&self.username);

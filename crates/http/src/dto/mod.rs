@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod author;
+pub mod comment;
 pub mod health;
 pub mod page;
 pub mod post;

@@ -1,31 +1,17 @@
-//! Posts and comments as the API shows them, and the bodies that create or change them.
+//! Posts as the API shows them, and the body that creates or changes one.
 
 use application::{
     posts::PostInput,
-    views::{AuthorRef, CommentView, PostSummary, PostView},
+    views::{PostSummary, PostView},
 };
 use chrono::{DateTime, Utc};
-use domain::{CommentBody, PostBody, PostTitle};
+use domain::{PostBody, PostTitle};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::{author::AuthorResponse, page::listed};
 use crate::error::{ApiError, FieldError};
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthorResponse {
-    pub id: Uuid,
-    pub username: String,
-}
-
-impl From<&AuthorRef> for AuthorResponse {
-    fn from(author: &AuthorRef) -> Self {
-        Self {
-            id: author.id.as_uuid(),
-            username: author.username.clone(),
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostResponse {
@@ -69,6 +55,8 @@ pub struct PostSummaryResponse {
     pub updated_at: DateTime<Utc>,
 }
 
+listed!(PostSummaryResponse => PostPage, "One page of posts, newest first.");
+
 impl From<&PostSummary> for PostSummaryResponse {
     fn from(summary: &PostSummary) -> Self {
         Self {
@@ -82,47 +70,6 @@ impl From<&PostSummary> for PostSummaryResponse {
             updated_at: summary.updated_at,
         }
     }
-}
-
-/// One page of posts, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostPage {
-    pub items: Vec<PostSummaryResponse>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CommentResponse {
-    pub id: Uuid,
-    pub post_id: Uuid,
-    pub body: String,
-    pub author: AuthorResponse,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&CommentView> for CommentResponse {
-    fn from(view: &CommentView) -> Self {
-        Self {
-            id: view.comment.id().as_uuid(),
-            post_id: view.comment.post_id().as_uuid(),
-            body: view.comment.body().as_ref().to_owned(),
-            author: AuthorResponse::from(&view.author),
-            created_at: view.comment.created_at(),
-            updated_at: view.comment.updated_at(),
-        }
-    }
-}
-
-/// One page of comments, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CommentPage {
-    pub items: Vec<CommentResponse>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -147,13 +94,6 @@ pub struct PostRequest {
     pub body: String,
 }
 
-fn field_error(field: &str, err: impl ToString) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: err.to_string(),
-    }
-}
-
 impl PostRequest {
     pub fn into_input(self) -> Result<PostInput, ApiError> {
         let title = PostTitle::parse(&self.title);
@@ -162,35 +102,14 @@ impl PostRequest {
             (Ok(title), Ok(body)) => Ok(PostInput { title, body }),
             (title, body) => Err(ApiError::validation(
                 [
-                    title.err().map(|e| field_error("title", e)),
-                    body.err().map(|e| field_error("body", e)),
+                    title.err().map(|e| FieldError::new("title", e)),
+                    body.err().map(|e| FieldError::new("body", e)),
                 ]
                 .into_iter()
                 .flatten()
                 .collect(),
             )),
         }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"body": "Nice post."}))]
-pub struct CommentRequest {
-    /// 1 to 10,000 characters with at least one visible one; no control characters but newline
-    /// and tab, no bidirectional embeddings, overrides or isolates (U+202A-U+202E, U+2066-U+2069).
-    #[schema(
-        min_length = 1,
-        max_length = 10000,
-        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
-    )]
-    pub body: String,
-}
-
-impl CommentRequest {
-    pub fn into_body(self) -> Result<CommentBody, ApiError> {
-        CommentBody::parse(&self.body)
-            .map_err(|e| ApiError::validation(vec![field_error("body", e)]))
     }
 }
 

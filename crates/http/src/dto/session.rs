@@ -6,6 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::page::listed;
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionResponse {
     pub id: Uuid,
@@ -18,14 +20,7 @@ pub struct SessionResponse {
     pub current: bool,
 }
 
-/// One page of the caller's live sessions, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SessionList {
-    pub items: Vec<SessionResponse>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
+listed!(SessionResponse => SessionList, "One page of the caller's live sessions, newest first.");
 
 impl From<SessionView> for SessionResponse {
     fn from(view: SessionView) -> Self {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::page::listed;
 use crate::error::{ApiError, FieldError};
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -114,14 +115,7 @@ impl From<&UserView> for UserProfile {
     }
 }
 
-/// One page of accounts, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserPage {
-    pub items: Vec<UserProfile>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
+listed!(UserProfile => UserPage, "One page of accounts, newest first.");
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -137,13 +131,6 @@ pub struct UserFilterParams {
     pub email: Option<String>,
     /// Only holders of this role.
     pub role: Option<RoleName>,
-}
-
-fn field(field: &str, message: impl ToString) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: message.to_string(),
-    }
 }
 
 /// Change username and/or email: at least one field. Changing your own email needs
@@ -171,19 +158,22 @@ impl UpdateUserRequest {
     pub fn into_update(self) -> Result<application::users::ProfileUpdate, ApiError> {
         let mut errors = Vec::new();
         if self.username.is_none() && self.email.is_none() {
-            errors.push(field("body", "give a username, an email, or both"));
+            errors.push(FieldError::new(
+                "body",
+                "give a username, an email, or both",
+            ));
         }
         let username = match self.username.as_deref().map(Username::parse).transpose() {
             Ok(v) => v,
             Err(e) => {
-                errors.push(field("username", e));
+                errors.push(FieldError::new("username", e));
                 None
             }
         };
         let email = match self.email.as_deref().map(Email::parse).transpose() {
             Ok(v) => v,
             Err(e) => {
-                errors.push(field("email", e));
+                errors.push(FieldError::new("email", e));
                 None
             }
         };
@@ -218,8 +208,7 @@ pub struct ChangePasswordRequest {
 
 impl ChangePasswordRequest {
     pub fn new_password(&self) -> Result<Password, ApiError> {
-        Password::parse(&self.new_password)
-            .map_err(|e| ApiError::validation(vec![field("new_password", e)]))
+        Password::parse(&self.new_password).map_err(|e| ApiError::invalid_field("new_password", e))
     }
 }
 

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     HttpSettings,
-    error::{ApiError, FieldError, ProblemCode},
+    error::{ApiError, ProblemCode},
 };
 
 pub struct JsonBody<T>(pub T);
@@ -110,7 +110,7 @@ fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         None if path == "." || path.is_empty() => "body".to_owned(),
         None => path,
     };
-    ApiError::validation(vec![FieldError { field, message }])
+    ApiError::invalid_field(field, message)
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {

@@ -5,7 +5,7 @@ use std::future::{Ready, ready};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 
 pub struct QueryParams<T>(pub T);
 
@@ -17,12 +17,7 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
         ready(
             web::Query::<T>::from_query(req.query_string())
                 .map(|q| QueryParams(q.into_inner()))
-                .map_err(|err| {
-                    ApiError::validation(vec![FieldError {
-                        field: "query".into(),
-                        message: err.to_string(),
-                    }])
-                }),
+                .map_err(|err| ApiError::invalid_field("query", err)),
         )
     }
 }

@@ -48,12 +48,5 @@ pub async fn list_audit_events(
         .audit
         .list(&user.actor, &filter, &page.to_request()?)
         .await?;
-    Ok(HttpResponse::Ok().json(AuditPage {
-        items: page
-            .items
-            .into_iter()
-            .map(AuditEventResponse::from)
-            .collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(AuditPage::of(page, AuditEventResponse::from)))
 }

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::{
     dto::{
+        comment::{CommentPage, CommentRequest, CommentResponse},
         page::PageParams,
-        post::{CommentPage, CommentRequest, CommentResponse},
     },
     error::{ApiError, Problem},
     extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
@@ -51,10 +51,7 @@ pub async fn list_comments(
         .comments
         .list(PostId::from_uuid(id.into_inner()), &page.to_request()?)
         .await?;
-    Ok(HttpResponse::Ok().json(CommentPage {
-        items: page.items.iter().map(CommentResponse::from).collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(CommentPage::of(page, |c| CommentResponse::from(&c))))
 }
 
 /// Comment on a post.

@@ -56,10 +56,7 @@ pub async fn list_posts(
         title_contains: page::search(filter.q.as_deref())?,
     };
     let page = state.posts.list(&filter, &page.to_request()?).await?;
-    Ok(HttpResponse::Ok().json(PostPage {
-        items: page.items.iter().map(PostSummaryResponse::from).collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(PostPage::of(page, |s| PostSummaryResponse::from(&s))))
 }
 
 /// One post with its author and comment count. Sends an `ETag`; honours `If-None-Match`.

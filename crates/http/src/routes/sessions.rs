@@ -44,10 +44,7 @@ pub async fn list_sessions(
         .auth
         .list_sessions(&user.actor, &page.to_request()?)
         .await?;
-    Ok(HttpResponse::Ok().json(SessionList {
-        items: page.items.into_iter().map(SessionResponse::from).collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(SessionList::of(page, SessionResponse::from)))
 }
 
 /// End one of the caller's sessions: its refresh and access tokens stop working at once.

@@ -17,7 +17,7 @@ use crate::{
             UserFilterParams, UserPage, UserProfile, UserResponse,
         },
     },
-    error::{ApiError, FieldError, Problem},
+    error::{ApiError, Problem},
     extractors::{
         AuthUser, JsonBody, OptionalJsonBody, Preconditions, QueryParams, tagged, with_etag,
     },
@@ -89,12 +89,7 @@ pub async fn list_users(
     QueryParams(page): QueryParams<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let email = match filter.email.as_deref().filter(|e| !e.is_empty()) {
-        Some(raw) => Some(Email::parse(raw).map_err(|e| {
-            ApiError::validation(vec![FieldError {
-                field: "email".into(),
-                message: e.to_string(),
-            }])
-        })?),
+        Some(raw) => Some(Email::parse(raw).map_err(|e| ApiError::invalid_field("email", e))?),
         None => None,
     };
     let filter = UserFilter {
@@ -107,21 +102,14 @@ pub async fn list_users(
         .list(&user.actor, &filter, &page.to_request()?)
         .await?;
     let full = application::authz::Permission::UsersReadAny.granted_to(&user.actor.roles);
-    Ok(HttpResponse::Ok().json(UserPage {
-        items: page
-            .items
-            .into_iter()
-            .map(|u| {
-                let view = if full {
-                    UserView::Full(u)
-                } else {
-                    UserView::Public(u)
-                };
-                UserProfile::from(&view)
-            })
-            .collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(UserPage::of(page, |u| {
+        let view = if full {
+            UserView::Full(u)
+        } else {
+            UserView::Public(u)
+        };
+        UserProfile::from(&view)
+    })))
 }
 
 /// An account: the full record for the user themself and admins, the public profile

@@ -1,15 +1,19 @@
 //! Typed configuration, read from environment variables. An invalid value fails at start-up
-//! with the variable's name (numbers: with their range, read through `config_vars::Vars`);
+//! with the variable's name (numbers: with their range, read through `vars::Vars`);
 //! secrets are wrapped so they never reach Debug output or logs.
+
+mod limits;
+mod sessions;
+mod vars;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
-pub use crate::config_limits::LimitSettings;
-pub use crate::config_sessions::LifetimeSettings;
-pub use crate::config_vars::{NumericSetting, Vars};
+pub use self::limits::LimitSettings;
+pub use self::sessions::LifetimeSettings;
+pub use self::vars::{NumericSetting, Vars};
 use crate::crypto::decode_key;
 
 /// Shortest accepted `JWT_SECRET`, in bytes (HS256 wants at least its output size).
@@ -267,164 +271,4 @@ fn schema_name(raw: String) -> anyhow::Result<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    /// 32 bytes of 0x01, base64.
-    const KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
-
-    fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Settings::from_lookup(|name| map.get(name).cloned())
-    }
-
-    #[test]
-    fn defaults_to_the_embedded_setup() {
-        let settings = load(&[]).expect("defaults load");
-        assert!(matches!(settings.database, DatabaseSettings::Sqlite { .. }));
-        assert!(matches!(settings.sessions, SessionStoreSettings::Memory));
-        assert_eq!(settings.bind_addr.to_string(), "127.0.0.1:8080");
-        assert_eq!(settings.bcrypt_cost, 12);
-        assert_eq!(settings.refresh_reuse_grace, Duration::from_secs(10));
-    }
-
-    #[test]
-    fn invalid_values_name_their_variable() {
-        for (vars, name) in [
-            (vec![("BIND_ADDR", "nope")], "BIND_ADDR"),
-            (vec![("BCRYPT_COST", "99")], "BCRYPT_COST"),
-            (vec![("BCRYPT_COST", "x")], "BCRYPT_COST"),
-            (vec![("JWT_SECRET", "short")], "JWT_SECRET"),
-            (vec![("APP_ENV", "production")], "JWT_SECRET"),
-            (
-                vec![("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(40))],
-                "DATA_KEY",
-            ),
-            (
-                vec![
-                    ("APP_ENV", "production"),
-                    ("JWT_SECRET", &"s".repeat(40)),
-                    ("DATA_KEY", KEY),
-                ],
-                "BLIND_INDEX_KEY",
-            ),
-            (vec![("DATA_KEY", "not-a-key")], "DATA_KEY"),
-            (
-                vec![("DATA_KEYS_PREVIOUS", &format!("{KEY},nope"))],
-                "DATA_KEYS_PREVIOUS",
-            ),
-            (vec![("BLIND_INDEX_KEY", "short")], "BLIND_INDEX_KEY"),
-            (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
-            (vec![("REDIS_URL", "http://x")], "REDIS_URL"),
-            (vec![("LOG_FORMAT", "xml")], "LOG_FORMAT"),
-            (vec![("WORKERS", "0")], "WORKERS"),
-            (
-                vec![("REFRESH_REUSE_GRACE_SECONDS", "-1")],
-                "REFRESH_REUSE_GRACE_SECONDS",
-            ),
-        ] {
-            let err = load(&vars).expect_err("must fail");
-            assert!(
-                format!("{err:#}").contains(name),
-                "{err:#} should name {name}"
-            );
-        }
-    }
-
-    #[test]
-    fn every_numeric_setting_refuses_values_outside_its_range_in_one_line() {
-        let settings = Settings::numeric_settings();
-        let names: Vec<_> = settings.iter().map(|s| s.name.as_str()).collect();
-        for expected in [
-            "WORKERS",
-            "DATABASE_MAX_CONNECTIONS",
-            "REFRESH_TOKEN_TTL_SECONDS",
-            "JSON_BODY_LIMIT_BYTES",
-            "MAX_CONNECTIONS",
-        ] {
-            assert!(names.contains(&expected), "{expected} is not range-checked");
-        }
-        for setting in &settings {
-            let min: i128 = setting.min.parse().expect("a number");
-            let max: i128 = setting.max.parse().expect("a number");
-            for edge in [min, max] {
-                load(&[(&setting.name, &edge.to_string())])
-                    .unwrap_or_else(|e| panic!("{}={edge} is in range: {e:#}", setting.name));
-            }
-            for bad in [
-                (min - 1).to_string(),
-                (max + 1).to_string(),
-                "many".to_owned(),
-                "1.5".to_owned(),
-            ] {
-                let err = load(&[(&setting.name, &bad)]).expect_err("out of range");
-                let shown = format!("{err:#}");
-                assert!(
-                    shown.starts_with(&format!("{}: ", setting.name))
-                        && shown.contains(&setting.range())
-                        && !shown.contains('\n'),
-                    "{}={bad} gave: {shown}",
-                    setting.name
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn the_zero_values_that_used_to_be_accepted_are_refused() {
-        for name in [
-            "WORKERS",
-            "DATABASE_MAX_CONNECTIONS",
-            "REFRESH_TOKEN_TTL_SECONDS",
-            "JSON_BODY_LIMIT_BYTES",
-        ] {
-            let err = load(&[(name, "0")]).expect_err("0 is refused");
-            assert!(format!("{err:#}").starts_with(name), "{err:#}");
-        }
-    }
-
-    #[test]
-    fn a_schema_name_must_be_a_plain_identifier() {
-        let url = ("DATABASE_URL", "postgres://agora@localhost/agora");
-        for bad in ["Public", "a-b", "x\"; DROP", "1st", &"s".repeat(64)] {
-            let err = load(&[url, ("DATABASE_SCHEMA", bad)]).expect_err("refused");
-            assert!(format!("{err:#}").starts_with("DATABASE_SCHEMA"), "{err:#}");
-        }
-        let settings = load(&[url, ("DATABASE_SCHEMA", "tenant_1")]).expect("plain");
-        assert!(matches!(
-            settings.database,
-            DatabaseSettings::Postgres { schema: Some(s), .. } if s == "tenant_1"
-        ));
-    }
-
-    #[test]
-    fn reads_a_keyring() {
-        let other = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
-        let settings = load(&[
-            ("DATA_KEY", KEY),
-            ("DATA_KEYS_PREVIOUS", &format!(" {other} , {KEY} ")),
-            ("BLIND_INDEX_KEY", other),
-        ])
-        .expect("loads");
-        assert!(settings.data_key.is_some() && settings.blind_index_key.is_some());
-        assert_eq!(settings.data_keys_previous.len(), 2);
-    }
-
-    #[test]
-    fn debug_output_hides_secrets() {
-        let settings = load(&[
-            ("DATA_KEY", KEY),
-            ("JWT_SECRET", "a-very-secret-value-that-is-long-enough"),
-            ("DATABASE_URL", "postgres://agora:hunter2@localhost/agora"),
-        ])
-        .expect("loads");
-        let shown = format!("{settings:?}");
-        assert!(!shown.contains("a-very-secret-value"));
-        assert!(!shown.contains("hunter2"));
-        assert!(!shown.contains(KEY));
-    }
-}
+mod tests;

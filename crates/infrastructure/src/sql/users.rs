@@ -5,7 +5,7 @@ use anyhow::Context;
 use application::{RepositoryError, UniqueField, ports::UserRepository};
 use async_trait::async_trait;
 use domain::{AuditEvent, Email, PasswordHash, Role, User, UserId, Username};
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use application::{
     pagination::{Cursor, Page, PageRequest},
@@ -14,18 +14,24 @@ use application::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait, SqlErr, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use uuid::Uuid;
 
+use super::{
+    audit::append,
+    entities::{user_roles, users},
+    keyset,
+    roles::{
+        admin_count, grant, holders_of, is_admin, lock_admin_changes, parse_roles, role_ids,
+        role_names,
+    },
+    versioned::{delete_guarded, update_guarded},
+};
 use crate::{
     crypto::EmailProtection,
-    entities::{roles, user_roles, users},
-    keyset,
-    sql_audit::append,
     unavailable::{DbContext, repository_error},
 };
 
@@ -76,64 +82,10 @@ impl SqlUsers {
         let Some(model) = model else {
             return Ok(None);
         };
-        let mut roles = self.role_names(vec![model.id]).await?;
+        let mut roles = role_names(&self.db, vec![model.id]).await?;
         let names = roles.remove(&model.id).unwrap_or_default();
         self.to_domain(model, &names).map(Some)
     }
-
-    /// The role names of several users in one query.
-    async fn role_names(
-        &self,
-        ids: Vec<Uuid>,
-    ) -> Result<HashMap<Uuid, Vec<String>>, RepositoryError> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let pairs: Vec<(Uuid, String)> = user_roles::Entity::find()
-            .select_only()
-            .column(user_roles::Column::UserId)
-            .column(roles::Column::Name)
-            .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
-            .filter(user_roles::Column::UserId.is_in(ids))
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .db_context("loading roles")?;
-        let mut by_user: HashMap<Uuid, Vec<String>> = HashMap::new();
-        for (user, name) in pairs {
-            by_user.entry(user).or_default().push(name);
-        }
-        Ok(by_user)
-    }
-}
-
-fn guarded(id: Uuid, expected: Option<DateTime<Utc>>) -> Condition {
-    let condition = Condition::all().add(users::Column::Id.eq(id));
-    match expected {
-        Some(at) => condition.add(users::Column::UpdatedAt.eq(at)),
-        None => condition,
-    }
-}
-
-/// Serialises changes that could remove an administrator. PostgreSQL locks the `admin` role
-/// row; SQLite already admits one writing transaction at a time.
-async fn lock_admin_changes(txn: &DatabaseTransaction) -> Result<(), DbErr> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        roles::Entity::find()
-            .filter(roles::Column::Name.eq(Role::Admin.as_str()))
-            .lock_exclusive()
-            .one(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn admin_count(txn: &DatabaseTransaction) -> Result<u64, DbErr> {
-    user_roles::Entity::find()
-        .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
-        .filter(roles::Column::Name.eq(Role::Admin.as_str()))
-        .count(txn)
-        .await
 }
 
 fn to_domain(
@@ -141,17 +93,12 @@ fn to_domain(
     email: Option<Email>,
     role_names: &[String],
 ) -> Result<User, RepositoryError> {
-    let roles = role_names
-        .iter()
-        .map(|name| name.parse::<Role>())
-        .collect::<Result<Vec<_>, _>>()
-        .context("a stored role is unknown to this version")?;
     Ok(User::restore(
         UserId::from_uuid(model.id),
         Username::parse(&model.username).context("a stored username is invalid")?,
         email,
         PasswordHash::new(model.password_hash),
-        roles,
+        parse_roles(role_names)?,
         model.created_at,
         model.updated_at,
     ))
@@ -176,17 +123,6 @@ fn write_error(err: DbErr) -> RepositoryError {
         Some(field) => RepositoryError::Duplicate(field),
         None => repository_error(err, "writing a user"),
     }
-}
-
-async fn role_ids<C: ConnectionTrait>(db: &C, roles: &[Role]) -> Result<Vec<Uuid>, DbErr> {
-    let names: Vec<&str> = roles.iter().map(Role::as_str).collect();
-    roles::Entity::find()
-        .select_only()
-        .column(roles::Column::Id)
-        .filter(roles::Column::Name.is_in(names))
-        .into_tuple()
-        .all(db)
-        .await
 }
 
 #[async_trait]
@@ -215,13 +151,9 @@ impl UserRepository for SqlUsers {
                 user.roles()
             )));
         }
-        user_roles::Entity::insert_many(ids.into_iter().map(|role_id| user_roles::ActiveModel {
-            user_id: Set(user.id().as_uuid()),
-            role_id: Set(role_id),
-        }))
-        .exec_without_returning(&txn)
-        .await
-        .map_err(write_error)?;
+        grant(&txn, user.id().as_uuid(), ids)
+            .await
+            .map_err(write_error)?;
         append(&txn, audit).await.map_err(write_error)?;
         txn.commit().await.map_err(write_error)
     }
@@ -259,17 +191,11 @@ impl UserRepository for SqlUsers {
         if exists.is_none() {
             return Ok(None);
         }
-        let names = self
-            .role_names(vec![id.as_uuid()])
+        let names = role_names(&self.db, vec![id.as_uuid()])
             .await?
             .remove(&id.as_uuid())
             .unwrap_or_default();
-        let roles = names
-            .iter()
-            .map(|n| n.parse::<Role>())
-            .collect::<Result<Vec<_>, _>>()
-            .context("a stored role is unknown to this version")?;
-        Ok(Some(roles))
+        Ok(Some(parse_roles(&names)?))
     }
 
     async fn list(
@@ -292,22 +218,7 @@ impl UserRepository for SqlUsers {
             condition = condition.add(users::Column::EmailBlindIndex.eq(self.emails.index(email)));
         }
         if let Some(role) = filter.role {
-            condition = condition.add(
-                users::Column::Id.in_subquery(
-                    Query::select()
-                        .column((user_roles::Entity, user_roles::Column::UserId))
-                        .from(user_roles::Entity)
-                        .inner_join(
-                            roles::Entity,
-                            Expr::col((roles::Entity, roles::Column::Id))
-                                .equals((user_roles::Entity, user_roles::Column::RoleId)),
-                        )
-                        .and_where(
-                            Expr::col((roles::Entity, roles::Column::Name)).eq(role.as_str()),
-                        )
-                        .to_owned(),
-                ),
-            );
+            condition = condition.add(users::Column::Id.in_subquery(holders_of(role)));
         }
         if let Some(cursor) = &page.after {
             condition = condition.add(keyset::before(
@@ -324,9 +235,7 @@ impl UserRepository for SqlUsers {
             .all(&self.db)
             .await
             .db_context("listing users")?;
-        let mut roles = self
-            .role_names(models.iter().map(|m| m.id).collect())
-            .await?;
+        let mut roles = role_names(&self.db, models.iter().map(|m| m.id).collect()).await?;
         let users = models
             .into_iter()
             .map(|m| {
@@ -354,7 +263,7 @@ impl UserRepository for SqlUsers {
                 .col_expr(users::Column::Email, Expr::value(email))
                 .col_expr(users::Column::EmailBlindIndex, Expr::value(email_index));
         }
-        let result = statement
+        let changes = statement
             .col_expr(
                 users::Column::Username,
                 Expr::value(user.username().as_ref()),
@@ -363,12 +272,11 @@ impl UserRepository for SqlUsers {
                 users::Column::PasswordHash,
                 Expr::value(user.password_hash().as_ref()),
             )
-            .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()))
-            .filter(guarded(user.id().as_uuid(), expected))
-            .exec(&txn)
+            .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()));
+        if !update_guarded(&txn, changes, user.id().as_uuid(), expected)
             .await
-            .map_err(write_error)?;
-        if result.rows_affected != 1 {
+            .map_err(write_error)?
+        {
             return Ok(false);
         }
         if let Some(audit) = audit {
@@ -386,13 +294,12 @@ impl UserRepository for SqlUsers {
     ) -> Result<bool, RepositoryError> {
         let txn = self.db.begin().await.map_err(write_error)?;
         lock_admin_changes(&txn).await.map_err(write_error)?;
-        let touched = users::Entity::update_many()
-            .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()))
-            .filter(guarded(user.id().as_uuid(), expected))
-            .exec(&txn)
+        let touch = users::Entity::update_many()
+            .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()));
+        if !update_guarded(&txn, touch, user.id().as_uuid(), expected)
             .await
-            .map_err(write_error)?;
-        if touched.rows_affected != 1 {
+            .map_err(write_error)?
+        {
             return Ok(false);
         }
         // Written first, so a refusal below (last admin) visibly takes the event with it.
@@ -403,13 +310,9 @@ impl UserRepository for SqlUsers {
             .await
             .map_err(write_error)?;
         let ids = role_ids(&txn, user.roles()).await.map_err(write_error)?;
-        user_roles::Entity::insert_many(ids.into_iter().map(|role_id| user_roles::ActiveModel {
-            user_id: Set(user.id().as_uuid()),
-            role_id: Set(role_id),
-        }))
-        .exec_without_returning(&txn)
-        .await
-        .map_err(write_error)?;
+        grant(&txn, user.id().as_uuid(), ids)
+            .await
+            .map_err(write_error)?;
         if admin_count(&txn).await.map_err(write_error)? == 0 {
             return Err(RepositoryError::LastAdmin);
         }
@@ -425,21 +328,12 @@ impl UserRepository for SqlUsers {
     ) -> Result<bool, RepositoryError> {
         let txn = self.db.begin().await.map_err(write_error)?;
         lock_admin_changes(&txn).await.map_err(write_error)?;
-        let was_admin = user_roles::Entity::find()
-            .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
-            .filter(user_roles::Column::UserId.eq(id.as_uuid()))
-            .filter(roles::Column::Name.eq(Role::Admin.as_str()))
-            .count(&txn)
+        let was_admin = is_admin(&txn, id.as_uuid()).await.map_err(write_error)?;
+        // Foreign keys cascade: the account's roles, posts (with their comments) and comments go too.
+        if !delete_guarded::<users::Entity, _>(&txn, id.as_uuid(), expected)
             .await
             .map_err(write_error)?
-            > 0;
-        // Foreign keys cascade: the account's roles, posts (with their comments) and comments go too.
-        let deleted = users::Entity::delete_many()
-            .filter(guarded(id.as_uuid(), expected))
-            .exec(&txn)
-            .await
-            .map_err(write_error)?;
-        if deleted.rows_affected != 1 {
+        {
             return Ok(false);
         }
         append(&txn, audit).await.map_err(write_error)?;

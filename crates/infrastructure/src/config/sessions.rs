@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config_vars::Vars;
+use super::vars::Vars;
 
 /// Every field has an environment variable (see `.env.example`) and a range checked at start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl Default for LifetimeSettings {
 }
 
 impl LifetimeSettings {
-    /// Each number is checked against its range (see `config_vars.rs`); the README states them.
+    /// Each number is checked against its range (see `vars.rs`); the README states them.
     pub(crate) fn from_vars(vars: &Vars) -> anyhow::Result<Self> {
         const DAY: u64 = 24 * 3600;
         let d = Self::default();

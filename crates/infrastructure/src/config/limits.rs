@@ -5,7 +5,7 @@ use std::{thread::available_parallelism, time::Duration};
 use anyhow::{Context, bail};
 use ipnet::IpNet;
 
-use crate::config_vars::Vars;
+use super::vars::Vars;
 
 /// Budgets, lock-outs, proxies, CORS, and the limits that protect the server from slow or
 /// greedy clients. Every field has an environment variable (see `.env.example`).
@@ -74,7 +74,7 @@ impl Default for LimitSettings {
 }
 
 impl LimitSettings {
-    /// Each number is checked against its range (see `config_vars.rs`); the README states them.
+    /// Each number is checked against its range (see `vars.rs`); the README states them.
     pub(crate) fn from_vars(vars: &Vars) -> anyhow::Result<Self> {
         let d = Self::default();
         let var = |name: &str| vars.text(name);

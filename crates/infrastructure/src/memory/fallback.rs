@@ -10,7 +10,7 @@ use application::{
 };
 use async_trait::async_trait;
 
-use crate::{MemoryLoginAttempts, MemoryRateLimiter};
+use super::{MemoryLoginAttempts, MemoryRateLimiter};
 
 /// Wraps a shared store with a local one of the same kind.
 pub struct LocalFallback<T: ?Sized, L> {

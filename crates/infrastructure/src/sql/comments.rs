@@ -4,22 +4,24 @@ use application::{
     RepositoryError,
     pagination::{Cursor, Page, PageRequest},
     ports::CommentRepository,
-    views::{AuthorRef, CommentView},
+    views::CommentView,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Comment, CommentBody, CommentId, PostId, UserId};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, SqlErr, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
 };
 use uuid::Uuid;
 
-use crate::{
-    entities::{comments, users},
+use super::{
+    authored::{author_ref, with_author},
+    entities::comments,
     keyset,
-    unavailable::{DbContext, repository_error},
+    versioned::{delete_guarded, update_guarded},
 };
+use crate::unavailable::{DbContext, repository_error};
 
 pub struct SqlComments {
     db: DatabaseConnection,
@@ -46,29 +48,28 @@ impl SqlComments {
         condition: Condition,
         limit: u64,
     ) -> Result<Vec<CommentView>, RepositoryError> {
-        comments::Entity::find()
-            .select_only()
-            .columns([
+        with_author::<comments::Entity>(
+            [
                 comments::Column::Id,
                 comments::Column::PostId,
                 comments::Column::AuthorId,
                 comments::Column::Body,
                 comments::Column::CreatedAt,
                 comments::Column::UpdatedAt,
-            ])
-            .column_as(users::Column::Username, "author_username")
-            .join(JoinType::InnerJoin, comments::Relation::Author.def())
-            .filter(condition)
-            .order_by_asc(comments::Column::CreatedAt)
-            .order_by_asc(comments::Column::Id)
-            .limit(limit)
-            .into_model::<CommentRow>()
-            .all(&self.db)
-            .await
-            .db_context("reading comments")?
-            .into_iter()
-            .map(to_view)
-            .collect()
+            ],
+            comments::Relation::Author,
+        )
+        .filter(condition)
+        .order_by_asc(comments::Column::CreatedAt)
+        .order_by_asc(comments::Column::Id)
+        .limit(limit)
+        .into_model::<CommentRow>()
+        .all(&self.db)
+        .await
+        .db_context("reading comments")?
+        .into_iter()
+        .map(to_view)
+        .collect()
     }
 }
 
@@ -82,19 +83,8 @@ fn to_view(row: CommentRow) -> Result<CommentView, RepositoryError> {
             row.created_at,
             row.updated_at,
         ),
-        author: AuthorRef {
-            id: UserId::from_uuid(row.author_id),
-            username: row.author_username,
-        },
+        author: author_ref(row.author_id, row.author_username),
     })
-}
-
-fn guarded(id: Uuid, expected: Option<DateTime<Utc>>) -> Condition {
-    let condition = Condition::all().add(comments::Column::Id.eq(id));
-    match expected {
-        Some(at) => condition.add(comments::Column::UpdatedAt.eq(at)),
-        None => condition,
-    }
 }
 
 #[async_trait]
@@ -154,17 +144,17 @@ impl CommentRepository for SqlComments {
         comment: &Comment,
         expected: Option<DateTime<Utc>>,
     ) -> Result<bool, RepositoryError> {
-        let result = comments::Entity::update_many()
+        let changes = comments::Entity::update_many()
             .col_expr(comments::Column::Body, Expr::value(comment.body().as_ref()))
             .col_expr(
                 comments::Column::UpdatedAt,
                 Expr::value(comment.updated_at()),
-            )
-            .filter(guarded(comment.id().as_uuid(), expected))
-            .exec(&self.db)
-            .await
-            .db_context("updating a comment")?;
-        Ok(result.rows_affected == 1)
+            );
+        Ok(
+            update_guarded(&self.db, changes, comment.id().as_uuid(), expected)
+                .await
+                .db_context("updating a comment")?,
+        )
     }
 
     async fn delete(
@@ -172,11 +162,10 @@ impl CommentRepository for SqlComments {
         id: CommentId,
         expected: Option<DateTime<Utc>>,
     ) -> Result<bool, RepositoryError> {
-        let result = comments::Entity::delete_many()
-            .filter(guarded(id.as_uuid(), expected))
-            .exec(&self.db)
-            .await
-            .db_context("deleting a comment")?;
-        Ok(result.rows_affected == 1)
+        Ok(
+            delete_guarded::<comments::Entity, _>(&self.db, id.as_uuid(), expected)
+                .await
+                .db_context("deleting a comment")?,
+        )
     }
 }

@@ -14,7 +14,8 @@ use deadpool_redis::{
     redis::{AsyncCommands, Script},
 };
 
-use crate::{redis_pool::redis_connection, unavailable::StoreContext};
+use super::pool::redis_connection;
+use crate::unavailable::StoreContext;
 
 /// Reserves one attempt, in one step so racing callers on every instance are counted one by
 /// one: when locked, returns {remaining lock ms, 0}; else counts the attempt and, at ARGV[1]

@@ -13,7 +13,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{crypto::EmailProtection, entities::users};
+use super::entities::users;
+use crate::crypto::EmailProtection;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RotationReport {

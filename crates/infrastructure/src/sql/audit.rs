@@ -14,7 +14,8 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Query,
 };
 
-use crate::{entities::audit_events, keyset, unavailable::DbContext};
+use super::{entities::audit_events, keyset};
+use crate::unavailable::DbContext;
 
 pub struct SqlAudit {
     db: DatabaseConnection,

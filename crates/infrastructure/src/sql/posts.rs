@@ -8,24 +8,26 @@ use application::{
     RepositoryError,
     pagination::{Cursor, Page, PageRequest},
     ports::{PostFilter, PostRepository},
-    views::{AuthorRef, PostSummary, PostView},
+    views::{PostSummary, PostView},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Post, PostBody, PostId, PostTitle, UserId};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use uuid::Uuid;
 
-use crate::{
-    entities::{comments, posts, users},
+use super::{
+    authored::{author_ref, with_author},
+    entities::{comments, posts},
     keyset,
-    unavailable::DbContext,
+    versioned::{delete_guarded, update_guarded},
 };
+use crate::unavailable::DbContext;
 
 pub struct SqlPosts {
     db: DatabaseConnection,
@@ -64,26 +66,25 @@ impl SqlPosts {
         condition: Condition,
         limit: u64,
     ) -> Result<Vec<PostView>, RepositoryError> {
-        let rows = posts::Entity::find()
-            .select_only()
-            .columns([
+        let rows = with_author::<posts::Entity>(
+            [
                 posts::Column::Id,
                 posts::Column::AuthorId,
                 posts::Column::Title,
                 posts::Column::Body,
                 posts::Column::CreatedAt,
                 posts::Column::UpdatedAt,
-            ])
-            .column_as(users::Column::Username, "author_username")
-            .join(JoinType::InnerJoin, posts::Relation::Author.def())
-            .filter(condition)
-            .order_by_desc(posts::Column::CreatedAt)
-            .order_by_desc(posts::Column::Id)
-            .limit(limit)
-            .into_model::<PostRow>()
-            .all(&self.db)
-            .await
-            .db_context("reading posts")?;
+            ],
+            posts::Relation::Author,
+        )
+        .filter(condition)
+        .order_by_desc(posts::Column::CreatedAt)
+        .order_by_desc(posts::Column::Id)
+        .limit(limit)
+        .into_model::<PostRow>()
+        .all(&self.db)
+        .await
+        .db_context("reading posts")?;
         let counts = self
             .comment_counts(rows.iter().map(|r| r.id).collect())
             .await?;
@@ -105,31 +106,30 @@ impl SqlPosts {
         let body = || Expr::col((posts::Entity, posts::Column::Body));
         // `integer`, not `bigint`: PostgreSQL has no `substr(text, integer, bigint)`.
         let excerpt_chars = i32::try_from(PostSummary::EXCERPT_CHARS).unwrap_or(i32::MAX);
-        let rows = posts::Entity::find()
-            .select_only()
-            .columns([
+        let rows = with_author::<posts::Entity>(
+            [
                 posts::Column::Id,
                 posts::Column::AuthorId,
                 posts::Column::Title,
                 posts::Column::CreatedAt,
                 posts::Column::UpdatedAt,
-            ])
-            .column_as(
-                Expr::expr(Func::cust("SUBSTR").arg(body()).arg(1).arg(excerpt_chars)),
-                "excerpt",
-            )
-            // `integer` on both engines: a body has at most 50,000 characters.
-            .column_as(Expr::expr(Func::cust("LENGTH").arg(body())), "body_length")
-            .column_as(users::Column::Username, "author_username")
-            .join(JoinType::InnerJoin, posts::Relation::Author.def())
-            .filter(condition)
-            .order_by_desc(posts::Column::CreatedAt)
-            .order_by_desc(posts::Column::Id)
-            .limit(limit)
-            .into_model::<SummaryRow>()
-            .all(&self.db)
-            .await
-            .db_context("reading posts")?;
+            ],
+            posts::Relation::Author,
+        )
+        .column_as(
+            Expr::expr(Func::cust("SUBSTR").arg(body()).arg(1).arg(excerpt_chars)),
+            "excerpt",
+        )
+        // `integer` on both engines: a body has at most 50,000 characters.
+        .column_as(Expr::expr(Func::cust("LENGTH").arg(body())), "body_length")
+        .filter(condition)
+        .order_by_desc(posts::Column::CreatedAt)
+        .order_by_desc(posts::Column::Id)
+        .limit(limit)
+        .into_model::<SummaryRow>()
+        .all(&self.db)
+        .await
+        .db_context("reading posts")?;
         let counts = self
             .comment_counts(rows.iter().map(|r| r.id).collect())
             .await?;
@@ -142,10 +142,7 @@ impl SqlPosts {
                     title: PostTitle::from_storage(row.title),
                     excerpt: row.excerpt,
                     body_length: u64::try_from(row.body_length).unwrap_or(0),
-                    author: AuthorRef {
-                        id: UserId::from_uuid(row.author_id),
-                        username: row.author_username,
-                    },
+                    author: author_ref(row.author_id, row.author_username),
                     comment_count,
                     created_at: row.created_at,
                     updated_at: row.updated_at,
@@ -189,20 +186,9 @@ fn to_view(row: PostRow, comment_count: u64) -> Result<PostView, RepositoryError
     );
     Ok(PostView {
         post,
-        author: AuthorRef {
-            id: UserId::from_uuid(row.author_id),
-            username: row.author_username,
-        },
+        author: author_ref(row.author_id, row.author_username),
         comment_count,
     })
-}
-
-fn guarded(id: Uuid, expected: Option<DateTime<Utc>>) -> Condition {
-    let condition = Condition::all().add(posts::Column::Id.eq(id));
-    match expected {
-        Some(at) => condition.add(posts::Column::UpdatedAt.eq(at)),
-        None => condition,
-    }
 }
 
 #[async_trait]
@@ -265,15 +251,15 @@ impl PostRepository for SqlPosts {
         post: &Post,
         expected: Option<DateTime<Utc>>,
     ) -> Result<bool, RepositoryError> {
-        let result = posts::Entity::update_many()
+        let changes = posts::Entity::update_many()
             .col_expr(posts::Column::Title, Expr::value(post.title().as_ref()))
             .col_expr(posts::Column::Body, Expr::value(post.body().as_ref()))
-            .col_expr(posts::Column::UpdatedAt, Expr::value(post.updated_at()))
-            .filter(guarded(post.id().as_uuid(), expected))
-            .exec(&self.db)
-            .await
-            .db_context("updating a post")?;
-        Ok(result.rows_affected == 1)
+            .col_expr(posts::Column::UpdatedAt, Expr::value(post.updated_at()));
+        Ok(
+            update_guarded(&self.db, changes, post.id().as_uuid(), expected)
+                .await
+                .db_context("updating a post")?,
+        )
     }
 
     async fn delete(
@@ -282,11 +268,10 @@ impl PostRepository for SqlPosts {
         expected: Option<DateTime<Utc>>,
     ) -> Result<bool, RepositoryError> {
         // One statement: the foreign key's ON DELETE CASCADE removes the comments with it.
-        let result = posts::Entity::delete_many()
-            .filter(guarded(id.as_uuid(), expected))
-            .exec(&self.db)
-            .await
-            .db_context("deleting a post")?;
-        Ok(result.rows_affected == 1)
+        Ok(
+            delete_guarded::<posts::Entity, _>(&self.db, id.as_uuid(), expected)
+                .await
+                .db_context("deleting a post")?,
+        )
     }
 }

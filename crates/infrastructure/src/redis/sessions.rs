@@ -15,7 +15,8 @@ use domain::{Rotation, Session, SessionId, SessionParts, TokenDigest, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{redis_pool::redis_connection, unavailable::StoreContext};
+use super::pool::redis_connection;
+use crate::unavailable::StoreContext;
 
 /// Turns a user index written by an older version (a plain set) into the sorted set, its
 /// sessions counted as the oldest. Prepended to every script that reads the index.

@@ -11,7 +11,8 @@ use application::{
 use async_trait::async_trait;
 use deadpool_redis::{Pool, redis::Script};
 
-use crate::{redis_pool::redis_connection, unavailable::StoreContext};
+use super::pool::redis_connection;
+use crate::unavailable::StoreContext;
 
 /// GCRA with a burst of the whole budget. The key holds the theoretical arrival time (TAT) in
 /// microseconds. ARGV: window and emission interval, in microseconds.

@@ -1,0 +1,21 @@
+//! Adapters on the SQL database through sea-orm, one implementation for PostgreSQL and SQLite:
+//! the repositories, the audit log, connecting and migrating, and the data-key rotation.
+
+mod audit;
+mod authored;
+mod comments;
+mod database;
+mod email_rotation;
+mod entities;
+mod keyset;
+mod posts;
+mod roles;
+mod users;
+mod versioned;
+
+pub use audit::SqlAudit;
+pub use comments::SqlComments;
+pub use database::{connect_database, migrate};
+pub use email_rotation::{RotationReport, rotate_emails};
+pub use posts::SqlPosts;
+pub use users::SqlUsers;

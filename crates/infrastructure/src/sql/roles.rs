@@ -1,0 +1,125 @@
+//! The roles of accounts: read for many users in one query, granted, and the administrator
+//! queries behind the last-admin rule.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use application::RepositoryError;
+use domain::Role;
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, JoinType,
+    PaginatorTrait, QueryFilter, QuerySelect, RelationTrait,
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+};
+use uuid::Uuid;
+
+use super::entities::{roles, user_roles};
+use crate::unavailable::DbContext;
+
+/// The role names of several users in one query.
+pub(super) async fn role_names<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, Vec<String>>, RepositoryError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let pairs: Vec<(Uuid, String)> = user_roles::Entity::find()
+        .select_only()
+        .column(user_roles::Column::UserId)
+        .column(roles::Column::Name)
+        .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
+        .filter(user_roles::Column::UserId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await
+        .db_context("loading roles")?;
+    let mut by_user: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (user, name) in pairs {
+        by_user.entry(user).or_default().push(name);
+    }
+    Ok(by_user)
+}
+
+pub(super) fn parse_roles(names: &[String]) -> Result<Vec<Role>, RepositoryError> {
+    Ok(names
+        .iter()
+        .map(|name| name.parse::<Role>())
+        .collect::<Result<Vec<_>, _>>()
+        .context("a stored role is unknown to this version")?)
+}
+
+/// `SELECT user_id` of every holder of `role`, for an `IN (...)` filter.
+pub(super) fn holders_of(role: Role) -> SelectStatement {
+    Query::select()
+        .column((user_roles::Entity, user_roles::Column::UserId))
+        .from(user_roles::Entity)
+        .inner_join(
+            roles::Entity,
+            Expr::col((roles::Entity, roles::Column::Id))
+                .equals((user_roles::Entity, user_roles::Column::RoleId)),
+        )
+        .and_where(Expr::col((roles::Entity, roles::Column::Name)).eq(role.as_str()))
+        .to_owned()
+}
+
+pub(super) async fn role_ids<C: ConnectionTrait>(
+    db: &C,
+    roles: &[Role],
+) -> Result<Vec<Uuid>, DbErr> {
+    let names: Vec<&str> = roles.iter().map(Role::as_str).collect();
+    roles::Entity::find()
+        .select_only()
+        .column(roles::Column::Id)
+        .filter(roles::Column::Name.is_in(names))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Gives `user` the roles `role_ids`.
+pub(super) async fn grant<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    role_ids: Vec<Uuid>,
+) -> Result<(), DbErr> {
+    user_roles::Entity::insert_many(role_ids.into_iter().map(|role_id| user_roles::ActiveModel {
+        user_id: Set(user),
+        role_id: Set(role_id),
+    }))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Serialises changes that could remove an administrator. PostgreSQL locks the `admin` role
+/// row; SQLite already admits one writing transaction at a time.
+pub(super) async fn lock_admin_changes(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        roles::Entity::find()
+            .filter(roles::Column::Name.eq(Role::Admin.as_str()))
+            .lock_exclusive()
+            .one(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn admin_count(txn: &DatabaseTransaction) -> Result<u64, DbErr> {
+    user_roles::Entity::find()
+        .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
+        .filter(roles::Column::Name.eq(Role::Admin.as_str()))
+        .count(txn)
+        .await
+}
+
+pub(super) async fn is_admin(txn: &DatabaseTransaction, user: Uuid) -> Result<bool, DbErr> {
+    Ok(user_roles::Entity::find()
+        .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
+        .filter(user_roles::Column::UserId.eq(user))
+        .filter(roles::Column::Name.eq(Role::Admin.as_str()))
+        .count(txn)
+        .await?
+        > 0)
+}
