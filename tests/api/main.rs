@@ -15,6 +15,7 @@ mod load_shedding;
 mod lockout;
 mod login;
 mod logout;
+mod metrics;
 mod pagination;
 mod path_spellings;
 mod permissions;

@@ -21,7 +21,7 @@ use actix_web::{
 };
 
 pub use error::{ApiError, FieldError, Problem, ProblemCode};
-pub use middleware::{ConnectionActivity, HeadDeadlines, RequestId, budget_key};
+pub use middleware::{ConnectionActivity, HeadDeadlines, RequestId, UNMATCHED, budget_key};
 pub use openapi::{openapi, openapi_yaml};
 pub use state::AppState;
 
@@ -75,5 +75,6 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(middleware::problem_fallback))
         .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::request_context))
+        .wrap(from_fn(middleware::record_metrics))
         .wrap(from_fn(middleware::track_activity))
 }

@@ -52,6 +52,9 @@ pub enum SessionStoreSettings {
 pub struct Settings {
     pub app_env: AppEnv,
     pub bind_addr: SocketAddr,
+    /// Where `GET /metrics` (Prometheus text format) is served; `None`: nowhere. Never the
+    /// public listener.
+    pub metrics_addr: Option<SocketAddr>,
     /// Holds the embedded database and, outside production, the generated keys.
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
@@ -83,6 +86,7 @@ impl Default for Settings {
         Self {
             app_env: AppEnv::Development,
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_addr: None,
             data_dir: PathBuf::from("./data"),
             database: DatabaseSettings::Sqlite {
                 path: PathBuf::from("./data/agora.db"),
@@ -204,10 +208,17 @@ impl Settings {
                 format!("BIND_ADDR: expected an address like 127.0.0.1:8080, got '{raw}'")
             })?,
         };
+        let metrics_addr = match var("METRICS_ADDR") {
+            None => None,
+            Some(raw) => Some(raw.trim().parse().with_context(|| {
+                format!("METRICS_ADDR: expected an address like 127.0.0.1:9090, got '{raw}'")
+            })?),
+        };
         const DAY: u64 = 24 * 3600;
         Ok(Self {
             app_env,
             bind_addr,
+            metrics_addr,
             data_dir,
             database,
             sessions,

@@ -32,7 +32,7 @@ mod unavailable;
 mod zxcvbn_strength;
 
 pub use bcrypt_hasher::BcryptHasher;
-pub use database::{connect_database, migrate};
+pub use database::{PoolStats, connect_database, migrate};
 pub use email_rotation::{RotationReport, rotate_emails};
 pub use hash_slots::HashSlots;
 pub use jwt_tokens::JwtTokens;

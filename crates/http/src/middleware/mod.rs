@@ -3,6 +3,7 @@
 mod client_ip;
 mod connection;
 mod cors;
+mod metrics;
 mod problem_fallback;
 mod rate_limit;
 mod request_context;
@@ -11,6 +12,7 @@ mod security_headers;
 pub use client_ip::{ClientIp, budget_key};
 pub use connection::{ConnectionActivity, HeadDeadlines, track_activity};
 pub use cors::cors;
+pub use metrics::{UNMATCHED, record_metrics};
 pub use problem_fallback::problem_fallback;
 pub use rate_limit::{auth_budget, rate_limit};
 pub use request_context::{RequestId, request_context};
