@@ -3,6 +3,7 @@
 
 mod audit;
 mod comments;
+mod compression;
 mod connections;
 mod contract;
 mod cookies_and_csrf;

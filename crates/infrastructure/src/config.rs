@@ -74,6 +74,8 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     pub refresh_reuse_grace: Duration,
     pub json_body_limit: usize,
+    /// Answers at least this long are compressed when the client allows (0: every answer).
+    pub compress_min_bytes: u64,
     pub shutdown_timeout: Duration,
     pub workers: Option<usize>,
     pub log_format: LogFormat,
@@ -101,6 +103,7 @@ impl Default for Settings {
             refresh_token_ttl: Duration::from_secs(7 * 24 * 3600),
             refresh_reuse_grace: Duration::from_secs(10),
             json_body_limit: 64 * 1024,
+            compress_min_bytes: 1024,
             shutdown_timeout: Duration::from_secs(30),
             workers: None,
             log_format: LogFormat::Pretty,
@@ -246,6 +249,11 @@ impl Settings {
                 "JSON_BODY_LIMIT_BYTES",
                 defaults.json_body_limit,
                 1024..=16 * 1024 * 1024,
+            )?,
+            compress_min_bytes: vars.number(
+                "COMPRESS_MIN_BYTES",
+                defaults.compress_min_bytes,
+                0..=1024 * 1024,
             )?,
             shutdown_timeout: vars.seconds(
                 "SHUTDOWN_TIMEOUT_SECONDS",

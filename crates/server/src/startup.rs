@@ -46,6 +46,7 @@ impl Application {
             trusted_proxies: limits.trusted_proxies.clone(),
             ipv6_prefix: limits.ipv6_prefix,
             cors_origins: limits.cors_origins.clone(),
+            compress_min_bytes: settings.compress_min_bytes,
         };
         let deadlines = HeadDeadlines {
             head: limits.header_timeout,

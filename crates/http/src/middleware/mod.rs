@@ -1,6 +1,7 @@
 //! Middleware applied to every response.
 
 mod client_ip;
+mod compression;
 mod connection;
 mod cors;
 mod metrics;
@@ -10,6 +11,7 @@ mod request_context;
 mod security_headers;
 
 pub use client_ip::{ClientIp, budget_key};
+pub use compression::{NEVER_COMPRESSED, compress};
 pub use connection::{ConnectionActivity, HeadDeadlines, track_activity};
 pub use cors::cors;
 pub use metrics::{UNMATCHED, record_metrics};
