@@ -3,6 +3,7 @@
 
 mod audit;
 mod comments;
+mod compression;
 mod connections;
 mod contract;
 mod cookies_and_csrf;
@@ -15,6 +16,7 @@ mod load_shedding;
 mod lockout;
 mod login;
 mod logout;
+mod metrics;
 mod pagination;
 mod path_spellings;
 mod permissions;

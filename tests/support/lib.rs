@@ -23,6 +23,8 @@ pub struct TestApp {
     /// What the app was started with, for arranging state through the CLI's own use cases.
     pub settings: Settings,
     pub port: u16,
+    /// The metrics listener's port, when the test set `metrics_addr`.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub backend: Backend,
     _data_dir: Option<tempfile::TempDir>,
@@ -107,11 +109,13 @@ async fn start(
         .await
         .expect("the application starts");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         settings,
         port,
+        metrics_port,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -21,7 +21,9 @@ use actix_web::{
 };
 
 pub use error::{ApiError, FieldError, Problem, ProblemCode};
-pub use middleware::{ConnectionActivity, HeadDeadlines, RequestId, budget_key};
+pub use middleware::{
+    ConnectionActivity, HeadDeadlines, NEVER_COMPRESSED, RequestId, UNMATCHED, budget_key,
+};
 pub use openapi::{openapi, openapi_yaml};
 pub use state::AppState;
 
@@ -40,6 +42,8 @@ pub struct HttpSettings {
     pub ipv6_prefix: u8,
     /// Browser origins allowed to call the API with credentials.
     pub cors_origins: Vec<String>,
+    /// Answers at least this long are compressed (gzip or brotli) when the client allows.
+    pub compress_min_bytes: u64,
 }
 
 /// The whole application: routes, middleware, shared state and the fallbacks that keep every
@@ -74,6 +78,8 @@ pub fn app(
         .wrap(cors)
         .wrap(ErrorHandlers::new().default_handler(middleware::problem_fallback))
         .wrap(from_fn(middleware::security_headers))
+        .wrap(from_fn(middleware::compress))
         .wrap(from_fn(middleware::request_context))
+        .wrap(from_fn(middleware::record_metrics))
         .wrap(from_fn(middleware::track_activity))
 }

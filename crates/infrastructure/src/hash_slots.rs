@@ -29,7 +29,10 @@ impl HashSlots {
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, DependencyError> {
-        let _permit = match tokio::time::timeout(self.queue, self.permits.acquire()).await {
+        let waiting = QueueDepth::enter();
+        let permit = tokio::time::timeout(self.queue, self.permits.acquire()).await;
+        drop(waiting);
+        let _permit = match permit {
             Ok(permit) => permit.context("the hashing semaphore is closed")?,
             Err(_) => {
                 tracing::warn!(
@@ -40,11 +43,30 @@ impl HashSlots {
             }
         };
         let span = Span::current();
+        let started = std::time::Instant::now();
         let outcome = tokio::task::spawn_blocking(move || span.in_scope(work))
             .await
             .context("the hashing task panicked or was cancelled")?;
+        metrics::histogram!("agora_password_hash_seconds").record(started.elapsed().as_secs_f64());
         // The work itself (bcrypt, zxcvbn) failing is a bug: only a full queue is an outage.
         outcome.map_err(DependencyError::Bug)
+    }
+}
+
+/// Jobs waiting for a slot (the `agora_password_hash_queue_depth` gauge), also when the
+/// waiting request is dropped.
+struct QueueDepth;
+
+impl QueueDepth {
+    fn enter() -> Self {
+        metrics::gauge!("agora_password_hash_queue_depth").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for QueueDepth {
+    fn drop(&mut self) {
+        metrics::gauge!("agora_password_hash_queue_depth").decrement(1.0);
     }
 }
 

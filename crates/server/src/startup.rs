@@ -21,6 +21,8 @@ use crate::{
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener's port and server, when `METRICS_ADDR` is set.
+    metrics: Option<(u16, Server)>,
     audit_prune: tokio::task::JoinHandle<()>,
 }
 
@@ -30,6 +32,10 @@ impl Application {
         let listener = TcpListener::bind(settings.bind_addr)
             .with_context(|| format!("BIND_ADDR: cannot listen on {}", settings.bind_addr))?;
         let local = listener.local_addr()?;
+        let metrics = settings
+            .metrics_addr
+            .map(|addr| crate::metrics::serve(addr, wired.pool.clone()))
+            .transpose()?;
         let audit_prune = wired.start_audit_prune();
         let state = wired.state;
         let limits = &settings.limits;
@@ -40,6 +46,7 @@ impl Application {
             trusted_proxies: limits.trusted_proxies.clone(),
             ipv6_prefix: limits.ipv6_prefix,
             cors_origins: limits.cors_origins.clone(),
+            compress_min_bytes: settings.compress_min_bytes,
         };
         let deadlines = HeadDeadlines {
             head: limits.header_timeout,
@@ -104,6 +111,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            metrics,
             audit_prune,
         })
     }
@@ -112,10 +120,23 @@ impl Application {
         self.port
     }
 
+    /// The metrics listener's port, when `METRICS_ADDR` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let result = self.server.await;
         self.audit_prune.abort();
+        if let Some(metrics) = metrics {
+            metrics.stop(false).await;
+        }
         result
     }
 }

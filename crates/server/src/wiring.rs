@@ -16,8 +16,9 @@ use application::{
 };
 use infrastructure::{
     BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
-    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, RedisLoginAttempts, RedisRateLimiter,
-    RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock, ZxcvbnStrength,
+    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, RedisLoginAttempts,
+    RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock,
+    ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, crypto, migrate, random_secret, redis_pool,
 };
@@ -25,6 +26,7 @@ use secrecy::ExposeSecret;
 
 pub struct Wired {
     pub state: AppState,
+    pub pool: PoolStats,
     retention: chrono::Duration,
     prune_every: std::time::Duration,
 }
@@ -59,6 +61,7 @@ impl Wired {
 pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let db = connect_database(&settings.database).await?;
     migrate(&db).await?;
+    let pool = PoolStats::new(&db);
     match &settings.database {
         DatabaseSettings::Sqlite { path } => {
             tracing::info!(path = %path.display(), "database: SQLite (embedded default), migrations applied")
@@ -178,6 +181,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     );
     let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
+        pool,
         retention,
         prune_every: settings.lifetimes.audit_prune_interval,
         state: AppState {

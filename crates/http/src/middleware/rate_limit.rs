@@ -100,6 +100,10 @@ async fn spend<B: MessageBody + 'static>(
         }
     };
     if let Some(wait) = verdict.retry_after() {
+        for (policy, _) in verdict.budgets.iter().filter(|(_, d)| !d.allowed) {
+            metrics::counter!("agora_rate_limit_refusals_total", "budget" => policy.name)
+                .increment(1);
+        }
         let mut response =
             ApiError::rate_limited("Too many requests from this client. Retry later.", wait)
                 .error_response();

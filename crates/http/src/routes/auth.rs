@@ -128,8 +128,8 @@ pub async fn refresh(
             Ok(response)
         }
         Err(err) => {
-            let err = ApiError::from(err);
-            let mut response = actix_web::ResponseError::error_response(&err);
+            // `from_error` keeps the error on the response, where the metrics layer reads its code.
+            let mut response = HttpResponse::from_error(ApiError::from(err));
             if !from_body && response.status().is_client_error() {
                 cookies::clear_all(&mut response);
             }

@@ -56,6 +56,9 @@ pub enum SessionStoreSettings {
 pub struct Settings {
     pub app_env: AppEnv,
     pub bind_addr: SocketAddr,
+    /// Where `GET /metrics` (Prometheus text format) is served; `None`: nowhere. Never the
+    /// public listener.
+    pub metrics_addr: Option<SocketAddr>,
     /// Holds the embedded database and, outside production, the generated keys.
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
@@ -75,6 +78,8 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     pub refresh_reuse_grace: Duration,
     pub json_body_limit: usize,
+    /// Answers at least this long are compressed when the client allows (0: every answer).
+    pub compress_min_bytes: u64,
     pub shutdown_timeout: Duration,
     pub workers: Option<usize>,
     pub log_format: LogFormat,
@@ -87,6 +92,7 @@ impl Default for Settings {
         Self {
             app_env: AppEnv::Development,
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_addr: None,
             data_dir: PathBuf::from("./data"),
             database: DatabaseSettings::Sqlite {
                 path: PathBuf::from("./data/agora.db"),
@@ -101,6 +107,7 @@ impl Default for Settings {
             refresh_token_ttl: Duration::from_secs(7 * 24 * 3600),
             refresh_reuse_grace: Duration::from_secs(10),
             json_body_limit: 64 * 1024,
+            compress_min_bytes: 1024,
             shutdown_timeout: Duration::from_secs(30),
             workers: None,
             log_format: LogFormat::Pretty,
@@ -208,10 +215,17 @@ impl Settings {
                 format!("BIND_ADDR: expected an address like 127.0.0.1:8080, got '{raw}'")
             })?,
         };
+        let metrics_addr = match var("METRICS_ADDR") {
+            None => None,
+            Some(raw) => Some(raw.trim().parse().with_context(|| {
+                format!("METRICS_ADDR: expected an address like 127.0.0.1:9090, got '{raw}'")
+            })?),
+        };
         const DAY: u64 = 24 * 3600;
         Ok(Self {
             app_env,
             bind_addr,
+            metrics_addr,
             data_dir,
             database,
             sessions,
@@ -239,6 +253,11 @@ impl Settings {
                 "JSON_BODY_LIMIT_BYTES",
                 defaults.json_body_limit,
                 1024..=16 * 1024 * 1024,
+            )?,
+            compress_min_bytes: vars.number(
+                "COMPRESS_MIN_BYTES",
+                defaults.compress_min_bytes,
+                0..=1024 * 1024,
             )?,
             shutdown_timeout: vars.seconds(
                 "SHUTDOWN_TIMEOUT_SECONDS",

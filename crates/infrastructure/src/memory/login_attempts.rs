@@ -109,6 +109,7 @@ impl LoginAttempts for MemoryLoginAttempts {
                 let duration = policy.lock_duration(record.lockouts);
                 record.locked_until = Some(now + duration);
                 locked = Some(duration);
+                metrics::counter!("agora_lockouts_total").increment(1);
             }
             record.forget_at = now + policy.memory.max(locked.unwrap_or_default());
             Ok(Reservation::Reserved { locked })

@@ -95,11 +95,13 @@ impl LoginAttempts for RedisLoginAttempts {
             .invoke_async(&mut conn)
             .await
             .store_context("reserving a login attempt")?;
+        let locked = lock(locked);
+        if locked.is_some() {
+            metrics::counter!("agora_lockouts_total").increment(1);
+        }
         Ok(match lock(refused) {
             Some(retry_after) => Reservation::Refused { retry_after },
-            None => Reservation::Reserved {
-                locked: lock(locked),
-            },
+            None => Reservation::Reserved { locked },
         })
     }
 

@@ -19,6 +19,31 @@ use crate::{
 /// Any fixed number works: every instance must use the same one.
 const MIGRATION_LOCK_KEY: i64 = 0x6167_6f72_615f_6d67;
 
+/// The connection pool as the metrics endpoint reports it.
+#[derive(Clone)]
+pub struct PoolStats(DatabaseConnection);
+
+impl PoolStats {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self(db.clone())
+    }
+
+    /// Connections open and, of them, idle.
+    pub fn sample(&self) -> Option<(u32, usize)> {
+        match self.0.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = self.0.get_postgres_connection_pool();
+                Some((pool.size(), pool.num_idle()))
+            }
+            DbBackend::Sqlite => {
+                let pool = self.0.get_sqlite_connection_pool();
+                Some((pool.size(), pool.num_idle()))
+            }
+            _ => None,
+        }
+    }
+}
+
 pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = match settings {
         DatabaseSettings::Sqlite { path } => {

@@ -15,7 +15,7 @@ mod versioned;
 
 pub use audit::SqlAudit;
 pub use comments::SqlComments;
-pub use database::{connect_database, migrate};
+pub use database::{PoolStats, connect_database, migrate};
 pub use email_rotation::{RotationReport, rotate_emails};
 pub use posts::SqlPosts;
 pub use users::SqlUsers;
