@@ -5,6 +5,7 @@
 mod cookies;
 mod helpers;
 mod raw_storage;
+mod remote;
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use uuid::Uuid;
 pub use cookies::{CookieJar, SetCookie};
 pub use helpers::{Actor, Login, TestUser, assert_problem, login_from};
 pub use raw_storage::contains;
+pub use remote::app_under_test;
 
 pub struct TestApp {
     pub address: String,
@@ -34,6 +36,8 @@ pub struct TestApp {
 pub enum Backend {
     Embedded,
     PostgresRedis,
+    /// A server this process did not start (`AGORA_BASE_URL`): HTTP only.
+    Remote,
 }
 
 fn silent() -> Box<dyn std::io::Write> {
