@@ -21,9 +21,6 @@ fn remote(base: &str) -> TestApp {
         base.starts_with("http://") || base.starts_with("https://"),
         "AGORA_BASE_URL: expected an http:// or https:// URL, got '{base}'"
     );
-    // https:// staging: reqwest's rustls needs a process-wide crypto provider (ring, already in
-    // the tree). Installing twice is harmless; the first wins.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     TestApp {
         address: base.to_owned(),
         settings: agora::Settings::default(),
