@@ -5,9 +5,12 @@ pub mod cli;
 mod connections;
 pub mod env_file;
 mod metrics;
+mod redirect;
 pub mod rotate;
+mod shutdown;
 pub mod startup;
 pub mod telemetry;
+mod tls;
 mod wiring;
 
 pub use infrastructure::config::Settings;

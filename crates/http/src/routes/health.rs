@@ -27,15 +27,18 @@ pub async fn live() -> HttpResponse {
     })
 }
 
-/// The database and the session store both answer.
+/// The database and the session store both answer, and the process is not shutting down.
 #[utoipa::path(
     get, path = "/health/ready", tag = "health",
     responses(
         (status = 200, description = "Ready", body = ReadinessResponse),
-        (status = 503, description = "`not_ready`: a dependency is down (named in `detail`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`not_ready`: a dependency is down (named in `detail`), or the server is shutting down", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn ready(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.readiness.is_draining() {
+        return Err(ApiError::new(ProblemCode::NotReady, "Shutting down."));
+    }
     let report = state.readiness.check().await;
     if report.ready() {
         return Ok(HttpResponse::Ok().json(ReadinessResponse {
