@@ -7,7 +7,7 @@ use actix_web::{
 
 use crate::{
     dto::health::{Liveness, ReadinessChecks, ReadinessResponse},
-    error::{ApiError, Problem, ProblemCode},
+    error::{ApiError, PROBLEM_JSON, Problem, ProblemCode},
     state::AppState,
 };
 
@@ -37,7 +37,12 @@ pub async fn live() -> HttpResponse {
 )]
 pub async fn ready(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     if state.readiness.is_draining() {
-        return Err(ApiError::new(ProblemCode::NotReady, "Shutting down."));
+        // Expected, and asked for every few seconds by each load balancer: not an error to
+        // log (the shutdown itself is logged once).
+        let problem = ApiError::new(ProblemCode::NotReady, "Shutting down.").problem();
+        return Ok(HttpResponse::ServiceUnavailable()
+            .content_type(PROBLEM_JSON)
+            .json(problem));
     }
     let report = state.readiness.check().await;
     if report.ready() {

@@ -1,0 +1,254 @@
+//! Graceful shutdown of the real binary under a steady load: on SIGTERM readiness turns 503 at
+//! once, the listener keeps accepting for `SHUTDOWN_DRAIN_SECONDS`, every request it took is
+//! answered in full with its normal status, the pools close, and the process exits 0.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+
+use super::{agora, terminate};
+
+const DRAIN: Duration = Duration::from_secs(1);
+const TIMEOUT: Duration = Duration::from_secs(5);
+const PASSWORD: &str = "correct horse battery";
+
+/// Starts the server; every log event (before and after `listening`) lands in the vector.
+fn serve_capturing(mut command: Command) -> (Child, u16, Arc<Mutex<Vec<Value>>>) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("agora starts");
+    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    let sink = events.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let Ok(event) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if event["message"] == "listening" {
+                let _ = port_tx.send(event["port"].as_u64().expect("port") as u16);
+            }
+            sink.lock().expect("lock").push(event);
+        }
+    });
+    let port = port_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the server listens");
+    (child, port, events)
+}
+
+#[derive(Debug)]
+struct Exchange {
+    what: &'static str,
+    started: Instant,
+    finished: Instant,
+    /// The status and whether the whole body arrived and parsed (with the status expected);
+    /// or the error that came before any answer.
+    outcome: Result<(u16, bool), String>,
+}
+
+async fn timed(what: &'static str, request: reqwest::RequestBuilder, expected: u16) -> Exchange {
+    let started = Instant::now();
+    let outcome = match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            // A body cut mid-way fails here, or parses as no JSON.
+            let whole = match response.bytes().await {
+                Ok(body) => serde_json::from_slice::<Value>(&body).is_ok(),
+                Err(_) => false,
+            };
+            Ok((status, whole && status == expected))
+        }
+        Err(err) => Err(format!("{err:?}")),
+    };
+    Exchange {
+        what,
+        started,
+        finished: Instant::now(),
+        outcome,
+    }
+}
+
+async fn account(client: &reqwest::Client, base: &str, name: &str) -> String {
+    let email = format!("{name}@example.com");
+    let registered = client
+        .post(format!("{base}/api/auth/register"))
+        .json(&json!({"username": name, "email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(registered.status(), 201);
+    let login: Value = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    login["access_token"].as_str().expect("a token").to_owned()
+}
+
+#[tokio::test]
+async fn sigterm_drains_then_finishes_every_accepted_request_and_exits_0() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, port, events) = serve_capturing({
+        let mut command = agora(dir.path());
+        command
+            .env("SHUTDOWN_DRAIN_SECONDS", DRAIN.as_secs().to_string())
+            .env("SHUTDOWN_TIMEOUT_SECONDS", TIMEOUT.as_secs().to_string())
+            // Slow logins: in flight when the listener closes.
+            .env("BCRYPT_COST", "12")
+            .env("PASSWORD_HASH_QUEUE_MS", "5000")
+            .env("RATE_LIMIT_GENERAL_PER_MIN", "1000000")
+            .env("RATE_LIMIT_AUTH_PER_MIN", "1000000")
+            .env("WORKERS", "2");
+        command
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let writer = account(&client, &base, "writer").await;
+    account(&client, &base, "slow").await;
+    let ready = client.get(format!("{base}/health/ready")).send().await;
+    assert_eq!(ready.expect("sent").status(), 200);
+
+    // Steady load: 6 readers and 2 writers, each one request after another.
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut load = Vec::new();
+    for n in 0..8 {
+        let (client, base, writer, stop) =
+            (client.clone(), base.clone(), writer.clone(), stop.clone());
+        load.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while !stop.load(Ordering::SeqCst) && seen.len() < 2_000 {
+                let exchange = if n < 6 {
+                    timed("read", client.get(format!("{base}/api/posts")), 200).await
+                } else {
+                    let post = client
+                        .post(format!("{base}/api/posts"))
+                        .bearer_auth(&writer)
+                        .json(&json!({"title": "steady", "body": "load"}));
+                    timed("write", post, 201).await
+                };
+                if exchange.outcome.is_err() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                seen.push(exchange);
+            }
+            seen
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let sigterm = Instant::now();
+    terminate(&child);
+    let readiness = loop {
+        let answer = client.get(format!("{base}/health/ready")).send().await;
+        if answer.is_ok_and(|a| a.status() == 503) {
+            break sigterm.elapsed();
+        }
+        assert!(
+            sigterm.elapsed() < Duration::from_millis(500),
+            "readiness still not 503"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    // Slow logins started just before the drain ends are still being hashed when the
+    // listener closes.
+    tokio::time::sleep(DRAIN.saturating_sub(sigterm.elapsed() + Duration::from_millis(250))).await;
+    let slow_logins: Vec<_> = (0..2)
+        .map(|_| {
+            let login = client
+                .post(format!("{base}/api/auth/login"))
+                .json(&json!({"email": "slow@example.com", "password": PASSWORD}));
+            tokio::spawn(timed("slow login", login, 200))
+        })
+        .collect();
+
+    let exit = tokio::time::timeout(
+        DRAIN + TIMEOUT + Duration::from_secs(3),
+        tokio::task::spawn_blocking(move || child.wait()),
+    )
+    .await
+    .expect("the process exits within the drain and the timeout")
+    .expect("joined")
+    .expect("exit status");
+    let exited_after = sigterm.elapsed();
+    stop.store(true, Ordering::SeqCst);
+    let mut exchanges = Vec::new();
+    for task in load {
+        exchanges.extend(task.await.expect("joined"));
+    }
+    for task in slow_logins {
+        exchanges.push(task.await.expect("joined"));
+    }
+
+    assert!(exit.success(), "exit status {exit:?}");
+    assert!(
+        exited_after >= DRAIN,
+        "exited {exited_after:?} after SIGTERM, before the drain ended"
+    );
+    let drain_end = sigterm + DRAIN;
+    // Every request begun before the drain's end (less a margin for the signal's delivery)
+    // was accepted: it must have its whole, normal answer. A later one may find the port
+    // closed (refused, or reset while it waited in the closing listener's backlog) and get no
+    // answer at all; an answer that starts must still be whole.
+    let mut during_drain = 0;
+    let mut across_close = 0;
+    for exchange in &exchanges {
+        let before_close = exchange.started + Duration::from_millis(150) < drain_end;
+        match &exchange.outcome {
+            Ok((status, whole)) => {
+                assert!(whole, "{exchange:?}: status {status} or a cut body");
+                if exchange.started > sigterm && before_close {
+                    during_drain += 1;
+                }
+                if exchange.started < drain_end && exchange.finished > drain_end {
+                    across_close += 1;
+                }
+            }
+            Err(err) => assert!(
+                !before_close,
+                "{} begun {:?} after SIGTERM failed: {err}",
+                exchange.what,
+                exchange.started.saturating_duration_since(sigterm)
+            ),
+        }
+    }
+    let slow: Vec<_> = exchanges
+        .iter()
+        .filter(|e| e.what == "slow login")
+        .collect();
+    assert!(
+        slow.iter().all(|e| e.outcome == Ok((200, true))),
+        "{slow:?}"
+    );
+    assert!(
+        during_drain >= 20,
+        "only {during_drain} requests served during the drain"
+    );
+    assert!(across_close >= 1, "no request was in flight at the close");
+    let events = events.lock().expect("lock");
+    let logged = |message: &str| events.iter().any(|e| e["message"] == message);
+    assert!(logged("database pool closed"), "the pool was not closed");
+    assert!(logged("stopped"));
+    let errors: Vec<_> = events.iter().filter(|e| e["level"] == "ERROR").collect();
+    assert!(errors.is_empty(), "errors logged: {errors:?}");
+    eprintln!(
+        "readiness 503 after {readiness:?}; exit after {exited_after:?}; {} requests, \
+         {during_drain} served during the drain, {across_close} in flight at the close",
+        exchanges.len()
+    );
+}
