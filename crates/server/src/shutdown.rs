@@ -8,54 +8,74 @@
 use std::{sync::Arc, time::Duration};
 
 use actix_server::ServerHandle;
+use anyhow::Context;
 use application::health::Readiness;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::tls::CertStore;
 
+/// The signals the server handles, taken over from their defaults before it says it is
+/// listening: a SIGHUP or SIGTERM from then on never kills it outright.
+pub struct Signals {
+    term: Signal,
+    int: Signal,
+    hup: Signal,
+}
+
+impl Signals {
+    pub fn listen() -> anyhow::Result<Self> {
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).with_context(|| format!("cannot listen for {name}"))
+        };
+        Ok(Self {
+            term: listen(SignalKind::terminate(), "SIGTERM")?,
+            int: listen(SignalKind::interrupt(), "SIGINT")?,
+            hup: listen(SignalKind::hangup(), "SIGHUP")?,
+        })
+    }
+
+    /// Splits into the shutdown's signals and SIGHUP's.
+    pub fn split(self) -> ((Signal, Signal), Signal) {
+        ((self.term, self.int), self.hup)
+    }
+}
+
 /// Waits for SIGTERM or SIGINT, drains for `drain`, then stops `server` gracefully (its
 /// in-flight requests get the server's shutdown timeout).
-pub async fn stop_on_signal(server: ServerHandle, readiness: Readiness, drain: Duration) {
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::error!("cannot listen for SIGTERM and SIGINT; stop the process with SIGKILL");
-        return;
-    };
+pub async fn stop_on_signal(
+    (mut term, mut int): (Signal, Signal),
+    server: ServerHandle,
+    readiness: Readiness,
+    drain: Duration,
+) {
     let name = tokio::select! {
         _ = term.recv() => "SIGTERM",
         _ = int.recv() => "SIGINT",
     };
-    drain_then_stop(name, &server, &readiness, drain).await;
-}
-
-/// The shutdown itself, whatever asked for it.
-pub async fn drain_then_stop(
-    cause: &str,
-    server: &ServerHandle,
-    readiness: &Readiness,
-    drain: Duration,
-) {
     readiness.begin_draining();
     tracing::info!(
-        signal = cause,
+        signal = name,
         drain_seconds = drain.as_secs(),
         "shutting down: not ready; still accepting until the drain ends"
     );
-    tokio::time::sleep(drain).await;
+    // A second signal (Ctrl-C again) cuts the drain short; in-flight requests still finish.
+    tokio::select! {
+        _ = tokio::time::sleep(drain) => {}
+        _ = term.recv() => tracing::info!("SIGTERM again: drain cut short"),
+        _ = int.recv() => tracing::info!("SIGINT again: drain cut short"),
+    }
     tracing::info!("drain over: no new connections; finishing in-flight requests");
     server.stop(true).await;
 }
 
 /// Re-reads the certificate and key on every SIGHUP; a pair that does not load is logged and
-/// the one in use stays.
-pub async fn reload_on_hangup(store: Arc<CertStore>) {
-    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        tracing::error!("cannot listen for SIGHUP: the certificate will not be re-read");
-        return;
-    };
+/// the one in use stays. Without TLS, SIGHUP is ignored (its default would end the process).
+pub async fn reload_on_hangup(mut hangups: Signal, store: Option<Arc<CertStore>>) {
     while hangups.recv().await.is_some() {
+        let Some(store) = &store else {
+            tracing::info!("SIGHUP ignored: no certificate to re-read");
+            continue;
+        };
         match store.reload() {
             Ok(()) => tracing::info!("SIGHUP: certificate re-read; new connections use it"),
             Err(err) => tracing::error!(

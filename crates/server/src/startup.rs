@@ -34,6 +34,7 @@ pub struct Application {
     readiness: Readiness,
     drain: Duration,
     pools: Pools,
+    signals: shutdown::Signals,
     audit_prune: tokio::task::JoinHandle<()>,
 }
 
@@ -155,6 +156,7 @@ impl Application {
                 .and_then(h1)
             })?
             .run();
+        let signals = shutdown::Signals::listen()?;
         let port = local.port();
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!(address = %settings.bind_addr.ip(), port, scheme, "listening");
@@ -167,6 +169,7 @@ impl Application {
             readiness,
             drain: settings.shutdown_drain,
             pools,
+            signals,
             audit_prune,
         })
     }
@@ -197,19 +200,17 @@ impl Application {
                 handle
             })
             .collect();
+        let (stop_signals, hangups) = self.signals.split();
         let stopper = tokio::spawn(shutdown::stop_on_signal(
+            stop_signals,
             self.server.handle(),
             self.readiness,
             self.drain,
         ));
-        let reload = self
-            .tls
-            .map(|store| tokio::spawn(shutdown::reload_on_hangup(store)));
+        let reload = tokio::spawn(shutdown::reload_on_hangup(hangups, self.tls));
         let result = self.server.await;
         stopper.abort();
-        if let Some(reload) = reload {
-            reload.abort();
-        }
+        reload.abort();
         self.audit_prune.abort();
         for server in side {
             server.stop(false).await;

@@ -252,3 +252,37 @@ async fn sigterm_drains_then_finishes_every_accepted_request_and_exits_0() {
         exchanges.len()
     );
 }
+
+#[tokio::test]
+async fn a_second_sigterm_cuts_the_drain_short_and_the_exit_is_still_clean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, port, events) = serve_capturing({
+        let mut command = agora(dir.path());
+        command.env("SHUTDOWN_DRAIN_SECONDS", "60");
+        command
+    });
+    let ready = reqwest::get(format!("http://127.0.0.1:{port}/health/ready")).await;
+    assert_eq!(ready.expect("sent").status(), 200);
+    let sigterm = Instant::now();
+    terminate(&child);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ready = reqwest::get(format!("http://127.0.0.1:{port}/health/ready")).await;
+    assert_eq!(ready.expect("still accepting").status(), 503);
+    terminate(&child);
+    let exit = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::task::spawn_blocking(move || child.wait()),
+    )
+    .await
+    .expect("the second signal ends the drain")
+    .expect("joined")
+    .expect("exit status");
+    assert!(exit.success(), "{exit:?}");
+    assert!(sigterm.elapsed() < Duration::from_secs(10));
+    let events = events.lock().expect("lock");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["message"] == "database pool closed")
+    );
+}

@@ -112,3 +112,16 @@ async fn sighup_rereads_the_certificate_for_new_connections_and_open_ones_keep_w
     terminate(&child);
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn without_tls_sighup_is_ignored_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, port) = serve(agora(dir.path()));
+    hangup(&child);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let live = reqwest::get(format!("http://127.0.0.1:{port}/health/live")).await;
+    assert_eq!(live.expect("still serving").status(), 200);
+    assert!(child.try_wait().expect("status").is_none(), "still running");
+    terminate(&child);
+    let _ = child.wait();
+}
