@@ -156,7 +156,12 @@ async fn sigterm_drains_then_finishes_every_accepted_request_and_exits_0() {
     terminate(&child);
     let readiness = loop {
         let answer = client.get(format!("{base}/health/ready")).send().await;
-        if answer.is_ok_and(|a| a.status() == 503) {
+        if let Ok(answer) = answer
+            && answer.status() == 503
+        {
+            // Draining: the connection ends with the answer, so the client reconnects
+            // (through the load balancer, elsewhere).
+            assert_eq!(answer.headers()["connection"], "close");
             break sigterm.elapsed();
         }
         assert!(
