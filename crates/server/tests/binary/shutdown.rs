@@ -20,8 +20,22 @@ const DRAIN: Duration = Duration::from_secs(1);
 const TIMEOUT: Duration = Duration::from_secs(5);
 const PASSWORD: &str = "correct horse battery";
 
-/// Starts the server; every log event (before and after `listening`) lands in the vector.
-fn serve_capturing(mut command: Command) -> (Child, u16, Arc<Mutex<Vec<Value>>>) {
+/// The server's log events, complete once the process has ended.
+struct Logs {
+    reader: std::thread::JoinHandle<()>,
+    events: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Logs {
+    /// Every event, after the process exited and its output was read to the end.
+    fn all(self) -> Vec<Value> {
+        self.reader.join().expect("the log reader ends");
+        std::mem::take(&mut *self.events.lock().expect("lock"))
+    }
+}
+
+/// Starts the server; every log event (before and after `listening`) is kept.
+fn serve_capturing(mut command: Command) -> (Child, u16, Logs) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -31,7 +45,7 @@ fn serve_capturing(mut command: Command) -> (Child, u16, Arc<Mutex<Vec<Value>>>)
     let events = Arc::new(Mutex::new(Vec::new()));
     let (port_tx, port_rx) = std::sync::mpsc::channel();
     let sink = events.clone();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in lines.map_while(Result::ok) {
             let Ok(event) = serde_json::from_str::<Value>(&line) else {
                 continue;
@@ -45,7 +59,7 @@ fn serve_capturing(mut command: Command) -> (Child, u16, Arc<Mutex<Vec<Value>>>)
     let port = port_rx
         .recv_timeout(Duration::from_secs(30))
         .expect("the server listens");
-    (child, port, events)
+    (child, port, Logs { reader, events })
 }
 
 #[derive(Debug)]
@@ -104,7 +118,7 @@ async fn account(client: &reqwest::Client, base: &str, name: &str) -> String {
 #[tokio::test]
 async fn sigterm_drains_then_finishes_every_accepted_request_and_exits_0() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut child, port, events) = serve_capturing({
+    let (mut child, port, logs) = serve_capturing({
         let mut command = agora(dir.path());
         command
             .env("SHUTDOWN_DRAIN_SECONDS", DRAIN.as_secs().to_string())
@@ -245,7 +259,7 @@ async fn sigterm_drains_then_finishes_every_accepted_request_and_exits_0() {
         "only {during_drain} requests served during the drain"
     );
     assert!(across_close >= 1, "no request was in flight at the close");
-    let events = events.lock().expect("lock");
+    let events = logs.all();
     let logged = |message: &str| events.iter().any(|e| e["message"] == message);
     assert!(logged("database pool closed"), "the pool was not closed");
     assert!(logged("stopped"));
@@ -261,7 +275,7 @@ async fn sigterm_drains_then_finishes_every_accepted_request_and_exits_0() {
 #[tokio::test]
 async fn a_second_sigterm_cuts_the_drain_short_and_the_exit_is_still_clean() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut child, port, events) = serve_capturing({
+    let (mut child, port, logs) = serve_capturing({
         let mut command = agora(dir.path());
         command.env("SHUTDOWN_DRAIN_SECONDS", "60");
         command
@@ -284,7 +298,7 @@ async fn a_second_sigterm_cuts_the_drain_short_and_the_exit_is_still_clean() {
     .expect("exit status");
     assert!(exit.success(), "{exit:?}");
     assert!(sigterm.elapsed() < Duration::from_secs(10));
-    let events = events.lock().expect("lock");
+    let events = logs.all();
     assert!(
         events
             .iter()
