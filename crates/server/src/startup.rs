@@ -82,7 +82,8 @@ impl Application {
         );
         // Signals are ours (see `shutdown`): SIGTERM drains before the listener closes.
         let builder = Server::build().disable_signals();
-        // On SIGTERM, keep-alive connections take no new request (as `HttpServer` does).
+        // When the drain ends, keep-alive connections take no new request (as `HttpServer`
+        // does on SIGTERM).
         let shutdown = builder.graceful_shutdown_signal();
         let mut server = builder
             .shutdown_timeout(settings.shutdown_timeout.as_secs())

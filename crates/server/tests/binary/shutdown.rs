@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 use super::{agora, terminate};
 
 const DRAIN: Duration = Duration::from_secs(1);
-const TIMEOUT: Duration = Duration::from_secs(5);
+/// Far above what the slow logins need, even on a loaded machine: the process exits as soon
+/// as they are done, so it costs nothing when things go well.
+const TIMEOUT: Duration = Duration::from_secs(20);
 const PASSWORD: &str = "correct horse battery";
 
 /// The server's log events, complete once the process has ended.
@@ -124,7 +126,7 @@ async fn sigterm_drains_then_finishes_every_accepted_request_and_exits_0() {
             .env("SHUTDOWN_DRAIN_SECONDS", DRAIN.as_secs().to_string())
             .env("SHUTDOWN_TIMEOUT_SECONDS", TIMEOUT.as_secs().to_string())
             // Slow logins: in flight when the listener closes.
-            .env("BCRYPT_COST", "12")
+            .env("BCRYPT_COST", "11")
             .env("PASSWORD_HASH_QUEUE_MS", "5000")
             .env("RATE_LIMIT_GENERAL_PER_MIN", "1000000")
             .env("RATE_LIMIT_AUTH_PER_MIN", "1000000")
@@ -186,8 +188,8 @@ async fn sigterm_drains_then_finishes_every_accepted_request_and_exits_0() {
     };
     // Slow logins started just before the drain ends are still being hashed when the
     // listener closes.
-    tokio::time::sleep(DRAIN.saturating_sub(sigterm.elapsed() + Duration::from_millis(250))).await;
-    let slow_logins: Vec<_> = (0..2)
+    tokio::time::sleep(DRAIN.saturating_sub(sigterm.elapsed() + Duration::from_millis(350))).await;
+    let slow_logins: Vec<_> = (0..3)
         .map(|_| {
             let login = client
                 .post(format!("{base}/api/auth/login"))
@@ -227,7 +229,7 @@ async fn sigterm_drains_then_finishes_every_accepted_request_and_exits_0() {
     let mut during_drain = 0;
     let mut across_close = 0;
     for exchange in &exchanges {
-        let before_close = exchange.started + Duration::from_millis(150) < drain_end;
+        let before_close = exchange.started + Duration::from_millis(250) < drain_end;
         match &exchange.outcome {
             Ok((status, whole)) => {
                 assert!(whole, "{exchange:?}: status {status} or a cut body");
