@@ -6,6 +6,7 @@ mod cookies;
 mod helpers;
 pub mod https;
 mod raw_storage;
+mod remote;
 
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use uuid::Uuid;
 pub use cookies::{CookieJar, SetCookie};
 pub use helpers::{Actor, Login, TestUser, assert_problem, login_from};
 pub use raw_storage::contains;
+pub use remote::app_under_test;
 
 pub struct TestApp {
     pub address: String,
@@ -37,6 +39,8 @@ pub struct TestApp {
 pub enum Backend {
     Embedded,
     PostgresRedis,
+    /// A server this process did not start (`AGORA_BASE_URL`): HTTP only.
+    Remote,
 }
 
 fn silent() -> Box<dyn std::io::Write> {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod cli;
 mod connections;
 pub mod env_file;
+mod healthcheck;
 mod metrics;
 mod redirect;
 pub mod rotate;
