@@ -1,4 +1,5 @@
-//! In-memory fakes of the ports, for unit tests of the use cases.
+//! In-memory fakes of the ports, for unit tests of the use cases. Each passes its port's
+//! contract suite (`super::contract`), so a use-case test on fakes means what it says.
 
 use std::{
     collections::HashMap,
@@ -348,6 +349,10 @@ impl SessionStore for FakeSessions {
 pub struct FakeClock(Mutex<DateTime<Utc>>);
 
 impl FakeClock {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self(Mutex::new(now))
+    }
+
     pub fn advance(&self, by: Duration) {
         *self.0.lock().expect("lock") += by;
     }
@@ -385,6 +390,16 @@ type Attempts = (u32, u32, DateTime<Utc>);
 pub struct FakeAttempts {
     clock: Arc<FakeClock>,
     accounts: Mutex<HashMap<String, Attempts>>,
+}
+
+impl FakeAttempts {
+    /// Lock-outs end only when `clock` is advanced past them.
+    pub fn new(clock: Arc<FakeClock>) -> Self {
+        Self {
+            clock,
+            accounts: Mutex::default(),
+        }
+    }
 }
 
 #[async_trait]
@@ -467,5 +482,22 @@ pub fn harness(settings: AuthSettings) -> Harness {
         sessions,
         clock,
         audit,
+    }
+}
+
+#[cfg(test)]
+mod contract_tests {
+    use super::*;
+    use crate::testing::contract;
+
+    #[tokio::test]
+    async fn the_fake_session_store_passes_the_contract() {
+        contract::session_store(&FakeSessions::default()).await;
+    }
+
+    #[tokio::test]
+    async fn the_fake_login_attempts_pass_the_contract() {
+        let clock = Arc::new(FakeClock::new(Utc::now()));
+        contract::login_attempts(&FakeAttempts::new(clock)).await;
     }
 }
