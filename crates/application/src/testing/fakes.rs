@@ -134,10 +134,33 @@ impl UserRepository for FakeUsers {
 
     async fn list(
         &self,
-        _: &UserFilter,
+        filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, RepositoryError> {
-        let users = self.users.lock().expect("lock").clone();
+        let key = |u: &User| (u.created_at(), u.id().as_uuid());
+        let prefix = filter
+            .username_prefix
+            .as_ref()
+            .map(|p| p.as_ref().to_lowercase());
+        let mut users: Vec<User> =
+            self.users
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|u| {
+                    prefix.as_ref().is_none_or(|p| {
+                        u.username().as_ref().to_lowercase().starts_with(p.as_str())
+                    }) && filter.email.as_ref().is_none_or(|e| u.email() == Some(e))
+                        && filter.role.is_none_or(|r| u.has_role(r))
+                        && page
+                            .after
+                            .as_ref()
+                            .is_none_or(|c| key(u) < (c.created_at, c.id))
+                })
+                .cloned()
+                .collect();
+        users.sort_by_key(|u| std::cmp::Reverse(key(u)));
+        users.truncate(page.limit as usize + 1);
         Ok(Page::from_rows(users, page.limit, |u| Cursor {
             created_at: u.created_at(),
             id: u.id().as_uuid(),
@@ -151,6 +174,13 @@ impl UserRepository for FakeUsers {
         audit: Option<&AuditEvent>,
     ) -> Result<bool, RepositoryError> {
         let mut users = self.users.lock().expect("lock");
+        let others = || users.iter().filter(|u| u.id() != user.id());
+        if others().any(|u| u.username() == user.username()) {
+            return Err(RepositoryError::Duplicate(UniqueField::Username));
+        }
+        if user.email().is_some() && others().any(|u| u.email() == user.email()) {
+            return Err(RepositoryError::Duplicate(UniqueField::Email));
+        }
         match users.iter_mut().find(|u| u.id() == user.id()) {
             Some(stored) if expected.is_none_or(|e| e == stored.updated_at()) => {
                 *stored = user.clone();
@@ -173,12 +203,12 @@ impl UserRepository for FakeUsers {
     async fn delete(
         &self,
         id: UserId,
-        _: Option<DateTime<Utc>>,
+        expected: Option<DateTime<Utc>>,
         audit: &AuditEvent,
     ) -> Result<bool, RepositoryError> {
         let mut users = self.users.lock().expect("lock");
         let before = users.len();
-        users.retain(|u| u.id() != id);
+        users.retain(|u| u.id() != id || expected.is_some_and(|e| e != u.updated_at()));
         let deleted = users.len() < before;
         if deleted {
             self.audited(Some(audit));
@@ -493,6 +523,11 @@ mod contract_tests {
     #[tokio::test]
     async fn the_fake_session_store_passes_the_contract() {
         contract::session_store(&FakeSessions::default()).await;
+    }
+
+    #[tokio::test]
+    async fn the_fake_user_repository_passes_the_contract() {
+        contract::user_repository(&FakeUsers::default()).await;
     }
 
     #[tokio::test]

@@ -6,6 +6,8 @@
 
 mod sessions;
 mod throttle;
+mod users;
 
 pub use sessions::{session_store, session_store_expiry};
 pub use throttle::{login_attempts, rate_limiter};
+pub use users::user_repository;
