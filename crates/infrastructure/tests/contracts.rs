@@ -8,7 +8,7 @@ use std::sync::Arc;
 use application::testing::contract;
 use infrastructure::{
     MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, RedisLoginAttempts, RedisRateLimiter,
-    RedisSessions, SqlUsers,
+    RedisSessions, SqlAudit, SqlUsers,
     config::DatabaseSettings,
     connect_database,
     crypto::{BlindIndex, DataKeyring, EmailProtection},
@@ -126,4 +126,15 @@ async fn sql_users_on_sqlite_pass_the_user_repository_contract() {
 #[ignore = "needs PostgreSQL: .ci/run runs it"]
 async fn sql_users_on_postgres_pass_the_user_repository_contract() {
     contract::user_repository(&sql_users(&postgres().await)).await;
+}
+
+#[tokio::test]
+async fn the_sql_audit_log_on_sqlite_passes_the_audit_log_contract() {
+    contract::audit_log(&SqlAudit::new(sqlite().await.conn)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/run runs it"]
+async fn the_sql_audit_log_on_postgres_passes_the_audit_log_contract() {
+    contract::audit_log(&SqlAudit::new(postgres().await.conn)).await;
 }

@@ -48,11 +48,27 @@ impl AuditLog for FakeAudit {
 
     async fn list(
         &self,
-        _: &AuditFilter,
+        filter: &AuditFilter,
         page: &PageRequest,
     ) -> Result<Page<AuditEvent>, RepositoryError> {
-        let mut events = self.0.lock().expect("lock").clone();
-        events.reverse();
+        let key = |e: &AuditEvent| (e.created_at, e.id);
+        let mut events: Vec<AuditEvent> = self
+            .0
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|e| {
+                filter.actor.is_none_or(|a| e.actor == Some(a))
+                    && filter.action.is_none_or(|a| e.action == a)
+                    && page
+                        .after
+                        .as_ref()
+                        .is_none_or(|c| key(e) < (c.created_at, c.id))
+            })
+            .cloned()
+            .collect();
+        events.sort_by_key(|e| std::cmp::Reverse(key(e)));
+        events.truncate(page.limit as usize + 1);
         Ok(Page::from_rows(events, page.limit, |e| Cursor {
             created_at: e.created_at,
             id: e.id,
@@ -65,13 +81,15 @@ impl AuditLog for FakeAudit {
         batch: u64,
     ) -> Result<u64, RepositoryError> {
         let mut events = self.0.lock().expect("lock");
-        let mut deleted = 0;
-        events.retain(|e| {
-            let old = e.created_at < cutoff && deleted < batch;
-            deleted += u64::from(old);
-            !old
-        });
-        Ok(deleted)
+        let mut old: Vec<_> = events
+            .iter()
+            .filter(|e| e.created_at < cutoff)
+            .map(|e| (e.created_at, e.id))
+            .collect();
+        old.sort();
+        old.truncate(batch as usize);
+        events.retain(|e| !old.contains(&(e.created_at, e.id)));
+        Ok(old.len() as u64)
     }
 }
 
@@ -528,6 +546,11 @@ mod contract_tests {
     #[tokio::test]
     async fn the_fake_user_repository_passes_the_contract() {
         contract::user_repository(&FakeUsers::default()).await;
+    }
+
+    #[tokio::test]
+    async fn the_fake_audit_log_passes_the_contract() {
+        contract::audit_log(&FakeAudit::default()).await;
     }
 
     #[tokio::test]

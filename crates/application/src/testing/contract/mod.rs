@@ -4,10 +4,12 @@
 //! Redis prefix, or a database) may be shared with other tests. Run them from the adapter's
 //! crate, e.g. in `crates/infrastructure/tests/contracts.rs`.
 
+mod audit;
 mod sessions;
 mod throttle;
 mod users;
 
+pub use audit::audit_log;
 pub use sessions::{session_store, session_store_expiry};
 pub use throttle::{login_attempts, rate_limiter};
 pub use users::user_repository;
