@@ -8,7 +8,7 @@ use std::sync::Arc;
 use application::testing::contract;
 use infrastructure::{
     MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, RedisLoginAttempts, RedisRateLimiter,
-    RedisSessions, SqlAudit, SqlUsers,
+    RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers,
     config::DatabaseSettings,
     connect_database,
     crypto::{BlindIndex, DataKeyring, EmailProtection},
@@ -137,4 +137,22 @@ async fn the_sql_audit_log_on_sqlite_passes_the_audit_log_contract() {
 #[ignore = "needs PostgreSQL: .ci/run runs it"]
 async fn the_sql_audit_log_on_postgres_passes_the_audit_log_contract() {
     contract::audit_log(&SqlAudit::new(postgres().await.conn)).await;
+}
+
+async fn content_contracts(db: Db) {
+    let users = sql_users(&db);
+    let posts = SqlPosts::new(db.conn.clone());
+    contract::post_repository(&users, &posts).await;
+    contract::comment_repository(&users, &posts, &SqlComments::new(db.conn.clone())).await;
+}
+
+#[tokio::test]
+async fn sql_posts_and_comments_on_sqlite_pass_their_contracts() {
+    content_contracts(sqlite().await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/run runs it"]
+async fn sql_posts_and_comments_on_postgres_pass_their_contracts() {
+    content_contracts(postgres().await).await;
 }

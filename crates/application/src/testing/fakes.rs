@@ -9,7 +9,8 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use domain::{
-    AuditEvent, Email, Password, PasswordHash, Role, Session, SessionId, TokenDigest, User, UserId,
+    AuditEvent, Comment, CommentId, Email, Password, PasswordHash, Post, PostId, Role, Session,
+    SessionId, TokenDigest, User, UserId,
 };
 
 use crate::{
@@ -17,11 +18,12 @@ use crate::{
     auth::{AuthService, AuthSettings},
     pagination::{Cursor, Page, PageRequest},
     ports::{
-        AccessClaims, AuditFilter, AuditLog, Clock, InvalidToken, LoginAttempts, PasswordHasher,
-        PasswordStrength, Reservation, SessionStore, TokenIssuer, UserFilter, UserRepository,
-        WeakPassword,
+        AccessClaims, AuditFilter, AuditLog, Clock, CommentRepository, InvalidToken, LoginAttempts,
+        PasswordHasher, PasswordStrength, PostFilter, PostRepository, Reservation, SessionStore,
+        TokenIssuer, UserFilter, UserRepository, WeakPassword,
     },
     throttle::LockoutPolicy,
+    views::{AuthorRef, CommentView, PostSummary, PostView},
 };
 
 /// The audit trail, shared by the fakes that write to it.
@@ -557,5 +559,250 @@ mod contract_tests {
     async fn the_fake_login_attempts_pass_the_contract() {
         let clock = Arc::new(FakeClock::new(Utc::now()));
         contract::login_attempts(&FakeAttempts::new(clock)).await;
+    }
+}
+
+/// Posts and comments in memory, authored by the accounts of a `FakeUsers`: implements both
+/// `PostRepository` and `CommentRepository`, so counts and cascades agree.
+#[derive(Default)]
+pub struct FakeContent {
+    users: Arc<FakeUsers>,
+    posts: Mutex<Vec<Post>>,
+    comments: Mutex<Vec<Comment>>,
+}
+
+impl FakeContent {
+    pub fn new(users: Arc<FakeUsers>) -> Self {
+        Self {
+            users,
+            posts: Mutex::default(),
+            comments: Mutex::default(),
+        }
+    }
+
+    fn author(&self, id: UserId) -> AuthorRef {
+        let users = self.users.users.lock().expect("lock");
+        AuthorRef {
+            id,
+            username: users
+                .iter()
+                .find(|u| u.id() == id)
+                .map_or_else(String::new, |u| u.username().as_ref().to_owned()),
+        }
+    }
+
+    fn comment_count(&self, post: PostId) -> u64 {
+        let comments = self.comments.lock().expect("lock");
+        comments.iter().filter(|c| c.post_id() == post).count() as u64
+    }
+}
+
+#[async_trait]
+impl PostRepository for FakeContent {
+    async fn insert(&self, post: &Post) -> Result<(), RepositoryError> {
+        self.posts.lock().expect("lock").push(post.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: PostId) -> Result<Option<PostView>, RepositoryError> {
+        let post = self
+            .posts
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|p| p.id() == id)
+            .cloned();
+        Ok(post.map(|post| PostView {
+            author: self.author(post.author_id()),
+            comment_count: self.comment_count(id),
+            post,
+        }))
+    }
+
+    async fn list(
+        &self,
+        filter: &PostFilter,
+        page: &PageRequest,
+    ) -> Result<Page<PostSummary>, RepositoryError> {
+        let key = |p: &Post| (p.created_at(), p.id().as_uuid());
+        let needle = filter
+            .title_contains
+            .as_ref()
+            .map(|t| t.as_ref().to_lowercase());
+        let mut posts: Vec<Post> = self
+            .posts
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|p| {
+                filter.author.is_none_or(|a| p.author_id() == a)
+                    && needle
+                        .as_ref()
+                        .is_none_or(|n| p.title().as_ref().to_lowercase().contains(n.as_str()))
+                    && page
+                        .after
+                        .as_ref()
+                        .is_none_or(|c| key(p) < (c.created_at, c.id))
+            })
+            .cloned()
+            .collect();
+        posts.sort_by_key(|p| std::cmp::Reverse(key(p)));
+        posts.truncate(page.limit as usize + 1);
+        let summaries = posts
+            .into_iter()
+            .map(|p| PostSummary {
+                id: p.id(),
+                title: p.title().clone(),
+                excerpt: p
+                    .body()
+                    .as_ref()
+                    .chars()
+                    .take(PostSummary::EXCERPT_CHARS)
+                    .collect(),
+                body_length: p.body().as_ref().chars().count() as u64,
+                author: self.author(p.author_id()),
+                comment_count: self.comment_count(p.id()),
+                created_at: p.created_at(),
+                updated_at: p.updated_at(),
+            })
+            .collect();
+        Ok(Page::from_rows(summaries, page.limit, |s| Cursor {
+            created_at: s.created_at,
+            id: s.id.as_uuid(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        post: &Post,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let mut posts = self.posts.lock().expect("lock");
+        match posts.iter_mut().find(|p| p.id() == post.id()) {
+            Some(stored) if expected.is_none_or(|e| e == stored.updated_at()) => {
+                *stored = post.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete(
+        &self,
+        id: PostId,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let mut posts = self.posts.lock().expect("lock");
+        let before = posts.len();
+        posts.retain(|p| p.id() != id || expected.is_some_and(|e| e != p.updated_at()));
+        let deleted = posts.len() < before;
+        if deleted {
+            self.comments
+                .lock()
+                .expect("lock")
+                .retain(|c| c.post_id() != id);
+        }
+        Ok(deleted)
+    }
+}
+
+#[async_trait]
+impl CommentRepository for FakeContent {
+    async fn insert(&self, comment: &Comment) -> Result<(), RepositoryError> {
+        let posts = self.posts.lock().expect("lock");
+        if !posts.iter().any(|p| p.id() == comment.post_id()) {
+            return Err(RepositoryError::MissingParent);
+        }
+        self.comments.lock().expect("lock").push(comment.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: CommentId) -> Result<Option<CommentView>, RepositoryError> {
+        let comment = self
+            .comments
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|c| c.id() == id)
+            .cloned();
+        Ok(comment.map(|comment| CommentView {
+            author: self.author(comment.author_id()),
+            comment,
+        }))
+    }
+
+    async fn list_for_post(
+        &self,
+        post: PostId,
+        page: &PageRequest,
+    ) -> Result<Page<CommentView>, RepositoryError> {
+        let key = |c: &Comment| (c.created_at(), c.id().as_uuid());
+        let mut comments: Vec<Comment> = self
+            .comments
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|c| {
+                c.post_id() == post
+                    && page
+                        .after
+                        .as_ref()
+                        .is_none_or(|cur| key(c) > (cur.created_at, cur.id))
+            })
+            .cloned()
+            .collect();
+        comments.sort_by_key(key);
+        comments.truncate(page.limit as usize + 1);
+        let views = comments
+            .into_iter()
+            .map(|comment| CommentView {
+                author: self.author(comment.author_id()),
+                comment,
+            })
+            .collect();
+        Ok(Page::from_rows(views, page.limit, |v| Cursor {
+            created_at: v.comment.created_at(),
+            id: v.comment.id().as_uuid(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        comment: &Comment,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let mut comments = self.comments.lock().expect("lock");
+        match comments.iter_mut().find(|c| c.id() == comment.id()) {
+            Some(stored) if expected.is_none_or(|e| e == stored.updated_at()) => {
+                *stored = comment.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete(
+        &self,
+        id: CommentId,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let mut comments = self.comments.lock().expect("lock");
+        let before = comments.len();
+        comments.retain(|c| c.id() != id || expected.is_some_and(|e| e != c.updated_at()));
+        Ok(comments.len() < before)
+    }
+}
+
+#[cfg(test)]
+mod content_contract_tests {
+    use super::*;
+    use crate::testing::contract;
+
+    #[tokio::test]
+    async fn the_fake_content_passes_the_post_and_comment_contracts() {
+        let users = Arc::new(FakeUsers::default());
+        let content = FakeContent::new(users.clone());
+        contract::post_repository(users.as_ref(), &content).await;
+        contract::comment_repository(users.as_ref(), &content, &content).await;
     }
 }

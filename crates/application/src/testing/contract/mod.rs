@@ -5,11 +5,13 @@
 //! crate, e.g. in `crates/infrastructure/tests/contracts.rs`.
 
 mod audit;
+mod content;
 mod sessions;
 mod throttle;
 mod users;
 
 pub use audit::audit_log;
+pub use content::{comment_repository, post_repository};
 pub use sessions::{session_store, session_store_expiry};
 pub use throttle::{login_attempts, rate_limiter};
 pub use users::user_repository;
