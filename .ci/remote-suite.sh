@@ -22,7 +22,7 @@ trap cleanup EXIT
   cd "$work"
   exec env -u DATABASE_URL -u REDIS_URL -u APP_ENV DATA_DIR="$work/data" BIND_ADDR=127.0.0.1:0 \
     JWT_SECRET="remote-suite-secret-$(date +%s%N)-padding-to-32-bytes" \
-    LOG_FORMAT=json RUST_LOG=info "$agora" >"$log" 2>&1
+    SHUTDOWN_DRAIN_SECONDS=0 LOG_FORMAT=json RUST_LOG=info "$agora" >"$log" 2>&1
 ) &
 server=$!
 

@@ -4,6 +4,7 @@
 
 mod cookies;
 mod helpers;
+pub mod https;
 mod raw_storage;
 mod remote;
 
@@ -27,6 +28,8 @@ pub struct TestApp {
     pub port: u16,
     /// The metrics listener's port, when the test set `metrics_addr`.
     pub metrics_port: Option<u16>,
+    /// The plain-HTTP redirect listener's port, when the test set `http_redirect_addr`.
+    pub redirect_port: Option<u16>,
     pub client: reqwest::Client,
     pub backend: Backend,
     _data_dir: Option<tempfile::TempDir>,
@@ -114,12 +117,14 @@ async fn start(
         .expect("the application starts");
     let port = app.port();
     let metrics_port = app.metrics_port();
+    let redirect_port = app.redirect_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         settings,
         port,
         metrics_port,
+        redirect_port,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

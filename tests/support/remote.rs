@@ -27,6 +27,7 @@ fn remote(base: &str) -> TestApp {
         settings: agora::Settings::default(),
         port: 0,
         metrics_port: None,
+        redirect_port: None,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))

@@ -6,9 +6,12 @@ mod connections;
 pub mod env_file;
 mod healthcheck;
 mod metrics;
+mod redirect;
 pub mod rotate;
+mod shutdown;
 pub mod startup;
 pub mod telemetry;
+mod tls;
 mod wiring;
 
 pub use infrastructure::config::Settings;
