@@ -9,7 +9,6 @@
 mod servers;
 
 use std::{
-    io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -37,7 +36,10 @@ impl Drop for Instance {
 
 fn start(database_url: &str) -> Instance {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
+    // Logs go to a file, not a pipe: a test too busy to drain a pipe would stall the server.
+    let log_path = dir.path().join("agora.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let child = Command::new(env!("CARGO_BIN_EXE_agora"))
         .env_remove("REDIS_URL")
         .env_remove("APP_ENV")
         .env_remove("SENTRY_DSN")
@@ -53,24 +55,28 @@ fn start(database_url: &str) -> Instance {
         .env("RUST_LOG", "info")
         .env("BIND_ADDR", "127.0.0.1:0")
         .current_dir(dir.path())
-        .stdout(Stdio::piped())
+        .stdout(log)
         .stderr(Stdio::null())
         .spawn()
         .expect("agora starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut metrics = None;
-    let port = loop {
-        let line = lines.next().expect("logs before exiting").expect("utf-8");
-        let Ok(event) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        match event["message"].as_str() {
-            Some("metrics listening") => metrics = event["port"].as_u64(),
-            Some("listening") => break event["port"].as_u64().expect("port"),
-            _ => {}
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (mut metrics, mut port) = (None, None);
+    while port.is_none() {
+        assert!(Instant::now() < deadline, "agora did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+        let text = std::fs::read_to_string(&log_path).expect("log");
+        for event in text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        {
+            match event["message"].as_str() {
+                Some("metrics listening") => metrics = event["port"].as_u64(),
+                Some("listening") => port = event["port"].as_u64(),
+                _ => {}
+            }
         }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    }
+    let port = port.expect("port");
     Instance {
         child,
         base: format!("http://127.0.0.1:{port}"),
@@ -151,8 +157,8 @@ async fn with_postgresql_killed_under_load_requests_fail_fast_and_nothing_acknow
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
         let (samples, acknowledged, stop) = (samples.clone(), acknowledged.clone(), stop.clone());
         load.spawn(async move {
-            // Bounded: at most ~50 requests a second per client, 1,500 in all per client.
-            for n in 0..1_500_usize {
+            // Bounded: at most ~25 requests a second per client, 1,000 in all per client.
+            for n in 0..1_000_usize {
                 if stop.load(std::sync::atomic::Ordering::SeqCst) {
                     break;
                 }
@@ -196,7 +202,7 @@ async fn with_postgresql_killed_under_load_requests_fail_fast_and_nothing_acknow
                     status,
                     retry_after,
                 });
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::time::sleep(Duration::from_millis(40)).await;
             }
         });
     }
@@ -278,10 +284,13 @@ async fn with_postgresql_killed_under_load_requests_fail_fast_and_nothing_acknow
         .iter()
         .filter(|s| s.started > detected && s.started + s.took < resumed)
         .collect();
-    let mut fast: Vec<Duration> = Vec::new();
+    let (mut fast, mut live): (Vec<Duration>, Vec<Duration>) = (Vec::new(), Vec::new());
     for s in &outage {
         match s.op {
-            "live" => assert_eq!(s.status, Some(StatusCode::OK), "{s:?}"),
+            "live" => {
+                assert_eq!(s.status, Some(StatusCode::OK), "{s:?}");
+                live.push(s.took);
+            }
             _ => {
                 assert_eq!(s.status, Some(StatusCode::SERVICE_UNAVAILABLE), "{s:?}");
                 assert!(s.retry_after, "a 503 without Retry-After: {s:?}");
@@ -290,8 +299,9 @@ async fn with_postgresql_killed_under_load_requests_fail_fast_and_nothing_acknow
         }
     }
     fast.sort();
+    live.sort();
     assert!(
-        fast.len() >= 200,
+        fast.len() >= 150,
         "only {} requests during the outage",
         fast.len()
     );
@@ -299,9 +309,10 @@ async fn with_postgresql_killed_under_load_requests_fail_fast_and_nothing_acknow
     let p50 = fast[fast.len() / 2];
     println!(
         "killed at {killed:?}, first 503 at {detected:?}, resumed at {resumed:?}, recovered at \
-         {recovered:?}; {} 503s after detection: p50 {p50:?}, p99 {p99:?}, max {:?}; {} requests in all",
+         {recovered:?}; {} 503s after detection: p50 {p50:?}, p99 {p99:?}, max {:?}; /health/live p99 {:?}; {} requests in all",
         fast.len(),
         fast.last().expect("some"),
+        live.get((live.len() * 99).div_ceil(100).max(1) - 1),
         samples.len()
     );
     assert!(p99 < Duration::from_millis(100), "p99 of the 503s {p99:?}");
