@@ -28,4 +28,5 @@ mod refresh;
 mod register;
 mod sessions;
 mod stored_values;
+mod tls;
 mod users;

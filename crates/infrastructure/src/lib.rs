@@ -9,6 +9,7 @@ pub mod crypto;
 mod hash_slots;
 mod jwt_tokens;
 mod memory;
+mod pools;
 mod private_files;
 mod redis;
 mod secrets;
@@ -21,6 +22,7 @@ pub use self::memory::{
     FallbackLoginAttempts, FallbackRateLimiter, MemoryLoginAttempts, MemoryRateLimiter,
     MemorySessions,
 };
+pub use self::pools::Pools;
 pub use self::redis::{RedisLoginAttempts, RedisRateLimiter, RedisSessions, redis_pool};
 pub use self::sql::{
     CircuitBreaker, Db, PoolStats, RotationReport, SqlAudit, SqlComments, SqlPosts, SqlUsers,

@@ -16,7 +16,7 @@ use application::{
 };
 use infrastructure::{
     BcryptHasher, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
-    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, RedisLoginAttempts,
+    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, Pools, RedisLoginAttempts,
     RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock,
     ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
@@ -27,6 +27,8 @@ use secrecy::ExposeSecret;
 pub struct Wired {
     pub state: AppState,
     pub pool: PoolStats,
+    /// Closed when the server stops.
+    pub pools: Pools,
     retention: chrono::Duration,
     prune_every: std::time::Duration,
 }
@@ -62,6 +64,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let db = connect_database(&settings.database).await?;
     migrate(&db).await?;
     let pool = PoolStats::new(&db);
+    let db_pool = db.clone();
     match &settings.database {
         DatabaseSettings::Sqlite { path } => {
             tracing::info!(path = %path.display(), "database: SQLite (embedded default), migrations applied")
@@ -72,6 +75,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         ),
     }
 
+    let mut redis = None;
     let (sessions, limiter, attempts): (
         Arc<dyn SessionStore>,
         Arc<dyn RateLimiter>,
@@ -91,6 +95,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
                 "sessions and rate limits: Redis, shared by every instance"
             );
             let pool = redis_pool(url.expose_secret())?;
+            redis = Some(pool.clone());
             (
                 Arc::new(RedisSessions::new(pool.clone(), key_prefix)),
                 Arc::new(FallbackRateLimiter::new(Box::new(RedisRateLimiter::new(
@@ -184,6 +189,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
         pool,
+        pools: Pools::new(&db_pool, redis.as_ref()),
         retention,
         prune_every: settings.lifetimes.audit_prune_interval,
         state: AppState {

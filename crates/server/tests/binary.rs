@@ -13,8 +13,15 @@ use serde_json::{Value, json};
 
 #[path = "binary/commands.rs"]
 mod commands;
+#[path = "../../../tests/support/https.rs"]
+#[allow(dead_code)]
+mod https;
 #[path = "binary/settings.rs"]
 mod settings;
+#[path = "binary/shutdown.rs"]
+mod shutdown;
+#[path = "binary/tls.rs"]
+mod tls;
 
 const SECRET: &str = "binary-test-secret-of-at-least-32-bytes";
 
@@ -33,6 +40,8 @@ fn agora(data_dir: &std::path::Path) -> Command {
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .env("BIND_ADDR", "127.0.0.1:0")
+        // Stop at once on SIGTERM unless a test is about the drain.
+        .env("SHUTDOWN_DRAIN_SECONDS", "0")
         // No stray `.env` from a developer's checkout.
         .current_dir(data_dir);
     command
