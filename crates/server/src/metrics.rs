@@ -93,6 +93,14 @@ fn describe() {
         Unit::Seconds,
         "Time one password hash or check took on the blocking pool."
     );
+    describe_gauge!(
+        "agora_db_circuit_open",
+        "1 while the database circuit breaker is open (database unreachable, 503 at once), else 0."
+    );
+    describe_counter!(
+        "agora_db_circuit_opened_total",
+        "Times the database circuit breaker opened."
+    );
     describe_counter!(
         "agora_refresh_token_reuse_total",
         "Rotated refresh tokens presented again (possible theft); each ends its session."

@@ -15,7 +15,7 @@ use application::{
     users::UserService,
 };
 use infrastructure::{
-    BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
+    BcryptHasher, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
     MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, Pools, RedisLoginAttempts,
     RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock,
     ZxcvbnStrength,
@@ -145,6 +145,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         previous_keys = settings.data_keys_previous.len(),
         "emails encrypted at rest"
     );
+    // Once a call finds the database unreachable, the others fail at once until it is back.
+    let db = Db::with_breaker(db, settings.database_probe_interval);
     let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));

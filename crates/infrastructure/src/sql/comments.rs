@@ -1,5 +1,6 @@
 //! `CommentRepository` with sea-orm: comments joined with their authors in one query.
 
+use super::db::Db;
 use application::{
     RepositoryError,
     pagination::{Cursor, Page, PageRequest},
@@ -10,8 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Comment, CommentBody, CommentId, PostId, UserId};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -24,7 +25,7 @@ use super::{
 use crate::unavailable::{DbContext, repository_error};
 
 pub struct SqlComments {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 #[derive(FromQueryResult)]
@@ -39,8 +40,8 @@ struct CommentRow {
 }
 
 impl SqlComments {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: impl Into<Db>) -> Self {
+        Self { db: db.into() }
     }
 
     async fn views(

@@ -2,6 +2,7 @@
 //! joined with their authors, then one grouped count of comments for all of them. A page
 //! reads only the start of each body and its length, computed by the database.
 
+use super::db::Db;
 use std::collections::HashMap;
 
 use application::{
@@ -15,8 +16,7 @@ use chrono::{DateTime, Utc};
 use domain::{Post, PostBody, PostId, PostTitle, UserId};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use uuid::Uuid;
@@ -30,7 +30,7 @@ use super::{
 use crate::unavailable::DbContext;
 
 pub struct SqlPosts {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 #[derive(FromQueryResult)]
@@ -57,8 +57,8 @@ struct PostRow {
 }
 
 impl SqlPosts {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: impl Into<Db>) -> Self {
+        Self { db: db.into() }
     }
 
     async fn views(

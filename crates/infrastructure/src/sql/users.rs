@@ -1,6 +1,7 @@
 //! `UserRepository` with sea-orm: one implementation for PostgreSQL and SQLite. Emails are
 //! sealed on the way in and opened on the way out; look-ups go through their blind index.
 
+use super::db::Db;
 use anyhow::Context;
 use application::{RepositoryError, UniqueField, ports::UserRepository};
 use async_trait::async_trait;
@@ -14,8 +15,8 @@ use application::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr, TransactionTrait,
+    ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use uuid::Uuid;
@@ -36,13 +37,16 @@ use crate::{
 };
 
 pub struct SqlUsers {
-    db: DatabaseConnection,
+    db: Db,
     emails: Arc<EmailProtection>,
 }
 
 impl SqlUsers {
-    pub fn new(db: DatabaseConnection, emails: Arc<EmailProtection>) -> Self {
-        Self { db, emails }
+    pub fn new(db: impl Into<Db>, emails: Arc<EmailProtection>) -> Self {
+        Self {
+            db: db.into(),
+            emails,
+        }
     }
 
     fn to_domain(
