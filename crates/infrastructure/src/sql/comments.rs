@@ -43,6 +43,18 @@ impl SqlComments {
         Self { db }
     }
 
+    /// Bulk path for seeding (the benchmark): multi-row `INSERT`s of 1,000 rows. Not on the
+    /// port: the server inserts one comment per request.
+    pub async fn insert_batch(&self, comments: &[Comment]) -> Result<(), RepositoryError> {
+        for chunk in comments.chunks(1000) {
+            comments::Entity::insert_many(chunk.iter().map(active))
+                .exec_without_returning(&self.db)
+                .await
+                .db_context("inserting comments")?;
+        }
+        Ok(())
+    }
+
     async fn views(
         &self,
         condition: Condition,
@@ -73,6 +85,17 @@ impl SqlComments {
     }
 }
 
+fn active(comment: &Comment) -> comments::ActiveModel {
+    comments::ActiveModel {
+        id: Set(comment.id().as_uuid()),
+        post_id: Set(comment.post_id().as_uuid()),
+        author_id: Set(comment.author_id().as_uuid()),
+        body: Set(comment.body().as_ref().to_owned()),
+        created_at: Set(comment.created_at()),
+        updated_at: Set(comment.updated_at()),
+    }
+}
+
 fn to_view(row: CommentRow) -> Result<CommentView, RepositoryError> {
     Ok(CommentView {
         comment: Comment::restore(
@@ -90,16 +113,9 @@ fn to_view(row: CommentRow) -> Result<CommentView, RepositoryError> {
 #[async_trait]
 impl CommentRepository for SqlComments {
     async fn insert(&self, comment: &Comment) -> Result<(), RepositoryError> {
-        let result = comments::Entity::insert(comments::ActiveModel {
-            id: Set(comment.id().as_uuid()),
-            post_id: Set(comment.post_id().as_uuid()),
-            author_id: Set(comment.author_id().as_uuid()),
-            body: Set(comment.body().as_ref().to_owned()),
-            created_at: Set(comment.created_at()),
-            updated_at: Set(comment.updated_at()),
-        })
-        .exec_without_returning(&self.db)
-        .await;
+        let result = comments::Entity::insert(active(comment))
+            .exec_without_returning(&self.db)
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(err)
