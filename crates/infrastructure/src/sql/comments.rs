@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use domain::{Comment, CommentBody, CommentId, PostId, UserId};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -43,6 +43,12 @@ impl SqlComments {
         Self { db }
     }
 
+    /// The statement `list_for_post` runs, for the query-plan test (`EXPLAIN`).
+    pub fn list_statement(&self, post: PostId, page: &PageRequest) -> Statement {
+        Self::select(list_condition(post, page), page.limit + 1)
+            .build(self.db.get_database_backend())
+    }
+
     /// Bulk path for seeding (the benchmark): multi-row `INSERT`s of 1,000 rows. Not on the
     /// port: the server inserts one comment per request.
     pub async fn insert_batch(&self, comments: &[Comment]) -> Result<(), RepositoryError> {
@@ -55,11 +61,7 @@ impl SqlComments {
         Ok(())
     }
 
-    async fn views(
-        &self,
-        condition: Condition,
-        limit: u64,
-    ) -> Result<Vec<CommentView>, RepositoryError> {
+    fn select(condition: Condition, limit: u64) -> Select<comments::Entity> {
         with_author::<comments::Entity>(
             [
                 comments::Column::Id,
@@ -75,14 +77,34 @@ impl SqlComments {
         .order_by_asc(comments::Column::CreatedAt)
         .order_by_asc(comments::Column::Id)
         .limit(limit)
-        .into_model::<CommentRow>()
-        .all(&self.db)
-        .await
-        .db_context("reading comments")?
-        .into_iter()
-        .map(to_view)
-        .collect()
     }
+
+    async fn views(
+        &self,
+        condition: Condition,
+        limit: u64,
+    ) -> Result<Vec<CommentView>, RepositoryError> {
+        Self::select(condition, limit)
+            .into_model::<CommentRow>()
+            .all(&self.db)
+            .await
+            .db_context("reading comments")?
+            .into_iter()
+            .map(to_view)
+            .collect()
+    }
+}
+
+fn list_condition(post: PostId, page: &PageRequest) -> Condition {
+    let mut condition = Condition::all().add(comments::Column::PostId.eq(post.as_uuid()));
+    if let Some(cursor) = &page.after {
+        condition = condition.add(keyset::after(
+            comments::Column::CreatedAt,
+            comments::Column::Id,
+            cursor,
+        ));
+    }
+    condition
 }
 
 fn active(comment: &Comment) -> comments::ActiveModel {
@@ -140,15 +162,9 @@ impl CommentRepository for SqlComments {
         post: PostId,
         page: &PageRequest,
     ) -> Result<Page<CommentView>, RepositoryError> {
-        let mut condition = Condition::all().add(comments::Column::PostId.eq(post.as_uuid()));
-        if let Some(cursor) = &page.after {
-            condition = condition.add(keyset::after(
-                comments::Column::CreatedAt,
-                comments::Column::Id,
-                cursor,
-            ));
-        }
-        let rows = self.views(condition, page.limit + 1).await?;
+        let rows = self
+            .views(list_condition(post, page), page.limit + 1)
+            .await?;
         Ok(Page::from_rows(rows, page.limit, |v| Cursor {
             created_at: v.comment.created_at(),
             id: v.comment.id().as_uuid(),

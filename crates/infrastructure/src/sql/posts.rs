@@ -15,7 +15,7 @@ use domain::{Post, PostBody, PostId, PostTitle, UserId};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement,
     sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, QueryStatementBuilder},
 };
 use uuid::Uuid;
@@ -62,6 +62,12 @@ impl SqlPosts {
         Self { db }
     }
 
+    /// The statement `list` runs, for the query-plan test (`EXPLAIN`).
+    pub fn list_statement(&self, filter: &PostFilter, page: &PageRequest) -> Statement {
+        Self::summaries_select(list_condition(filter, page), page.limit + 1)
+            .build(self.db.get_database_backend())
+    }
+
     /// Bulk path for seeding (the benchmark): `posts` in multi-row `INSERT`s of 1,000 rows.
     /// Not on the port: the server inserts one post per request.
     pub async fn insert_batch(&self, posts: &[Post]) -> Result<(), RepositoryError> {
@@ -104,15 +110,11 @@ impl SqlPosts {
 
     /// `SUBSTR` and `LENGTH` count characters on both engines (PostgreSQL on `text`, SQLite on
     /// UTF-8 text), as `PostBody` does.
-    async fn summaries(
-        &self,
-        condition: Condition,
-        limit: u64,
-    ) -> Result<Vec<PostSummary>, RepositoryError> {
+    fn summaries_select(condition: Condition, limit: u64) -> Select<posts::Entity> {
         let body = || Expr::col((posts::Entity, posts::Column::Body));
         // `integer`, not `bigint`: PostgreSQL has no `substr(text, integer, bigint)`.
         let excerpt_chars = i32::try_from(PostSummary::EXCERPT_CHARS).unwrap_or(i32::MAX);
-        let rows = with_author::<posts::Entity>(
+        with_author::<posts::Entity>(
             [
                 posts::Column::Id,
                 posts::Column::AuthorId,
@@ -133,10 +135,18 @@ impl SqlPosts {
         .order_by_desc(posts::Column::CreatedAt)
         .order_by_desc(posts::Column::Id)
         .limit(limit)
-        .into_model::<SummaryRow>()
-        .all(&self.db)
-        .await
-        .db_context("reading posts")?;
+    }
+
+    async fn summaries(
+        &self,
+        condition: Condition,
+        limit: u64,
+    ) -> Result<Vec<PostSummary>, RepositoryError> {
+        let rows = Self::summaries_select(condition, limit)
+            .into_model::<SummaryRow>()
+            .all(&self.db)
+            .await
+            .db_context("reading posts")?;
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -168,6 +178,31 @@ fn comment_count() -> Expr {
         )
         .to_owned();
     Expr::SubQuery(None, Box::new(count.into_sub_query_statement()))
+}
+
+fn list_condition(filter: &PostFilter, page: &PageRequest) -> Condition {
+    let mut condition = Condition::all();
+    if let Some(author) = filter.author {
+        condition = condition.add(posts::Column::AuthorId.eq(author.as_uuid()));
+    }
+    if let Some(q) = &filter.title_contains {
+        let pattern = format!("%{}%", keyset::escape_like(&q.as_ref().to_lowercase()));
+        condition = condition.add(
+            Expr::expr(Func::lower(Expr::col((
+                posts::Entity,
+                posts::Column::Title,
+            ))))
+            .like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    if let Some(cursor) = &page.after {
+        condition = condition.add(keyset::before(
+            posts::Column::CreatedAt,
+            posts::Column::Id,
+            cursor,
+        ));
+    }
+    condition
 }
 
 fn active(post: &Post) -> posts::ActiveModel {
@@ -218,27 +253,7 @@ impl PostRepository for SqlPosts {
         filter: &PostFilter,
         page: &PageRequest,
     ) -> Result<Page<PostSummary>, RepositoryError> {
-        let mut condition = Condition::all();
-        if let Some(author) = filter.author {
-            condition = condition.add(posts::Column::AuthorId.eq(author.as_uuid()));
-        }
-        if let Some(q) = &filter.title_contains {
-            let pattern = format!("%{}%", keyset::escape_like(&q.as_ref().to_lowercase()));
-            condition = condition.add(
-                Expr::expr(Func::lower(Expr::col((
-                    posts::Entity,
-                    posts::Column::Title,
-                ))))
-                .like(LikeExpr::new(pattern).escape('\\')),
-            );
-        }
-        if let Some(cursor) = &page.after {
-            condition = condition.add(keyset::before(
-                posts::Column::CreatedAt,
-                posts::Column::Id,
-                cursor,
-            ));
-        }
+        let condition = list_condition(filter, page);
         let rows = self.summaries(condition, page.limit + 1).await?;
         Ok(Page::from_rows(rows, page.limit, |s| Cursor {
             created_at: s.created_at,
