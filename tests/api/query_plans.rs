@@ -108,7 +108,7 @@ async fn list_queries_read_one_index_range_and_sort_nothing() {
     for after in [None, Some(cursor)] {
         let page = PageRequest {
             limit: 20,
-            after: after.clone(),
+            after,
         };
         let bounded = after.is_some();
         let all = sql_posts.list_statement(&PostFilter::default(), &page);
