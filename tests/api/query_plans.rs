@@ -106,10 +106,7 @@ async fn list_queries_read_one_index_range_and_sort_nothing() {
         id: posts[250].id().as_uuid(),
     };
     for after in [None, Some(cursor)] {
-        let page = PageRequest {
-            limit: 20,
-            after,
-        };
+        let page = PageRequest { limit: 20, after };
         let bounded = after.is_some();
         let all = sql_posts.list_statement(&PostFilter::default(), &page);
         assert_index_range(&plan(&db, all).await, "posts_created_at_id_idx", bounded);
