@@ -9,8 +9,23 @@
 
 use sea_orm_migration::{
     prelude::*,
-    sea_orm::{ConnectionTrait, DbBackend, Statement},
+    sea_orm::{ConnectionTrait, DbBackend},
 };
+
+/// Fixed text, no outside value: the operator class is qualified with the extension's schema,
+/// which only the catalog knows, so PL/pgSQL quotes it (`%I`).
+const CREATE_TRIGRAM_INDEX: &str = r#"
+DO $$
+DECLARE trgm_schema name;
+BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+  SELECT n.nspname INTO trgm_schema FROM pg_extension e
+    JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+  EXECUTE format(
+    'CREATE INDEX posts_title_trgm_idx ON posts USING gin (lower(title) %I.gin_trgm_ops)',
+    trgm_schema);
+END $$
+"#;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,23 +40,10 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        let db = manager.get_connection();
-        db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+        manager
+            .get_connection()
+            .execute_unprepared(CREATE_TRIGRAM_INDEX)
             .await?;
-        let row = db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Postgres,
-                "SELECT n.nspname AS schema FROM pg_extension e \
-                 JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'",
-            ))
-            .await?
-            .ok_or_else(|| DbErr::Custom("pg_trgm is not installed".into()))?;
-        let schema: String = row.try_get("", "schema")?;
-        let schema = schema.replace('"', "\"\"");
-        db.execute_unprepared(&format!(
-            "CREATE INDEX posts_title_trgm_idx ON posts USING gin (lower(title) \"{schema}\".gin_trgm_ops)"
-        ))
-        .await?;
         Ok(())
     }
 
