@@ -96,8 +96,8 @@ impl Report {
         let mut md = format!(
             "Commit `{}`, {} cores, {} backend, {} ({} users, {} posts, {} comments). wrk, \
              {} connections, {} rounds of {} s interleaved; medians, spread min-max. {}\n\n\
-             | route | rps (median) | spread | ratio to floor | p50 ms | p99 ms | p99 ms at half rate |\n\
-             |---|---|---|---|---|---|---|\n",
+             | route | rps (median) | spread | ratio to floor | p50 ms | p99 ms | p99 ms at half rate | errors |\n\
+             |---|---|---|---|---|---|---|---|\n",
             self.commit,
             self.cores,
             self.backend,
@@ -117,8 +117,16 @@ impl Report {
                 .map(|f| format!("{:.1} (at {} rps)", f.p99_ms, f.rate))
                 .unwrap_or_else(|| "-".into());
             md += &format!(
-                "| {} | {:.0} | {:.0}-{:.0} | {:.2} | {:.2} | {:.2} | {} |\n",
-                r.name, r.median_rps, r.min_rps, r.max_rps, r.ratio, r.p50_ms, r.p99_ms, fixed
+                "| {} | {:.0} | {:.0}-{:.0} | {:.2} | {:.2} | {:.2} | {} | {} |\n",
+                r.name,
+                r.median_rps,
+                r.min_rps,
+                r.max_rps,
+                r.ratio,
+                r.p50_ms,
+                r.p99_ms,
+                fixed,
+                r.rounds.iter().map(|o| o.errors).sum::<u64>()
             );
         }
         if let Some(f) = &self.flood {

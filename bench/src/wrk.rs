@@ -95,6 +95,8 @@ pub fn run(
         .arg(format!("-c{}", load.connections))
         .arg(format!("-d{}s", load.seconds))
         .arg("--latency")
+        .arg("--timeout")
+        .arg("10s")
         .arg("-s")
         .arg(&script)
         .arg(format!("{base}{}", target.path))
