@@ -301,6 +301,8 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 &load
             };
+            // wrk stops sending, not the server: let what it queued drain before the next run.
+            std::thread::sleep(Duration::from_secs(if a.smoke { 0 } else { 2 }));
             let outcome = wrk::run(base, &target, l, &scripts, BENCH_PASSWORD)?;
             println!(
                 "round {} {:<45} {:>9.0} rps  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}",
