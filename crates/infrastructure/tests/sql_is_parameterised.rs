@@ -73,6 +73,14 @@ const REVIEWED: &[(&str, &str)] = &[
         "migrations/src/m20261125_000006_protect_user_emails.rs",
         r#".execute_unprepared("ALTER TABLE users ALTER COLUMN email TYPE varchar(255)")"#,
     ),
+    (
+        "migrations/src/m20261126_180100_posts_title_trigram_index.rs",
+        ".execute_unprepared(CREATE_TRIGRAM_INDEX)",
+    ),
+    (
+        "migrations/src/m20261126_180100_posts_title_trigram_index.rs",
+        r#".execute_unprepared("DROP INDEX IF EXISTS posts_title_trgm_idx")"#,
+    ),
 ];
 
 fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {

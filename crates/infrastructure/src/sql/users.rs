@@ -15,8 +15,8 @@ use application::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, SqlErr, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use uuid::Uuid;
@@ -47,6 +47,44 @@ impl SqlUsers {
             db: db.into(),
             emails,
         }
+    }
+
+    /// The statement `list` runs, for the query-plan test (`EXPLAIN`).
+    pub fn list_statement(&self, filter: &UserFilter, page: &PageRequest) -> Statement {
+        self.list_select(filter, page)
+            .build(self.db.get_database_backend())
+    }
+
+    fn list_select(&self, filter: &UserFilter, page: &PageRequest) -> Select<users::Entity> {
+        let mut condition = Condition::all();
+        if let Some(prefix) = &filter.username_prefix {
+            let pattern = format!("{}%", keyset::escape_like(&prefix.as_ref().to_lowercase()));
+            condition = condition.add(
+                Expr::expr(Func::lower(Expr::col((
+                    users::Entity,
+                    users::Column::Username,
+                ))))
+                .like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+        if let Some(email) = &filter.email {
+            condition = condition.add(users::Column::EmailBlindIndex.eq(self.emails.index(email)));
+        }
+        if let Some(role) = filter.role {
+            condition = condition.add(users::Column::Id.in_subquery(holders_of(role)));
+        }
+        if let Some(cursor) = &page.after {
+            condition = condition.add(keyset::before(
+                users::Column::CreatedAt,
+                users::Column::Id,
+                cursor,
+            ));
+        }
+        users::Entity::find()
+            .filter(condition)
+            .order_by_desc(users::Column::CreatedAt)
+            .order_by_desc(users::Column::Id)
+            .limit(page.limit + 1)
     }
 
     fn to_domain(
@@ -207,35 +245,8 @@ impl UserRepository for SqlUsers {
         filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, RepositoryError> {
-        let mut condition = Condition::all();
-        if let Some(prefix) = &filter.username_prefix {
-            let pattern = format!("{}%", keyset::escape_like(&prefix.as_ref().to_lowercase()));
-            condition = condition.add(
-                Expr::expr(Func::lower(Expr::col((
-                    users::Entity,
-                    users::Column::Username,
-                ))))
-                .like(LikeExpr::new(pattern).escape('\\')),
-            );
-        }
-        if let Some(email) = &filter.email {
-            condition = condition.add(users::Column::EmailBlindIndex.eq(self.emails.index(email)));
-        }
-        if let Some(role) = filter.role {
-            condition = condition.add(users::Column::Id.in_subquery(holders_of(role)));
-        }
-        if let Some(cursor) = &page.after {
-            condition = condition.add(keyset::before(
-                users::Column::CreatedAt,
-                users::Column::Id,
-                cursor,
-            ));
-        }
-        let models = users::Entity::find()
-            .filter(condition)
-            .order_by_desc(users::Column::CreatedAt)
-            .order_by_desc(users::Column::Id)
-            .limit(page.limit + 1)
+        let models = self
+            .list_select(filter, page)
             .all(&self.db)
             .await
             .db_context("listing users")?;
