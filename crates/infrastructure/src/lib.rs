@@ -23,7 +23,9 @@ pub use self::memory::{
     MemorySessions,
 };
 pub use self::pools::Pools;
-pub use self::redis::{RedisLoginAttempts, RedisRateLimiter, RedisSessions, redis_pool};
+pub use self::redis::{
+    RedisLoginAttempts, RedisPoolStats, RedisRateLimiter, RedisSessions, redis_pool,
+};
 pub use self::sql::{
     CircuitBreaker, Db, PoolStats, RotationReport, SqlAudit, SqlComments, SqlPosts, SqlUsers,
     connect_database, migrate, rotate_emails,

@@ -17,8 +17,8 @@ use application::{
 use infrastructure::{
     BcryptHasher, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
     MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, Pools, RedisLoginAttempts,
-    RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock,
-    ZxcvbnStrength,
+    RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers,
+    SystemClock, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, crypto, migrate, random_secret, redis_pool,
 };
@@ -27,6 +27,8 @@ use secrecy::ExposeSecret;
 pub struct Wired {
     pub state: AppState,
     pub pool: PoolStats,
+    /// The Redis pool, for the metrics endpoint; `None` on the in-memory stores.
+    pub redis_pool: Option<RedisPoolStats>,
     /// Closed when the server stops.
     pub pools: Pools,
     retention: chrono::Duration,
@@ -189,6 +191,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
         pool,
+        redis_pool: redis.as_ref().map(RedisPoolStats::new),
         pools: Pools::new(&db_pool, redis.as_ref()),
         retention,
         prune_every: settings.lifetimes.audit_prune_interval,
