@@ -10,6 +10,8 @@ mod m20261125_000004_create_posts;
 mod m20261125_000005_create_comments;
 mod m20261125_000006_protect_user_emails;
 mod m20261125_000007_create_audit_events;
+mod m20261126_180000_posts_author_keyset_index;
+mod m20261126_180100_posts_title_trigram_index;
 
 pub struct Migrator;
 
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_create_comments::Migration),
             Box::new(m20261125_000006_protect_user_emails::Migration),
             Box::new(m20261125_000007_create_audit_events::Migration),
+            Box::new(m20261126_180000_posts_author_keyset_index::Migration),
+            Box::new(m20261126_180100_posts_title_trigram_index::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ mod path_spellings;
 mod permissions;
 mod pii;
 mod posts;
+mod query_plans;
 mod rate_limits;
 mod reauthentication;
 mod refresh;

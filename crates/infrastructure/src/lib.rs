@@ -23,10 +23,12 @@ pub use self::memory::{
     MemorySessions,
 };
 pub use self::pools::Pools;
-pub use self::redis::{RedisLoginAttempts, RedisRateLimiter, RedisSessions, redis_pool};
+pub use self::redis::{
+    RedisLoginAttempts, RedisPoolStats, RedisRateLimiter, RedisSessions, redis_pool,
+};
 pub use self::sql::{
-    PoolStats, RotationReport, SqlAudit, SqlComments, SqlPosts, SqlUsers, connect_database,
-    migrate, rotate_emails,
+    CircuitBreaker, Db, PoolStats, RotationReport, SqlAudit, SqlComments, SqlPosts, SqlUsers,
+    connect_database, migrate, rotate_emails,
 };
 pub use bcrypt_hasher::BcryptHasher;
 pub use hash_slots::HashSlots;

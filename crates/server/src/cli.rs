@@ -73,6 +73,12 @@ pub async fn run(cli: Cli, env_file: EnvFile) -> anyhow::Result<()> {
     } else {
         ("warn", Sink::Stderr)
     };
+    // Before the subscriber, which reports ERROR events once a client is bound.
+    let _error_tracking = if serving {
+        crate::error_tracking::init(&settings)?
+    } else {
+        None
+    };
     telemetry::try_init_subscriber(settings.log_format, default_filter, sink)?;
     env_file.log();
     match cli.command {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod cli;
 mod connections;
 pub mod env_file;
+pub mod error_tracking;
 mod healthcheck;
 mod metrics;
 mod redirect;

@@ -49,7 +49,7 @@ impl Application {
         let local = listener.local_addr()?;
         let metrics = settings
             .metrics_addr
-            .map(|addr| crate::metrics::serve(addr, wired.pool.clone()))
+            .map(|addr| crate::metrics::serve(addr, wired.pool.clone(), wired.redis_pool.clone()))
             .transpose()?;
         let redirect = settings
             .http_redirect_addr

@@ -15,10 +15,10 @@ use application::{
     users::UserService,
 };
 use infrastructure::{
-    BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
+    BcryptHasher, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
     MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, Pools, RedisLoginAttempts,
-    RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock,
-    ZxcvbnStrength,
+    RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers,
+    SystemClock, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, crypto, migrate, random_secret, redis_pool,
 };
@@ -27,6 +27,8 @@ use secrecy::ExposeSecret;
 pub struct Wired {
     pub state: AppState,
     pub pool: PoolStats,
+    /// The Redis pool, for the metrics endpoint; `None` on the in-memory stores.
+    pub redis_pool: Option<RedisPoolStats>,
     /// Closed when the server stops.
     pub pools: Pools,
     retention: chrono::Duration,
@@ -145,6 +147,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         previous_keys = settings.data_keys_previous.len(),
         "emails encrypted at rest"
     );
+    // Once a call finds the database unreachable, the others fail at once until it is back.
+    let db = Db::with_breaker(db, settings.database_probe_interval);
     let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
@@ -187,6 +191,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
         pool,
+        redis_pool: redis.as_ref().map(RedisPoolStats::new),
         pools: Pools::new(&db_pool, redis.as_ref()),
         retention,
         prune_every: settings.lifetimes.audit_prune_interval,

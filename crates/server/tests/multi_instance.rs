@@ -310,7 +310,19 @@ async fn five_instances_started_at_once_on_an_empty_database_all_come_up() {
             .expect("sent");
         assert_eq!(ready.status(), 200, "{} is not ready", instance.base);
     }
-    // They share one schema, migrated once: a user registered on one logs in on each.
+    // One applied the migrations; the others waited for its lock and found none pending.
+    let logged = |i: &Instance, text: &str| i.startup_log.iter().any(|l| l.contains(text));
+    let migrators = instances
+        .iter()
+        .filter(|i| logged(i, "Applying migration '"))
+        .count();
+    assert_eq!(migrators, 1, "exactly one instance migrates");
+    let waited = instances
+        .iter()
+        .filter(|i| logged(i, "No pending migrations"))
+        .count();
+    assert_eq!(waited, 4, "the other four find nothing left to do");
+    // They share one schema: a user registered on one logs in on each.
     let (email, password) = instances[0].register().await;
     for instance in &instances {
         instance.login(&email, &password).await;

@@ -75,6 +75,8 @@ pub struct Settings {
     /// Holds the embedded database and, outside production, the generated keys.
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
+    /// While the database is unreachable, how often a probe checks whether it is back.
+    pub database_probe_interval: Duration,
     pub sessions: SessionStoreSettings,
     /// `None` outside production means: generate one at start (and warn).
     pub jwt_secret: Option<SecretString>,
@@ -99,6 +101,8 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     pub workers: Option<usize>,
     pub log_format: LogFormat,
+    /// Where 5xx errors and panics are reported (Sentry); `None`: nowhere.
+    pub sentry_dsn: Option<SecretString>,
     pub limits: LimitSettings,
     pub lifetimes: LifetimeSettings,
 }
@@ -115,6 +119,7 @@ impl Default for Settings {
             database: DatabaseSettings::Sqlite {
                 path: PathBuf::from("./data/agora.db"),
             },
+            database_probe_interval: Duration::from_millis(250),
             sessions: SessionStoreSettings::Memory,
             jwt_secret: None,
             data_key: None,
@@ -130,6 +135,7 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(30),
             workers: None,
             log_format: LogFormat::Pretty,
+            sentry_dsn: None,
             limits: LimitSettings::default(),
             lifetimes: LifetimeSettings::default(),
         }
@@ -273,6 +279,11 @@ impl Settings {
             http_redirect_addr,
             data_dir,
             database,
+            database_probe_interval: Duration::from_millis(vars.number(
+                "DATABASE_PROBE_INTERVAL_MS",
+                250,
+                10..=60_000,
+            )?),
             sessions,
             jwt_secret,
             data_key,
@@ -316,6 +327,7 @@ impl Settings {
             )?,
             workers: vars.optional_number("WORKERS", 1..=1024)?,
             log_format,
+            sentry_dsn: var("SENTRY_DSN").map(SecretString::from),
             limits: LimitSettings::from_vars(vars)?,
             lifetimes: LifetimeSettings::from_vars(vars)?,
         })

@@ -3,8 +3,10 @@
 
 mod audit;
 mod authored;
+mod breaker;
 mod comments;
 mod database;
+mod db;
 mod email_rotation;
 mod entities;
 mod keyset;
@@ -14,8 +16,10 @@ mod users;
 mod versioned;
 
 pub use audit::SqlAudit;
+pub use breaker::CircuitBreaker;
 pub use comments::SqlComments;
 pub use database::{PoolStats, connect_database, migrate};
+pub use db::Db;
 pub use email_rotation::{RotationReport, rotate_emails};
 pub use posts::SqlPosts;
 pub use users::SqlUsers;

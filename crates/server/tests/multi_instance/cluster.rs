@@ -28,6 +28,8 @@ pub struct Instance {
     child: Child,
     pub base: String,
     pub client: reqwest::Client,
+    /// What it logged before it listened (migrations included).
+    pub startup_log: Vec<String>,
 }
 
 impl Drop for Instance {
@@ -135,6 +137,7 @@ fn wait_listening(mut child: Child) -> Instance {
     let stderr = child.stderr.take().expect("stderr");
     std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut startup_log = Vec::new();
     let port = loop {
         let Some(line) = lines.next() else {
             let status = child.wait().expect("exited");
@@ -146,6 +149,7 @@ fn wait_listening(mut child: Child) -> Instance {
         {
             break event["port"].as_u64().expect("port");
         }
+        startup_log.push(line);
     };
     // Keep draining the logs so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
@@ -153,6 +157,7 @@ fn wait_listening(mut child: Child) -> Instance {
         child,
         base: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::new(),
+        startup_log,
     }
 }
 
