@@ -3,12 +3,15 @@
 //! directory), whatever the environment says; the one test that needs PostgreSQL is ignored
 //! unless `.ci/run`'s PostgreSQL + Redis pass includes it.
 
+#[path = "common/listening.rs"]
+mod listening;
+
 use std::{
-    io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     time::Duration,
 };
 
+use listening::wait_listening;
 use serde_json::{Value, json};
 
 #[path = "binary/commands.rs"]
@@ -60,25 +63,13 @@ fn serve_logging(mut command: Command) -> (Child, u16, Vec<Value>) {
         .stderr(Stdio::null())
         .spawn()
         .expect("agora starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut events = Vec::new();
-    let port = loop {
-        let line = lines
-            .next()
-            .expect("the server logs before exiting")
-            .expect("utf-8 log");
-        let Ok(event) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        if event["message"] == "listening" {
-            break event["port"].as_u64().expect("port") as u16;
-        }
-        events.push(event);
-    };
-    // Keep draining the logs so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, port, events)
+    let listening = wait_listening(&mut child);
+    let events = listening
+        .before
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .collect();
+    (child, listening.port, events)
 }
 
 fn terminate(child: &Child) {

@@ -4,6 +4,9 @@
 //! arrives names the request id, route pattern, release and environment, and holds none of the
 //! email, password, bearer token or cookies that request carried.
 
+#[path = "common/listening.rs"]
+mod listening;
+
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::{TcpListener, TcpStream},
@@ -12,6 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use listening::wait_listening;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
@@ -87,16 +91,7 @@ fn start(dir: &std::path::Path, dsn: &str) -> (Instance, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("agora starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let port = loop {
-        let line = lines.next().expect("logs before exiting").expect("utf-8");
-        if let Ok(event) = serde_json::from_str::<Value>(&line)
-            && event["message"] == "listening"
-        {
-            break event["port"].as_u64().expect("port");
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let port = wait_listening(&mut child).port;
     (Instance(child), format!("http://127.0.0.1:{port}"))
 }
 

@@ -1,13 +1,16 @@
 //! `agora healthcheck`, the container image's HEALTHCHECK: 0 while the local server is live,
 //! 1 when nothing listens or the answer is not 200.
 
+#[path = "common/listening.rs"]
+mod listening;
+
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::{Read, Write},
     net::TcpListener,
     process::{Child, Command, Output, Stdio},
 };
 
-use serde_json::Value;
+use listening::wait_listening;
 
 fn healthcheck(bind_addr: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_agora"))
@@ -31,16 +34,7 @@ fn serve(dir: &std::path::Path) -> (Child, u16) {
         .stderr(Stdio::null())
         .spawn()
         .expect("agora starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let port = loop {
-        let line = lines.next().expect("logs before exiting").expect("utf-8");
-        if let Ok(event) = serde_json::from_str::<Value>(&line)
-            && event["message"] == "listening"
-        {
-            break event["port"].as_u64().expect("port") as u16;
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let port = wait_listening(&mut child).port;
     (child, port)
 }
 

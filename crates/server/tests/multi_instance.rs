@@ -7,6 +7,9 @@
 #[path = "multi_instance/cluster.rs"]
 mod cluster;
 
+#[path = "common/listening.rs"]
+mod listening;
+
 use cluster::{Deployment, Instance, Session};
 use reqwest::Method;
 use serde_json::{Value, json};

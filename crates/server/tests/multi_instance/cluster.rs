@@ -6,6 +6,7 @@ use std::{
     process::{Child, Command, Stdio},
 };
 
+use crate::listening::{self, Listening};
 use reqwest::{Method, RequestBuilder, Response};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
@@ -136,23 +137,10 @@ impl Deployment {
 fn wait_listening(mut child: Child) -> Instance {
     let stderr = child.stderr.take().expect("stderr");
     std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut startup_log = Vec::new();
-    let port = loop {
-        let Some(line) = lines.next() else {
-            let status = child.wait().expect("exited");
-            panic!("agora exited ({status}) before listening");
-        };
-        let line = line.expect("utf-8");
-        if let Ok(event) = serde_json::from_str::<Value>(&line)
-            && event["message"] == "listening"
-        {
-            break event["port"].as_u64().expect("port");
-        }
-        startup_log.push(line);
-    };
-    // Keep draining the logs so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let Listening {
+        port,
+        before: startup_log,
+    } = listening::wait_listening(&mut child);
     Instance {
         child,
         base: format!("http://127.0.0.1:{port}"),
