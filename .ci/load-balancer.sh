@@ -40,7 +40,7 @@ for i in 2 3 4; do
     DATA_KEY=YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY= \
     BLIND_INDEX_KEY=MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXY= \
     BIND_ADDR="127.0.0.$i:$api_port" TRUSTED_PROXIES=127.0.0.1 RATE_LIMIT_AUTH_PER_MIN=3 \
-    BCRYPT_COST=4 LOG_FORMAT=json RUST_LOG=info "$agora" >"$work/a$i.log" 2>&1 &
+    BCRYPT_COST=4 SHUTDOWN_DRAIN_SECONDS=0 LOG_FORMAT=json RUST_LOG=info "$agora" >"$work/a$i.log" 2>&1 &
   pids+=($!)
   upstream+="server 127.0.0.$i:$api_port; "
 done

@@ -51,6 +51,7 @@ const api = spawn(agoraBin, [], {
     JWT_SECRET: `e2e-secret-${Date.now()}-padding-to-32-bytes`,
     BCRYPT_COST: "4",
     CORS_ORIGINS: pageOrigin,
+    SHUTDOWN_DRAIN_SECONDS: "0",
     LOG_FORMAT: "json",
     RUST_LOG: "info",
   },

@@ -185,7 +185,8 @@ impl Instance {
     }
 
     pub async fn register(&self) -> (String, String) {
-        let tag = &uuid::Uuid::now_v7().simple().to_string()[..12];
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let tag = &id[20..32];
         let (email, password) = (
             format!("m_{tag}@example.com"),
             format!("pw-{tag}-long-enough"),
