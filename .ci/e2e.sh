@@ -15,7 +15,7 @@ if [[ ! -x "$chromium" ]]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-cargo build -q --locked -p agora --bin agora
+cargo build -q --locked --workspace --all-targets
 target="${CARGO_TARGET_DIR:-target}"
 agora="$(cd "$target" && pwd)/debug/agora"
 

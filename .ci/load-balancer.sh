@@ -14,7 +14,7 @@ if ! command -v nginx >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
 fi
 psql="${pg_bin:+$pg_bin/}psql"
-cargo build -q --locked -p agora --bin agora
+cargo build -q --locked --workspace --all-targets
 agora="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/agora"
 
 work=$(mktemp -d)

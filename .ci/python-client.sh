@@ -36,7 +36,7 @@ trap stop_server EXIT
   exit 1
 }
 
-cargo build --quiet --locked -p agora
+cargo build --quiet --locked --workspace --all-targets
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 base="http://127.0.0.1:$port"
 env -u DATABASE_URL -u REDIS_URL APP_ENV=development BIND_ADDR="127.0.0.1:$port" \

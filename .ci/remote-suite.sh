@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-cargo build -q --locked -p agora --bin agora
-cargo test -q --locked -p agora-tests --test remote --no-run
+cargo build -q --locked --workspace --all-targets
+cargo test -q --locked --workspace --test remote --no-run
 agora="$(cd "$target" && pwd)/debug/agora"
 
 work=$(mktemp -d)
@@ -35,4 +35,4 @@ for _ in $(seq 1 100); do
 done
 [[ -n "$port" ]] || { echo "the server did not start listening" >&2; cat "$log" >&2; exit 1; }
 
-AGORA_BASE_URL="http://127.0.0.1:$port" cargo test --locked -p agora-tests --test remote
+AGORA_BASE_URL="http://127.0.0.1:$port" cargo test --locked --workspace --test remote

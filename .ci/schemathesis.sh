@@ -26,7 +26,7 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VE
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-cargo build --quiet --locked -p agora
+cargo build --quiet --locked --workspace --all-targets
 agora="$target_dir/debug/agora"
 
 work="$(mktemp -d /tmp/agora-fuzz.XXXXXX)"

@@ -38,7 +38,7 @@ fi
 
 target_dir="${CARGO_TARGET_DIR:-target}"
 if [ "$smoke" = 1 ]; then
-  cargo build -q --locked -p agora -p agora-bench
+  cargo build -q --locked --workspace --all-targets
   bin="$target_dir/debug"
   seed_args=(--users 20 --posts 200 --comments 500)
   rounds=1 seconds=1 connections=4
