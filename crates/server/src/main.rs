@@ -3,8 +3,7 @@ use std::{path::Path, process::ExitCode};
 use agora::{cli::Cli, env_file};
 use clap::Parser;
 
-// mimalloc hands freed pages back to the system shortly after a load spike, where glibc's
-// per-thread arenas keep the peak resident (README "Memory and the allocator").
+// Opt-in (`--features mimalloc`): measured against glibc in README "Memory and the allocator".
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
