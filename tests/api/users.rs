@@ -1,4 +1,5 @@
-use agora_tests::{TestApp, assert_problem, spawn_app};
+use agora_tests::{Actor, TestApp, assert_problem, spawn_app};
+use futures_util::future::join;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -270,6 +271,76 @@ async fn the_last_admin_cannot_be_removed() {
     );
     let forbidden = app.get_bearer("/api/roles", admin.token()).await;
     assert_problem(forbidden, StatusCode::FORBIDDEN, "forbidden").await;
+}
+
+/// Takes the admin role from `target` (`demote`), or deletes the account.
+async fn remove(app: &TestApp, by: &Actor, target: &Actor, demote: bool) -> reqwest::Response {
+    if demote {
+        app.send(
+            Method::PUT,
+            &format!("/api/users/{}/roles", target.id),
+            by.token(),
+            Some(json!({"roles": []})),
+        )
+        .await
+    } else {
+        app.send(
+            Method::DELETE,
+            &format!("/api/users/{}", target.id),
+            by.token(),
+            None,
+        )
+        .await
+    }
+}
+
+/// Two administrators demote each other at the same moment, then (with a new second
+/// administrator) delete each other: whatever the interleaving, exactly one change passes and
+/// exactly one administrator is left, never none. The refused one is a 409 `last_admin`, or a
+/// 403/401 when the winner's change reached its session first.
+#[tokio::test]
+async fn admins_removing_each_other_at_once_always_leave_one_admin() {
+    let app = spawn_app().await;
+    let mut survivor = app.admin().await;
+    for round in 0..6 {
+        let other = app.admin().await;
+        let pair = [&survivor, &other];
+        let demote = round % 2 == 0;
+        let (first, second) = join(
+            remove(&app, pair[0], pair[1], demote),
+            remove(&app, pair[1], pair[0], demote),
+        )
+        .await;
+        let mut statuses = [first.status(), second.status()];
+        statuses.sort();
+        let passed = if demote {
+            StatusCode::OK
+        } else {
+            StatusCode::NO_CONTENT
+        };
+        assert_eq!(statuses[0], passed, "round {round}: {statuses:?}");
+        assert!(
+            [
+                StatusCode::CONFLICT,
+                StatusCode::FORBIDDEN,
+                StatusCode::UNAUTHORIZED
+            ]
+            .contains(&statuses[1]),
+            "round {round}: {statuses:?}"
+        );
+        let mut admins = Vec::new();
+        for actor in pair {
+            if app.get_bearer("/api/roles", actor.token()).await.status() == StatusCode::OK {
+                admins.push(actor);
+            }
+        }
+        assert_eq!(admins.len(), 1, "round {round}: one administrator left");
+        let listed = list(&app, admins[0].token(), "role=admin").await;
+        assert_eq!(listed.len(), 1, "round {round}: {listed:?}");
+        assert_eq!(listed[0]["id"], json!(admins[0].id));
+        let winner = admins[0].id.clone();
+        survivor = if winner == other.id { other } else { survivor };
+    }
 }
 
 #[tokio::test]

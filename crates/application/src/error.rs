@@ -72,8 +72,6 @@ impl From<anyhow::Error> for DependencyError {
 pub enum RepositoryError {
     #[error("{0} is already taken")]
     Duplicate(UniqueField),
-    #[error("the change would leave no administrator")]
-    LastAdmin,
     #[error("a row this one refers to no longer exists")]
     MissingParent,
     #[error(transparent)]

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{
-    AuditAction, AuditEvent, Comment, CommentId, Email, Password, PasswordHash, Post, PostId, Role,
-    SearchText, Session, SessionId, TokenDigest, User, UserId,
+    AdminTally, AuditAction, AuditEvent, Comment, CommentId, Email, Password, PasswordHash, Post,
+    PostId, Role, SearchText, Session, SessionId, TokenDigest, User, UserId,
 };
 use thiserror::Error;
 use uuid::Uuid;
@@ -54,23 +54,45 @@ pub trait UserRepository: Send + Sync {
         audit: Option<&AuditEvent>,
     ) -> Result<bool, RepositoryError>;
 
-    /// Replaces the user's roles (and `updated_at`), guarded like `update`. MUST refuse with
-    /// `LastAdmin`, changing nothing, when no administrator would remain, even under races.
+    /// Replaces the user's roles (and `updated_at`), guarded like `update`, and subject to
+    /// `rule` (see `AdminRule`).
     async fn set_roles(
         &self,
         user: &User,
         expected_updated_at: Option<DateTime<Utc>>,
         audit: &AuditEvent,
-    ) -> Result<bool, RepositoryError>;
+        rule: AdminRule<'_>,
+    ) -> Result<AdminChange, RepositoryError>;
 
-    /// Deletes the account with its posts and comments, guarded like `update`. MUST refuse
-    /// with `LastAdmin` when it is the last administrator.
+    /// Deletes the account with its posts and comments, guarded like `update`, and subject to
+    /// `rule` (see `AdminRule`).
     async fn delete(
         &self,
         id: UserId,
         expected_updated_at: Option<DateTime<Utc>>,
         audit: &AuditEvent,
-    ) -> Result<bool, RepositoryError>;
+        rule: AdminRule<'_>,
+    ) -> Result<AdminChange, RepositoryError>;
+}
+
+/// The use case's rule on administrators (`AdminTally::keeps_an_administrator`), which
+/// `UserRepository::set_roles` and `delete` apply without knowing it. An implementation MUST,
+/// inside the change's own transaction and under a lock that serialises every change that
+/// can take an administrator away: apply the change, count the administrators it leaves and
+/// whether the account was one, ask `rule`, and keep the change (with its audit event) only
+/// if `rule` says yes. Two such changes racing each other MUST NOT both be counted before
+/// either is applied, so no interleaving leaves a refused rule behind.
+pub type AdminRule<'a> = &'a (dyn Fn(AdminTally) -> bool + Send + Sync);
+
+/// What a change subject to an `AdminRule` came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminChange {
+    Applied,
+    /// The account is gone, or its `updated_at` is not the expected one: nothing changed and
+    /// `rule` was not asked.
+    Stale,
+    /// `rule` refused the tally: nothing changed and no audit event was written.
+    Refused(AdminTally),
 }
 
 /// The audit trail of security events, for events that are not part of a database change

@@ -46,6 +46,11 @@ pub struct CommentView {
     pub author: AuthorRef,
 }
 
+/// An account's full record (email, roles, timestamps): what its owner and administrators
+/// see. Only the use cases make one, after deciding the caller may see it.
+#[derive(Debug, Clone)]
+pub struct FullUser(User);
+
 /// A user as a given caller may see them.
 #[derive(Debug, Clone)]
 pub enum UserView {
@@ -89,7 +94,40 @@ impl CommentView {
     }
 }
 
+impl FullUser {
+    pub(crate) fn new(user: User) -> Self {
+        Self(user)
+    }
+
+    pub fn user(&self) -> &User {
+        &self.0
+    }
+
+    pub fn version_tag(&self) -> String {
+        full_tag(&self.0)
+    }
+}
+
+/// The full record's tag, for `FullUser` and `UserView::Full` alike.
+fn full_tag(user: &User) -> String {
+    tag(&[
+        b"user/full",
+        user.id().as_uuid().as_bytes(),
+        &user.updated_at().timestamp_micros().to_be_bytes(),
+        user.username().as_ref().as_bytes(),
+    ])
+}
+
 impl UserView {
+    /// The full record if `full`, else the public profile.
+    pub(crate) fn of(user: User, full: bool) -> Self {
+        if full {
+            UserView::Full(user)
+        } else {
+            UserView::Public(user)
+        }
+    }
+
     pub fn user(&self) -> &User {
         match self {
             UserView::Full(user) | UserView::Public(user) => user,
@@ -98,12 +136,7 @@ impl UserView {
 
     pub fn version_tag(&self) -> String {
         match self {
-            UserView::Full(user) => tag(&[
-                b"user/full",
-                user.id().as_uuid().as_bytes(),
-                &user.updated_at().timestamp_micros().to_be_bytes(),
-                user.username().as_ref().as_bytes(),
-            ]),
+            UserView::Full(user) => full_tag(user),
             // Only what the public profile shows: a change of password, email or roles
             // (which moves `updated_at`) must not be observable through it.
             UserView::Public(user) => tag(&[

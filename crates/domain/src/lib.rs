@@ -1,5 +1,6 @@
 //! Agora's domain: entities, value objects and the rules that bind them. No I/O, no framework.
 
+mod admins;
 mod audit;
 mod email;
 mod ids;
@@ -11,6 +12,7 @@ mod text;
 mod user;
 mod username;
 
+pub use admins::AdminTally;
 pub use audit::{AuditAction, AuditEvent, MAX_USER_AGENT_CHARS, UnknownAuditAction};
 pub use email::{Email, EmailError};
 pub use ids::{CommentId, PostId, SessionId, UserId};

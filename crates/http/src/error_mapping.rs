@@ -269,7 +269,7 @@ mod tests {
             answer(PostError::from(RepositoryError::Duplicate(
                 UniqueField::Email,
             ))),
-            answer(ProfileError::from(RepositoryError::LastAdmin)),
+            answer(ProfileError::from(RepositoryError::MissingParent)),
         ];
         for (status, retry_after, body) in answers {
             assert_eq!(status, 500, "{body}");

@@ -129,6 +129,17 @@ async fn sql_users_on_postgres_pass_the_user_repository_contract() {
 }
 
 #[tokio::test]
+async fn sql_users_on_sqlite_pass_the_last_admin_contract() {
+    contract::user_repository_admins(&sql_users(&sqlite().await)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/run runs it"]
+async fn sql_users_on_postgres_pass_the_last_admin_contract() {
+    contract::user_repository_admins(&sql_users(&postgres().await)).await;
+}
+
+#[tokio::test]
 async fn the_sql_audit_log_on_sqlite_passes_the_audit_log_contract() {
     contract::audit_log(&SqlAudit::new(sqlite().await.conn)).await;
 }

@@ -9,8 +9,8 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use domain::{
-    AuditEvent, Comment, CommentId, Email, Password, PasswordHash, Post, PostId, Role, Session,
-    SessionId, TokenDigest, User, UserId,
+    AdminTally, AuditEvent, Comment, CommentId, Email, Password, PasswordHash, Post, PostId, Role,
+    Session, SessionId, TokenDigest, User, UserId,
 };
 
 use crate::{
@@ -18,9 +18,9 @@ use crate::{
     auth::{AuthService, AuthSettings},
     pagination::{Cursor, Page, PageRequest},
     ports::{
-        AccessClaims, AuditFilter, AuditLog, Clock, CommentRepository, InvalidToken, LoginAttempts,
-        PasswordHasher, PasswordStrength, PostFilter, PostRepository, Reservation, SessionStore,
-        TokenIssuer, UserFilter, UserRepository, WeakPassword,
+        AccessClaims, AdminChange, AdminRule, AuditFilter, AuditLog, Clock, CommentRepository,
+        InvalidToken, LoginAttempts, PasswordHasher, PasswordStrength, PostFilter, PostRepository,
+        Reservation, SessionStore, TokenIssuer, UserFilter, UserRepository, WeakPassword,
     },
     throttle::LockoutPolicy,
     views::{AuthorRef, CommentView, PostSummary, PostView},
@@ -102,6 +102,14 @@ pub struct FakeUsers {
 }
 
 impl FakeUsers {
+    /// Accounts whose changes append their events to `audit`.
+    pub fn new(audit: Arc<FakeAudit>) -> Self {
+        Self {
+            users: Mutex::default(),
+            audit,
+        }
+    }
+
     fn audited(&self, event: Option<&AuditEvent>) {
         if let Some(event) = event {
             self.audit.0.lock().expect("lock").push(event.clone());
@@ -216,8 +224,23 @@ impl UserRepository for FakeUsers {
         user: &User,
         expected: Option<DateTime<Utc>>,
         audit: &AuditEvent,
-    ) -> Result<bool, RepositoryError> {
-        self.update(user, expected, Some(audit)).await
+        rule: AdminRule<'_>,
+    ) -> Result<AdminChange, RepositoryError> {
+        // One lock over the whole change: the tally and the change are atomic.
+        let mut users = self.users.lock().expect("lock");
+        let Some(at) = current(&users, user.id(), expected) else {
+            return Ok(AdminChange::Stale);
+        };
+        let tally = AdminTally {
+            target_was_admin: users[at].has_role(Role::Admin),
+            remaining: admins(&users, user.id()) + u64::from(user.has_role(Role::Admin)),
+        };
+        if !rule(tally) {
+            return Ok(AdminChange::Refused(tally));
+        }
+        users[at] = user.clone();
+        self.audited(Some(audit));
+        Ok(AdminChange::Applied)
     }
 
     async fn delete(
@@ -225,16 +248,38 @@ impl UserRepository for FakeUsers {
         id: UserId,
         expected: Option<DateTime<Utc>>,
         audit: &AuditEvent,
-    ) -> Result<bool, RepositoryError> {
+        rule: AdminRule<'_>,
+    ) -> Result<AdminChange, RepositoryError> {
         let mut users = self.users.lock().expect("lock");
-        let before = users.len();
-        users.retain(|u| u.id() != id || expected.is_some_and(|e| e != u.updated_at()));
-        let deleted = users.len() < before;
-        if deleted {
-            self.audited(Some(audit));
+        let Some(at) = current(&users, id, expected) else {
+            return Ok(AdminChange::Stale);
+        };
+        let tally = AdminTally {
+            target_was_admin: users[at].has_role(Role::Admin),
+            remaining: admins(&users, id),
+        };
+        if !rule(tally) {
+            return Ok(AdminChange::Refused(tally));
         }
-        Ok(deleted)
+        users.remove(at);
+        self.audited(Some(audit));
+        Ok(AdminChange::Applied)
     }
+}
+
+/// Where the account `id` is, if it is there with `updated_at == expected` (when given).
+fn current(users: &[User], id: UserId, expected: Option<DateTime<Utc>>) -> Option<usize> {
+    users
+        .iter()
+        .position(|u| u.id() == id && expected.is_none_or(|e| e == u.updated_at()))
+}
+
+/// Administrators other than `except`.
+fn admins(users: &[User], except: UserId) -> u64 {
+    users
+        .iter()
+        .filter(|u| u.id() != except && u.has_role(Role::Admin))
+        .count() as u64
 }
 
 /// Counts dummy verifications so tests can see unknown accounts cost a hash too.
@@ -548,6 +593,11 @@ mod contract_tests {
     #[tokio::test]
     async fn the_fake_user_repository_passes_the_contract() {
         contract::user_repository(&FakeUsers::default()).await;
+    }
+
+    #[tokio::test]
+    async fn the_fake_user_repository_passes_the_last_admin_contract() {
+        contract::user_repository_admins(&FakeUsers::default()).await;
     }
 
     #[tokio::test]

@@ -1,6 +1,6 @@
 //! Reading, changing and removing accounts, by their owner or by an administrator.
 
-use domain::{AuditAction, Email, Password, Role, User, UserId, Username};
+use domain::{AdminTally, AuditAction, Email, Password, Role, User, UserId, Username};
 
 use super::{UserError, UserService};
 use crate::{
@@ -8,9 +8,9 @@ use crate::{
     audit::record_after_the_fact,
     authz::{Permission, UserAction, authorize_user, permissions_of},
     pagination::{Page, PageRequest},
-    ports::UserFilter,
+    ports::{AdminChange, UserFilter},
     throttle::{Guarded, check_password, reauthentication_bucket},
-    views::{IfMatch, UserView},
+    views::{FullUser, IfMatch, UserView},
 };
 
 /// A change of username and/or email. Self-service email changes need the current password.
@@ -28,20 +28,45 @@ pub struct RoleGrant {
     pub permissions: Vec<Permission>,
 }
 
+/// The last-admin rule, as `UserRepository::set_roles` and `delete` apply it inside their
+/// transaction.
+fn keeps_an_administrator(tally: AdminTally) -> bool {
+    tally.keeps_an_administrator()
+}
+
+/// What a change subject to the last-admin rule came to, as the use case answers it.
+fn admin_change(change: AdminChange) -> Result<(), UserError> {
+    match change {
+        AdminChange::Applied => Ok(()),
+        AdminChange::Stale => Err(UserError::PreconditionFailed),
+        AdminChange::Refused(tally) => {
+            tracing::info!(?tally, "refused: the change would leave no administrator");
+            Err(UserError::LastAdmin)
+        }
+    }
+}
+
 impl UserService {
+    /// Accounts as the caller may see them: full records for those allowed to read any
+    /// account, public profiles for the rest (moderators), their own row included.
     pub async fn list(
         &self,
         actor: &Actor,
         filter: &UserFilter,
         page: &PageRequest,
-    ) -> Result<Page<User>, UserError> {
+    ) -> Result<Page<UserView>, UserError> {
         authorize_user(actor, UserAction::List, None)?;
         // A filter on a hidden field reads that field (who owns this address, who is an
         // admin): only those who may see full records may use one.
         if filter.email.is_some() || filter.role.is_some() {
             authorize_user(actor, UserAction::ReadFull, None)?;
         }
-        Ok(self.users.list(filter, page).await?)
+        let full = authorize_user(actor, UserAction::ReadFull, None).is_ok();
+        Ok(self
+            .users
+            .list(filter, page)
+            .await?
+            .map(|user| UserView::of(user, full)))
     }
 
     /// The full record for the user themself and admins; the public profile for the rest.
@@ -51,12 +76,8 @@ impl UserService {
             .find_by_id(id)
             .await?
             .ok_or(UserError::NotFound)?;
-        Ok(
-            match authorize_user(actor, UserAction::ReadFull, Some(id)) {
-                Ok(()) => UserView::Full(user),
-                Err(_) => UserView::Public(user),
-            },
-        )
+        let full = authorize_user(actor, UserAction::ReadFull, Some(id)).is_ok();
+        Ok(UserView::of(user, full))
     }
 
     /// Loads the target for `action`, checking permission first and then `if_match`.
@@ -73,11 +94,11 @@ impl UserService {
             .find_by_id(id)
             .await?
             .ok_or(UserError::NotFound)?;
-        let view = UserView::Full(user);
-        if if_match.is_some_and(|m| !m.matches(&view.version_tag())) {
+        let full = FullUser::new(user);
+        if if_match.is_some_and(|m| !m.matches(&full.version_tag())) {
             return Err(UserError::PreconditionFailed);
         }
-        Ok(view.user().clone())
+        Ok(full.user().clone())
     }
 
     /// Every re-check of the current password reserves an attempt in the account's
@@ -119,7 +140,7 @@ impl UserService {
         id: UserId,
         update: ProfileUpdate,
         if_match: Option<&IfMatch>,
-    ) -> Result<User, UserError> {
+    ) -> Result<FullUser, UserError> {
         let mut user = self
             .load_for(actor, UserAction::Update, id, if_match)
             .await?;
@@ -141,7 +162,7 @@ impl UserService {
         if !self.users.update(&user, Some(seen), event.as_ref()).await? {
             return Err(UserError::PreconditionFailed);
         }
-        Ok(user)
+        Ok(FullUser::new(user))
     }
 
     /// Changes the caller's password and ends every other session of theirs.
@@ -207,9 +228,11 @@ impl UserService {
         let event = actor
             .audit(AuditAction::AccountDeleted, self.clock.now())
             .with_target(id);
-        if !self.users.delete(id, guard, &event).await? {
-            return Err(UserError::PreconditionFailed);
-        }
+        admin_change(
+            self.users
+                .delete(id, guard, &event, &keeps_an_administrator)
+                .await?,
+        )?;
         self.sessions.delete_all_for_user(id).await?;
         tracing::info!(user_id = %id, actor = %actor.user_id, "account deleted");
         Ok(())
@@ -233,7 +256,7 @@ impl UserService {
         id: UserId,
         roles: Vec<Role>,
         if_match: Option<&IfMatch>,
-    ) -> Result<User, UserError> {
+    ) -> Result<FullUser, UserError> {
         let mut user = self
             .load_for(actor, UserAction::AssignRoles, id, if_match)
             .await?;
@@ -241,11 +264,13 @@ impl UserService {
         let now = self.clock.now();
         user.set_roles(roles, now);
         let event = actor.audit(AuditAction::RolesChanged, now).with_target(id);
-        if !self.users.set_roles(&user, Some(seen), &event).await? {
-            return Err(UserError::PreconditionFailed);
-        }
+        admin_change(
+            self.users
+                .set_roles(&user, Some(seen), &event, &keeps_an_administrator)
+                .await?,
+        )?;
         tracing::info!(user_id = %id, roles = ?user.roles(), actor = %actor.user_id, "roles changed");
-        Ok(user)
+        Ok(FullUser::new(user))
     }
 
     /// Ends every session of the user at once.

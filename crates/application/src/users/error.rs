@@ -39,7 +39,6 @@ impl From<RepositoryError> for UserError {
         match err {
             RepositoryError::Duplicate(UniqueField::Username) => Self::UsernameTaken,
             RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
-            RepositoryError::LastAdmin => Self::LastAdmin,
             other => Self::Dependency(other.into()),
         }
     }

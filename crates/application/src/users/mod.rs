@@ -57,3 +57,6 @@ impl UserService {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

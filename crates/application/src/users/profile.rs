@@ -1,10 +1,9 @@
 //! The caller's own account.
 
-use domain::User;
 use thiserror::Error;
 
 use super::UserService;
-use crate::{Actor, DependencyError};
+use crate::{Actor, DependencyError, views::FullUser};
 
 #[derive(Debug, Error)]
 pub enum ProfileError {
@@ -18,10 +17,12 @@ pub enum ProfileError {
 crate::repository_errors_are_dependency_failures!(ProfileError);
 
 impl UserService {
-    pub async fn me(&self, actor: &Actor) -> Result<User, ProfileError> {
+    /// The caller's full record: everyone may see their own.
+    pub async fn me(&self, actor: &Actor) -> Result<FullUser, ProfileError> {
         self.users
             .find_by_id(actor.user_id)
             .await?
+            .map(FullUser::new)
             .ok_or(ProfileError::Gone)
     }
 }

@@ -4,7 +4,7 @@ use actix_web::{
     HttpResponse,
     web::{self, Data, Path},
 };
-use application::{ports::UserFilter, views::UserView};
+use application::ports::UserFilter;
 use domain::{Email, Role, UserId};
 use uuid::Uuid;
 
@@ -62,10 +62,9 @@ pub async fn me(
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
     let me = state.users.me(&user.actor).await?;
-    let tag = UserView::Full(me.clone()).version_tag();
     Ok(with_etag(
-        &tag,
-        &UserResponse::from(&me),
+        &me.version_tag(),
+        &UserResponse::from(me.user()),
         pre.if_none_match.as_ref(),
     ))
 }
@@ -101,15 +100,7 @@ pub async fn list_users(
         .users
         .list(&user.actor, &filter, &page.to_request()?)
         .await?;
-    let full = application::authz::Permission::UsersReadAny.granted_to(&user.actor.roles);
-    Ok(HttpResponse::Ok().json(UserPage::of(page, |u| {
-        let view = if full {
-            UserView::Full(u)
-        } else {
-            UserView::Public(u)
-        };
-        UserProfile::from(&view)
-    })))
+    Ok(HttpResponse::Ok().json(UserPage::of(page, |view| UserProfile::from(&view))))
 }
 
 /// An account: the full record for the user themself and admins, the public profile
@@ -173,10 +164,9 @@ pub async fn update_user(
             pre.if_match.as_ref(),
         )
         .await?;
-    let tag = UserView::Full(updated.clone()).version_tag();
     Ok(tagged(
-        HttpResponse::Ok().json(UserResponse::from(&updated)),
-        &tag,
+        HttpResponse::Ok().json(UserResponse::from(updated.user())),
+        &updated.version_tag(),
     ))
 }
 
@@ -270,10 +260,9 @@ pub async fn set_roles(
             pre.if_match.as_ref(),
         )
         .await?;
-    let tag = UserView::Full(updated.clone()).version_tag();
     Ok(tagged(
-        HttpResponse::Ok().json(UserResponse::from(&updated)),
-        &tag,
+        HttpResponse::Ok().json(UserResponse::from(updated.user())),
+        &updated.version_tag(),
     ))
 }
 

@@ -93,14 +93,23 @@ pub(super) async fn grant<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Serialises changes that could remove an administrator. PostgreSQL locks the `admin` role
-/// row; SQLite already admits one writing transaction at a time.
+/// Serialises changes that could take an administrator away, from the first statement of
+/// their transaction: everything they read after it (is the account an admin, how many remain)
+/// is current until they commit. PostgreSQL locks the `admin` role row; SQLite takes its one
+/// write lock with a write that changes nothing (a transaction that read first could not
+/// write after another writer committed).
 pub(super) async fn lock_admin_changes(txn: &DatabaseTransaction) -> Result<(), DbErr> {
     if txn.get_database_backend() == DbBackend::Postgres {
         roles::Entity::find()
             .filter(roles::Column::Name.eq(Role::Admin.as_str()))
             .lock_exclusive()
             .one(txn)
+            .await?;
+    } else {
+        roles::Entity::update_many()
+            .col_expr(roles::Column::Name, Expr::col(roles::Column::Name))
+            .filter(roles::Column::Name.eq(Role::Admin.as_str()))
+            .exec(txn)
             .await?;
     }
     Ok(())

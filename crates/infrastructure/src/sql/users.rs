@@ -3,9 +3,12 @@
 
 use super::db::Db;
 use anyhow::Context;
-use application::{RepositoryError, UniqueField, ports::UserRepository};
+use application::{
+    RepositoryError, UniqueField,
+    ports::{AdminChange, AdminRule, UserRepository},
+};
 use async_trait::async_trait;
-use domain::{AuditEvent, Email, PasswordHash, Role, User, UserId, Username};
+use domain::{AdminTally, AuditEvent, Email, PasswordHash, Role, User, UserId, Username};
 use std::sync::Arc;
 
 use application::{
@@ -15,8 +18,8 @@ use application::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, SqlErr, Statement, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use uuid::Uuid;
@@ -306,7 +309,8 @@ impl UserRepository for SqlUsers {
         user: &User,
         expected: Option<DateTime<Utc>>,
         audit: &AuditEvent,
-    ) -> Result<bool, RepositoryError> {
+        rule: AdminRule<'_>,
+    ) -> Result<AdminChange, RepositoryError> {
         let txn = self.db.begin().await.map_err(write_error)?;
         lock_admin_changes(&txn).await.map_err(write_error)?;
         let touch = users::Entity::update_many()
@@ -315,10 +319,11 @@ impl UserRepository for SqlUsers {
             .await
             .map_err(write_error)?
         {
-            return Ok(false);
+            return Ok(AdminChange::Stale);
         }
-        // Written first, so a refusal below (last admin) visibly takes the event with it.
-        append(&txn, audit).await.map_err(write_error)?;
+        let target_was_admin = is_admin(&txn, user.id().as_uuid())
+            .await
+            .map_err(write_error)?;
         user_roles::Entity::delete_many()
             .filter(user_roles::Column::UserId.eq(user.id().as_uuid()))
             .exec(&txn)
@@ -328,11 +333,7 @@ impl UserRepository for SqlUsers {
         grant(&txn, user.id().as_uuid(), ids)
             .await
             .map_err(write_error)?;
-        if admin_count(&txn).await.map_err(write_error)? == 0 {
-            return Err(RepositoryError::LastAdmin);
-        }
-        txn.commit().await.map_err(write_error)?;
-        Ok(true)
+        finish(txn, target_was_admin, audit, rule).await
     }
 
     async fn delete(
@@ -340,22 +341,40 @@ impl UserRepository for SqlUsers {
         id: UserId,
         expected: Option<DateTime<Utc>>,
         audit: &AuditEvent,
-    ) -> Result<bool, RepositoryError> {
+        rule: AdminRule<'_>,
+    ) -> Result<AdminChange, RepositoryError> {
         let txn = self.db.begin().await.map_err(write_error)?;
         lock_admin_changes(&txn).await.map_err(write_error)?;
-        let was_admin = is_admin(&txn, id.as_uuid()).await.map_err(write_error)?;
+        let target_was_admin = is_admin(&txn, id.as_uuid()).await.map_err(write_error)?;
         // Foreign keys cascade: the account's roles, posts (with their comments) and comments go too.
         if !delete_guarded::<users::Entity, _>(&txn, id.as_uuid(), expected)
             .await
             .map_err(write_error)?
         {
-            return Ok(false);
+            return Ok(AdminChange::Stale);
         }
-        append(&txn, audit).await.map_err(write_error)?;
-        if was_admin && admin_count(&txn).await.map_err(write_error)? == 0 {
-            return Err(RepositoryError::LastAdmin);
-        }
-        txn.commit().await.map_err(write_error)?;
-        Ok(true)
+        finish(txn, target_was_admin, audit, rule).await
     }
+}
+
+/// Ends a change that may take an administrator away: counts the administrators it leaves
+/// (inside its transaction, under `lock_admin_changes`) and commits it with its audit event
+/// only if the use case's `rule` accepts them; otherwise rolls it all back.
+async fn finish(
+    txn: DatabaseTransaction,
+    target_was_admin: bool,
+    audit: &AuditEvent,
+    rule: AdminRule<'_>,
+) -> Result<AdminChange, RepositoryError> {
+    let tally = AdminTally {
+        target_was_admin,
+        remaining: admin_count(&txn).await.map_err(write_error)?,
+    };
+    if !rule(tally) {
+        txn.rollback().await.map_err(write_error)?;
+        return Ok(AdminChange::Refused(tally));
+    }
+    append(&txn, audit).await.map_err(write_error)?;
+    txn.commit().await.map_err(write_error)?;
+    Ok(AdminChange::Applied)
 }

@@ -14,4 +14,4 @@ pub use audit::audit_log;
 pub use content::{comment_repository, post_repository};
 pub use sessions::{session_store, session_store_expiry};
 pub use throttle::{login_attempts, rate_limiter};
-pub use users::user_repository;
+pub use users::{user_repository, user_repository_admins};

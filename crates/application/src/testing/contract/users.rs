@@ -1,15 +1,16 @@
 //! The `UserRepository` contract.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use domain::{
-    AuditAction, AuditEvent, Email, PasswordHash, Role, SearchText, User, UserId, Username,
+    AdminTally, AuditAction, AuditEvent, Email, PasswordHash, Role, SearchText, User, UserId,
+    Username,
 };
 use uuid::Uuid;
 
 use crate::{
     RepositoryError, UniqueField,
     pagination::PageRequest,
-    ports::{UserFilter, UserRepository},
+    ports::{AdminChange, UserFilter, UserRepository},
 };
 
 fn event(user: &User) -> AuditEvent {
@@ -22,7 +23,8 @@ fn account(tag: &str, n: i64) -> User {
         Username::parse(&format!("{tag}{n}")).expect("valid username"),
         Email::parse(&format!("{tag}{n}@example.com")).expect("valid email"),
         PasswordHash::new("$2b$04$contract".into()),
-        Utc::now() - Duration::minutes(10 - n),
+        // Whole microseconds, as every store keeps them: a version read back equals it.
+        (Utc::now() - Duration::minutes(10 - n)).trunc_subsecs(6),
     )
 }
 
@@ -207,24 +209,228 @@ pub async fn user_repository(users: &impl UserRepository) {
         .expect("stored")
         .updated_at();
     let removal = AuditEvent::new(AuditAction::AccountDeleted, Some(gone), Utc::now());
-    assert!(
-        !users
-            .delete(gone, Some(current - Duration::seconds(5)), &removal)
+    let keep = |t: AdminTally| t.keeps_an_administrator();
+    assert_eq!(
+        users
+            .delete(gone, Some(current - Duration::seconds(5)), &removal, &keep)
             .await
             .expect("delete"),
+        AdminChange::Stale,
         "a stale version does not delete"
     );
     assert!(users.find_by_id(gone).await.expect("find").is_some());
-    assert!(
+    assert_eq!(
         users
-            .delete(gone, Some(current), &removal)
+            .delete(gone, Some(current), &removal, &keep)
             .await
-            .expect("delete")
+            .expect("delete"),
+        AdminChange::Applied
     );
     assert!(users.find_by_id(gone).await.expect("find").is_none());
     assert_eq!(users.roles_of(gone).await.expect("roles"), None);
-    assert!(
-        !users.delete(gone, None, &removal).await.expect("delete"),
+    assert_eq!(
+        users
+            .delete(gone, None, &removal, &keep)
+            .await
+            .expect("delete"),
+        AdminChange::Stale,
         "already gone"
     );
+}
+
+fn admin(tag: &str, n: i64) -> User {
+    let plain = account(tag, n);
+    User::with_roles(
+        plain.id(),
+        plain.username().clone(),
+        plain.email().cloned().expect("email"),
+        plain.password_hash().clone(),
+        vec![Role::Admin],
+        plain.created_at(),
+    )
+}
+
+/// A new event for each change (events are appended, never overwritten).
+fn changed() -> AuditEvent {
+    AuditEvent::new(AuditAction::RolesChanged, None, Utc::now())
+}
+
+fn keep(tally: AdminTally) -> bool {
+    tally.keeps_an_administrator()
+}
+
+/// `user`'s roles replaced by `roles`, one second later.
+fn with(user: &User, roles: &[Role]) -> User {
+    let mut changed = user.clone();
+    changed.set_roles(roles.to_vec(), user.updated_at() + Duration::seconds(1));
+    changed
+}
+
+async fn stored(users: &impl UserRepository, id: UserId) -> User {
+    users.find_by_id(id).await.expect("find").expect("stored")
+}
+
+/// `set_roles` and `delete` hand the use case's rule the administrators as the change leaves
+/// them (counted inside its transaction), keep the change only if the rule says yes, and never
+/// let two racing changes both pass a rule that only one of them may. Counts administrators,
+/// so it needs an instance of its own in which it is the only writer (a fresh database).
+pub async fn user_repository_admins(users: &impl UserRepository) {
+    let tag = format!("a{}", &Uuid::now_v7().simple().to_string()[22..]);
+    let (first, second, member) = (admin(&tag, 1), admin(&tag, 2), account(&tag, 3));
+    for user in [&first, &second, &member] {
+        users.insert(user, &event(user)).await.expect("insert");
+    }
+    let seen = std::sync::Mutex::new(Vec::new());
+    let record = |tally: AdminTally| {
+        seen.lock().expect("lock").push(tally);
+        true
+    };
+
+    // The tally: was the account an administrator, how many remain after the change.
+    let promoted = with(&member, &[Role::Admin]);
+    let applied = users
+        .set_roles(&promoted, Some(member.updated_at()), &changed(), &record)
+        .await
+        .expect("set roles");
+    assert_eq!(applied, AdminChange::Applied);
+    assert_eq!(
+        users.roles_of(member.id()).await.expect("roles"),
+        Some(vec![Role::User, Role::Admin])
+    );
+    let demoted = with(&promoted, &[]);
+    users
+        .set_roles(&demoted, Some(promoted.updated_at()), &changed(), &record)
+        .await
+        .expect("set roles");
+    users
+        .delete(first.id(), None, &changed(), &|_| false)
+        .await
+        .expect("delete");
+    users
+        .delete(member.id(), Some(demoted.updated_at()), &changed(), &record)
+        .await
+        .expect("delete");
+    let tally = |target_was_admin, remaining| AdminTally {
+        target_was_admin,
+        remaining,
+    };
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        [tally(false, 3), tally(true, 2), tally(false, 2)],
+        "promote, demote, delete a member"
+    );
+
+    // A refusal changes nothing.
+    let refused = users
+        .set_roles(
+            &with(&first, &[]),
+            Some(first.updated_at()),
+            &changed(),
+            &|_| false,
+        )
+        .await
+        .expect("set roles");
+    assert_eq!(refused, AdminChange::Refused(tally(true, 1)));
+    let kept = stored(users, first.id()).await;
+    assert_eq!(kept.roles(), [Role::User, Role::Admin]);
+    assert_eq!(
+        kept.updated_at(),
+        first.updated_at(),
+        "a refused change is rolled back whole"
+    );
+    assert_eq!(
+        users
+            .delete(first.id(), None, &changed(), &|_| false)
+            .await
+            .expect("delete"),
+        AdminChange::Refused(tally(true, 1))
+    );
+    assert!(users.find_by_id(first.id()).await.expect("find").is_some());
+    assert_eq!(
+        users
+            .set_roles(
+                &with(&first, &[]),
+                Some(first.updated_at()),
+                &changed(),
+                &keep
+            )
+            .await
+            .expect("set roles"),
+        AdminChange::Applied,
+        "another administrator remains"
+    );
+    assert_eq!(
+        users
+            .delete(second.id(), None, &changed(), &keep)
+            .await
+            .expect("delete"),
+        AdminChange::Refused(tally(true, 0)),
+        "the last administrator"
+    );
+
+    // Two administrators demoting each other at once, then deleting each other at once:
+    // whatever the interleaving, one change passes and the other is refused. A few rounds, as
+    // a race missed once may be caught the next time.
+    let mut pair = [first.id(), second.id()];
+    for round in 0..3 {
+        for id in pair {
+            promote(users, id).await;
+        }
+        let (a, b) = (stored(users, pair[0]).await, stored(users, pair[1]).await);
+        let (a, b) = futures_util::future::join(
+            users.set_roles(&with(&a, &[]), None, &changed(), &keep),
+            users.set_roles(&with(&b, &[]), None, &changed(), &keep),
+        )
+        .await;
+        one_passes(
+            [a.expect("set roles"), b.expect("set roles")],
+            "racing demotions",
+        );
+        let mut admins = 0;
+        for id in pair {
+            admins += usize::from(stored(users, id).await.has_role(Role::Admin));
+        }
+        assert_eq!(admins, 1, "exactly one administrator remains");
+
+        for id in pair {
+            promote(users, id).await;
+        }
+        let (a, b) = futures_util::future::join(
+            users.delete(pair[0], None, &changed(), &keep),
+            users.delete(pair[1], None, &changed(), &keep),
+        )
+        .await;
+        one_passes([a.expect("delete"), b.expect("delete")], "racing deletions");
+        let mut left = Vec::new();
+        for id in pair {
+            if users.find_by_id(id).await.expect("find").is_some() {
+                left.push(id);
+            }
+        }
+        assert_eq!(left.len(), 1, "exactly one administrator is left");
+        let next = admin(&tag, 10 + round);
+        users.insert(&next, &event(&next)).await.expect("insert");
+        pair = [left[0], next.id()];
+    }
+}
+
+/// Makes the account an administrator if it is not one.
+async fn promote(users: &impl UserRepository, id: UserId) {
+    let user = stored(users, id).await;
+    if !user.has_role(Role::Admin) {
+        let change = users
+            .set_roles(&with(&user, &[Role::Admin]), None, &changed(), &keep)
+            .await
+            .expect("set roles");
+        assert_eq!(change, AdminChange::Applied);
+    }
+}
+
+fn one_passes(mut outcomes: [AdminChange; 2], what: &str) {
+    outcomes.sort_by_key(|o| matches!(o, AdminChange::Refused(_)));
+    let last = AdminChange::Refused(AdminTally {
+        target_was_admin: true,
+        remaining: 0,
+    });
+    assert_eq!(outcomes, [AdminChange::Applied, last], "{what}");
 }
