@@ -18,6 +18,16 @@ pub struct Cursor {
     pub id: Uuid,
 }
 
+impl Cursor {
+    /// The position after an account: accounts are listed by (created_at, id) too.
+    pub fn after_user(user: &domain::User) -> Self {
+        Self {
+            created_at: user.created_at(),
+            id: user.id().as_uuid(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum PageError {
     #[error("limit must be between 1 and {MAX_LIMIT}")]

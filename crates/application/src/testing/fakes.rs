@@ -39,6 +39,16 @@ impl FakeAudit {
             .map(|e| e.action)
             .collect()
     }
+
+    /// How many events of `action` were recorded.
+    pub fn count(&self, action: domain::AuditAction) -> usize {
+        self.0
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|e| e.action == action)
+            .count()
+    }
 }
 
 #[async_trait]
@@ -189,10 +199,7 @@ impl UserRepository for FakeUsers {
                 .collect();
         users.sort_by_key(|u| std::cmp::Reverse(key(u)));
         users.truncate(page.limit as usize + 1);
-        Ok(Page::from_rows(users, page.limit, |u| Cursor {
-            created_at: u.created_at(),
-            id: u.id().as_uuid(),
-        }))
+        Ok(Page::from_rows(users, page.limit, Cursor::after_user))
     }
 
     async fn update(

@@ -120,6 +120,14 @@ impl SqlUsers {
         Ok(Some((sealed, self.emails.index(email))))
     }
 
+    /// A transaction for a change that may take an administrator away, holding
+    /// `lock_admin_changes` from its start (see `finish`).
+    async fn begin_admin_change(&self) -> Result<DatabaseTransaction, RepositoryError> {
+        let txn = self.db.begin().await.map_err(write_error)?;
+        lock_admin_changes(&txn).await.map_err(write_error)?;
+        Ok(txn)
+    }
+
     async fn with_roles(
         &self,
         model: Option<users::Model>,
@@ -261,10 +269,7 @@ impl UserRepository for SqlUsers {
                 self.to_domain(m, &names)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(users, page.limit, |u| Cursor {
-            created_at: u.created_at(),
-            id: u.id().as_uuid(),
-        }))
+        Ok(Page::from_rows(users, page.limit, Cursor::after_user))
     }
 
     async fn update(
@@ -311,8 +316,7 @@ impl UserRepository for SqlUsers {
         audit: &AuditEvent,
         rule: AdminRule<'_>,
     ) -> Result<AdminChange, RepositoryError> {
-        let txn = self.db.begin().await.map_err(write_error)?;
-        lock_admin_changes(&txn).await.map_err(write_error)?;
+        let txn = self.begin_admin_change().await?;
         let touch = users::Entity::update_many()
             .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()));
         if !update_guarded(&txn, touch, user.id().as_uuid(), expected)
@@ -343,8 +347,7 @@ impl UserRepository for SqlUsers {
         audit: &AuditEvent,
         rule: AdminRule<'_>,
     ) -> Result<AdminChange, RepositoryError> {
-        let txn = self.db.begin().await.map_err(write_error)?;
-        lock_admin_changes(&txn).await.map_err(write_error)?;
+        let txn = self.begin_admin_change().await?;
         let target_was_admin = is_admin(&txn, id.as_uuid()).await.map_err(write_error)?;
         // Foreign keys cascade: the account's roles, posts (with their comments) and comments go too.
         if !delete_guarded::<users::Entity, _>(&txn, id.as_uuid(), expected)
