@@ -28,12 +28,6 @@ pub struct RoleGrant {
     pub permissions: Vec<Permission>,
 }
 
-/// The last-admin rule, as `UserRepository::set_roles` and `delete` apply it inside their
-/// transaction.
-fn keeps_an_administrator(tally: AdminTally) -> bool {
-    tally.keeps_an_administrator()
-}
-
 /// What a change subject to the last-admin rule came to, as the use case answers it.
 fn admin_change(change: AdminChange) -> Result<(), UserError> {
     match change {
@@ -228,9 +222,11 @@ impl UserService {
         let event = actor
             .audit(AuditAction::AccountDeleted, self.clock.now())
             .with_target(id);
+        // The last-admin rule is ours; the repository judges it inside the deletion's
+        // transaction, where no concurrent change can slip in between.
         admin_change(
             self.users
-                .delete(id, guard, &event, &keeps_an_administrator)
+                .delete(id, guard, &event, &AdminTally::keeps_an_administrator)
                 .await?,
         )?;
         self.sessions.delete_all_for_user(id).await?;
@@ -266,7 +262,12 @@ impl UserService {
         let event = actor.audit(AuditAction::RolesChanged, now).with_target(id);
         admin_change(
             self.users
-                .set_roles(&user, Some(seen), &event, &keeps_an_administrator)
+                .set_roles(
+                    &user,
+                    Some(seen),
+                    &event,
+                    &AdminTally::keeps_an_administrator,
+                )
                 .await?,
         )?;
         tracing::info!(user_id = %id, roles = ?user.roles(), actor = %actor.user_id, "roles changed");
