@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use agora_http::AppState;
+use agora_http::{AppState, CsrfTokens};
 use anyhow::Context;
 use application::{
     audit::AuditService,
@@ -182,6 +182,9 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         hasher.clone(),
         strength.clone(),
         Arc::new(JwtTokens::new(secret.expose_secret().as_bytes())),
+        Arc::new(crypto::HmacDeviceTokens::derived_from(
+            secret.expose_secret().as_bytes(),
+        )),
         sessions.clone(),
         clock.clone(),
         attempts.clone(),
@@ -212,6 +215,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             comments: CommentService::new(comments, posts, clock),
             readiness: Readiness::new(users, sessions),
             throttle,
+            csrf: CsrfTokens::derived_from(secret.expose_secret().as_bytes()),
         },
     })
 }

@@ -45,13 +45,14 @@ fn csrf(value: &str, max_age: Duration) -> Cookie<'static> {
         .finish()
 }
 
-pub fn set_all(response: &mut HttpResponse, tokens: &IssuedTokens) {
+/// Sets the session cookies: `csrf_token` is the CSRF token bound to the tokens' session.
+pub fn set_all(response: &mut HttpResponse, tokens: &IssuedTokens, csrf_token: &str) {
     let access_age = Duration::seconds(tokens.expires_in.num_seconds());
     let refresh_age = Duration::seconds(tokens.refresh_expires_in.num_seconds());
     for cookie in [
         access(&tokens.access_token, access_age),
         refresh(expose_refresh_token(&tokens.refresh_token), refresh_age),
-        csrf(&tokens.csrf_token, refresh_age),
+        csrf(csrf_token, refresh_age),
     ] {
         // Adding a cookie fails only on an invalid header value; ours are base64url and JWTs.
         if let Err(err) = response.add_cookie(&cookie) {
