@@ -6,7 +6,7 @@
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use application::ports::TokenIssuer;
+use application::ports::AccessTokens;
 use infrastructure::{JwtTokens, config::Settings, connect_database};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use secrecy::ExposeSecret;
@@ -28,7 +28,7 @@ async fn floor_route(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(claims) = token.and_then(|t| floor.tokens.verify_access(t).ok()) else {
+    let Some(claims) = token.and_then(|t| floor.tokens.verify(t).ok()) else {
         return HttpResponse::Unauthorized().finish();
     };
     let statement = Statement::from_sql_and_values(

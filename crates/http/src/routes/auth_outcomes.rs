@@ -36,7 +36,7 @@ fn failure(err: ApiError) -> HttpResponse {
 
 /// How a refresh ended.
 pub enum RefreshOutcome {
-    Issued(IssuedTokens),
+    Issued(Box<IssuedTokens>),
     /// The presented token will never work again (invalid, expired, or reused and its session
     /// ended): a cookie holding it is cleared.
     Refused(RefreshError),
@@ -47,7 +47,7 @@ pub enum RefreshOutcome {
 impl From<Result<IssuedTokens, RefreshError>> for RefreshOutcome {
     fn from(result: Result<IssuedTokens, RefreshError>) -> Self {
         match result {
-            Ok(tokens) => Self::Issued(tokens),
+            Ok(tokens) => Self::Issued(Box::new(tokens)),
             Err(err @ (RefreshError::InvalidToken | RefreshError::Reused)) => Self::Refused(err),
             Err(err @ RefreshError::Dependency(_)) => Self::Failed(err),
         }
