@@ -104,21 +104,29 @@ async fn resolve(
     Ok(Some(AuthUser { actor }))
 }
 
+/// Resolves the caller once, then lets `decide` say what a missing or failed credential means.
+fn extract<T: 'static>(
+    req: &HttpRequest,
+    decide: fn(Result<Option<AuthUser>, Failure>) -> Result<T, ApiError>,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let req = req.clone();
+    Box::pin(async move {
+        let state = state(&req)?;
+        decide(resolve(req, state).await)
+    })
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state(&req)?;
-            match resolve(req, state).await {
-                Ok(Some(user)) => Ok(user),
-                Ok(None) => Err(ApiError::unauthenticated(
-                    "Send an access token as 'Authorization: Bearer <token>' or the access_token cookie.",
-                )),
-                Err(Failure::Credentials(err) | Failure::Other(err)) => Err(err),
-            }
+        extract(req, |resolved| match resolved {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => Err(ApiError::unauthenticated(
+                "Send an access token as 'Authorization: Bearer <token>' or the access_token cookie.",
+            )),
+            Err(Failure::Credentials(err) | Failure::Other(err)) => Err(err),
         })
     }
 }
@@ -128,14 +136,10 @@ impl FromRequest for MaybeAuthUser {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state(&req)?;
-            match resolve(req, state).await {
-                Ok(user) => Ok(MaybeAuthUser(user)),
-                Err(Failure::Credentials(_)) => Ok(MaybeAuthUser(None)),
-                Err(Failure::Other(err)) => Err(err),
-            }
+        extract(req, |resolved| match resolved {
+            Ok(user) => Ok(MaybeAuthUser(user)),
+            Err(Failure::Credentials(_)) => Ok(MaybeAuthUser(None)),
+            Err(Failure::Other(err)) => Err(err),
         })
     }
 }
