@@ -1,6 +1,8 @@
 //! `Db`: the handle every SQL adapter queries through. With a [`CircuitBreaker`] it refuses
 //! calls at once while the database is known to be unreachable, and opens the breaker when a
-//! call finds it so; queries, statements, `BEGIN` and pings all pass through it.
+//! call finds it so; queries, statements, `BEGIN` and pings all pass through it. With readers
+//! (SQLite: a read-only pool beside the single writer) a lone `SELECT` goes to them and every
+//! other statement, and every transaction, to the writer.
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
@@ -21,6 +23,7 @@ const OPEN: &str = "the database is unreachable (circuit open): not trying until
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    readers: Option<DatabaseConnection>,
     breaker: Option<Arc<CircuitBreaker>>,
 }
 
@@ -29,6 +32,7 @@ impl From<DatabaseConnection> for Db {
     fn from(conn: DatabaseConnection) -> Self {
         Self {
             conn,
+            readers: None,
             breaker: None,
         }
     }
@@ -50,7 +54,27 @@ impl Db {
         });
         Self {
             conn,
+            readers: None,
             breaker: Some(CircuitBreaker::new(probe, probe_interval)),
+        }
+    }
+
+    /// Sends lone `SELECT`s to `readers` (behind the same breaker); the connection given at
+    /// construction stays the writer. `readers` must see what the writer commits as soon as
+    /// it commits (SQLite in WAL mode: each statement reads the latest committed state).
+    #[must_use]
+    pub fn with_readers(mut self, readers: DatabaseConnection) -> Self {
+        self.readers = Some(readers);
+        self
+    }
+
+    /// Where `stmt` runs: the readers for a `SELECT`, else the writer. Only the statement's
+    /// first keyword is read: SQLite accepts `WITH … INSERT`, and an `INSERT … RETURNING`
+    /// comes through the query methods too, so anything but a `SELECT` is a write.
+    fn route(&self, stmt: &Statement) -> &DatabaseConnection {
+        match &self.readers {
+            Some(readers) if is_select(&stmt.sql) => readers,
+            _ => &self.conn,
         }
     }
 
@@ -102,6 +126,16 @@ impl Db {
     }
 }
 
+fn is_select(sql: &str) -> bool {
+    let sql = sql.trim_start();
+    sql.get(..6)
+        .is_some_and(|word| word.eq_ignore_ascii_case("SELECT"))
+        && !sql[6..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
 #[async_trait]
 impl ConnectionTrait for Db {
     fn get_database_backend(&self) -> DbBackend {
@@ -117,11 +151,11 @@ impl ConnectionTrait for Db {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.guard(self.conn.query_one_raw(stmt)).await
+        self.guard(self.route(&stmt).query_one_raw(stmt)).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.guard(self.conn.query_all_raw(stmt)).await
+        self.guard(self.route(&stmt).query_all_raw(stmt)).await
     }
 }
 
@@ -182,5 +216,27 @@ impl TransactionTrait for Db {
             access_mode,
         ))
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_select;
+
+    #[test]
+    fn only_a_select_is_a_read() {
+        for sql in ["SELECT 1", "  select \"id\" FROM \"posts\"", "SELECT\n1"] {
+            assert!(is_select(sql), "{sql}");
+        }
+        for sql in [
+            "INSERT INTO \"posts\" VALUES (1) RETURNING \"id\"",
+            "WITH x AS (SELECT 1) DELETE FROM \"posts\"",
+            "UPDATE \"posts\" SET \"title\" = 'SELECT '",
+            "SELECTED",
+            "PRAGMA journal_mode = WAL",
+            "",
+        ] {
+            assert!(!is_select(sql), "{sql}");
+        }
     }
 }
