@@ -78,6 +78,14 @@ impl Fixture {
         (user, actor)
     }
 
+    /// The account acted upon and its owner, an administrator, and another member.
+    async fn cast(&self) -> (User, Actor, Actor, Actor) {
+        let (target, owner) = self.account("target", &[]).await;
+        let (_, admin) = self.account("admin", &[Role::Admin]).await;
+        let (_, member) = self.account("member", &[]).await;
+        (target, owner, admin, member)
+    }
+
     async fn session(&self, user: UserId) -> SessionId {
         let id = SessionId::from_uuid(Uuid::now_v7());
         let session = Session::start(
@@ -121,10 +129,8 @@ fn tag_of(view: &UserView) -> IfMatch {
 #[tokio::test]
 async fn the_owner_and_admins_see_the_full_record_and_others_the_public_profile() {
     let f = fixture();
-    let (target, owner) = f.account("target", &[]).await;
-    let (_, admin) = f.account("admin", &[Role::Admin]).await;
+    let (target, owner, admin, member) = f.cast().await;
     let (_, moderator) = f.account("moderator", &[Role::Moderator]).await;
-    let (_, member) = f.account("member", &[]).await;
 
     for (who, caller) in [("owner", &owner), ("admin", &admin)] {
         let view = f.service.get(caller, target.id()).await.expect("get");
@@ -155,9 +161,7 @@ async fn the_owner_and_admins_see_the_full_record_and_others_the_public_profile(
 #[tokio::test]
 async fn the_public_tag_does_not_move_with_hidden_fields() {
     let f = fixture();
-    let (target, _) = f.account("target", &[]).await;
-    let (_, admin) = f.account("admin", &[Role::Admin]).await;
-    let (_, member) = f.account("member", &[]).await;
+    let (target, _, admin, member) = f.cast().await;
     let before = f.service.get(&member, target.id()).await.expect("get");
     let full_before = f.service.get(&admin, target.id()).await.expect("get");
     f.clock.advance(Duration::seconds(1));
@@ -223,9 +227,7 @@ async fn lists_show_full_records_to_admins_and_public_profiles_to_moderators() {
 #[tokio::test]
 async fn a_profile_change_returns_the_full_record_and_honours_if_match() {
     let f = fixture();
-    let (target, owner) = f.account("target", &[]).await;
-    let (_, admin) = f.account("admin", &[Role::Admin]).await;
-    let (_, member) = f.account("member", &[]).await;
+    let (target, owner, admin, member) = f.cast().await;
     let old = tag_of(&f.service.get(&owner, target.id()).await.expect("get"));
     let rename = |name: &str| ProfileUpdate {
         username: Some(Username::parse(name).expect("valid")),

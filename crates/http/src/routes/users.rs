@@ -4,7 +4,7 @@ use actix_web::{
     HttpResponse,
     web::{self, Data, Path},
 };
-use application::ports::UserFilter;
+use application::{ports::UserFilter, views::FullUser};
 use domain::{Email, Role, UserId};
 use uuid::Uuid;
 
@@ -45,6 +45,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/api/users/{id}/sessions").route(web::delete().to(end_user_sessions)),
         )
         .service(web::resource("/api/roles").route(web::get().to(list_roles)));
+}
+
+/// An account's full record as a change answers it, with its `ETag`.
+fn full_record(account: &FullUser) -> HttpResponse {
+    tagged(
+        HttpResponse::Ok().json(UserResponse::from(account.user())),
+        &account.version_tag(),
+    )
 }
 
 /// The caller's own account. Sends an `ETag`; honours `If-None-Match`.
@@ -164,10 +172,7 @@ pub async fn update_user(
             pre.if_match.as_ref(),
         )
         .await?;
-    Ok(tagged(
-        HttpResponse::Ok().json(UserResponse::from(updated.user())),
-        &updated.version_tag(),
-    ))
+    Ok(full_record(&updated))
 }
 
 /// Change your password. Every other session of yours ends; this one stays.
@@ -260,10 +265,7 @@ pub async fn set_roles(
             pre.if_match.as_ref(),
         )
         .await?;
-    Ok(tagged(
-        HttpResponse::Ok().json(UserResponse::from(updated.user())),
-        &updated.version_tag(),
-    ))
+    Ok(full_record(&updated))
 }
 
 /// End every session of an account at once (admins).
