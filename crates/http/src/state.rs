@@ -1,13 +1,14 @@
 //! What every handler can reach: the application services.
 
 use application::{
-    audit::AuditService, auth::AuthService, comments::CommentService, health::Readiness,
+    account::AccountService, audit::AuditService, auth::AuthService, comments::CommentService, health::Readiness,
     posts::PostService, throttle::Throttle, users::UserService,
 };
 
 #[derive(Clone)]
 pub struct AppState {
     pub auth: AuthService,
+    pub account: AccountService,
     pub users: UserService,
     pub posts: PostService,
     pub comments: CommentService,

@@ -1,6 +1,6 @@
 //! Adapters implementing Agora's ports, grouped by what they run on: `sql/` (sea-orm
 //! repositories for PostgreSQL and SQLite), `redis/` and `memory/` (sessions, rate limits,
-//! lock-outs), `crypto/` (personal data at rest), plus bcrypt, JWT, zxcvbn and the typed
+//! lock-outs), `crypto/` (personal data at rest), `mail/` (SMTP and the file outbox), plus bcrypt, JWT, zxcvbn and the typed
 //! configuration that selects them.
 
 mod bcrypt_hasher;
@@ -8,6 +8,7 @@ pub mod config;
 pub mod crypto;
 mod hash_slots;
 mod jwt_tokens;
+mod mail;
 mod memory;
 mod private_files;
 mod redis;
@@ -22,8 +23,9 @@ pub use self::memory::{
     MemorySessions,
 };
 pub use self::redis::{RedisLoginAttempts, RedisRateLimiter, RedisSessions, redis_pool};
+pub use self::mail::{FileMailer, SmtpMailer};
 pub use self::sql::{
-    PoolStats, RotationReport, SqlAudit, SqlComments, SqlPosts, SqlUsers, connect_database,
+    PoolStats, RotationReport, SqlAccountTokens, SqlAudit, SqlComments, SqlMailOutbox, SqlPosts, SqlUsers, connect_database,
     migrate, rotate_emails,
 };
 pub use bcrypt_hasher::BcryptHasher;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod cli;
 mod connections;
 pub mod env_file;
+mod mail;
 mod metrics;
 pub mod rotate;
 pub mod startup;

@@ -24,6 +24,7 @@ pub struct Application {
     /// The metrics listener's port and server, when `METRICS_ADDR` is set.
     metrics: Option<(u16, Server)>,
     audit_prune: tokio::task::JoinHandle<()>,
+    mail_delivery: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -37,6 +38,7 @@ impl Application {
             .map(|addr| crate::metrics::serve(addr, wired.pool.clone()))
             .transpose()?;
         let audit_prune = wired.start_audit_prune();
+        let mail_delivery = wired.start_mail_delivery();
         let state = wired.state;
         let limits = &settings.limits;
         let http = HttpSettings {
@@ -113,6 +115,7 @@ impl Application {
             server,
             metrics,
             audit_prune,
+            mail_delivery,
         })
     }
 
@@ -134,6 +137,7 @@ impl Application {
         });
         let result = self.server.await;
         self.audit_prune.abort();
+        self.mail_delivery.abort();
         if let Some(metrics) = metrics {
             metrics.stop(false).await;
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use agora_http::AppState;
 use anyhow::Context;
 use application::{
+    account::{AccountPorts, AccountService},
     audit::AuditService,
     auth::{AuthService, AuthSettings},
     comments::CommentService,
@@ -17,7 +18,8 @@ use application::{
 use infrastructure::{
     BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
     MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, RedisLoginAttempts,
-    RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock,
+    RedisRateLimiter, RedisSessions, SqlAccountTokens, SqlAudit, SqlComments, SqlMailOutbox,
+    SqlPosts, SqlUsers, SystemClock,
     ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, crypto, migrate, random_secret, redis_pool,
@@ -29,9 +31,15 @@ pub struct Wired {
     pub pool: PoolStats,
     retention: chrono::Duration,
     prune_every: std::time::Duration,
+    mail_delivery: application::mail::MailDelivery,
 }
 
 impl Wired {
+    /// Starts the task that sends queued mail (see `mail.rs`); aborted when the server stops.
+    pub fn start_mail_delivery(&self) -> tokio::task::JoinHandle<()> {
+        crate::mail::start_delivery(self.mail_delivery.clone())
+    }
+
     /// Starts the audit prune: once now, then every `AUDIT_PRUNE_INTERVAL_SECONDS`, deleting
     /// events older than `AUDIT_RETENTION_DAYS`. A failed run is logged and retried at the next
     /// tick. The server aborts the task when it stops.
@@ -140,6 +148,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         previous_keys = settings.data_keys_previous.len(),
         "emails encrypted at rest"
     );
+    let outbox = Arc::new(SqlMailOutbox::new(db.clone(), emails.clone()));
+    let account_tokens = Arc::new(SqlAccountTokens::new(db.clone(), emails.clone()));
     let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
@@ -149,6 +159,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let hasher =
         Arc::new(BcryptHasher::new(settings.bcrypt_cost, slots.clone()).context("BCRYPT_COST")?);
     let clock = Arc::new(SystemClock);
+    let mail = crate::mail::wire_mail(settings, outbox, account_tokens, clock.clone())?;
     let strength = Arc::new(ZxcvbnStrength::new(limits.password_min_score, slots));
     let lockout = LockoutPolicy {
         threshold: limits.lockout_threshold,
@@ -179,13 +190,29 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         audit.clone(),
         auth_settings,
     );
+    let account = AccountService::new(
+        AccountPorts {
+            users: users.clone(),
+            hasher: hasher.clone(),
+            strength: strength.clone(),
+            sessions: sessions.clone(),
+            attempts: attempts.clone(),
+            clock: clock.clone(),
+        },
+        mail.account_mail.clone(),
+        auth.clone(),
+        throttle.clone(),
+        settings.mail.require_verified_email,
+    );
     let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
         pool,
         retention,
         prune_every: settings.lifetimes.audit_prune_interval,
+        mail_delivery: mail.delivery,
         state: AppState {
             auth,
+            account,
             users: UserService::new(
                 users.clone(),
                 hasher,
@@ -195,7 +222,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
                 audit.clone(),
                 attempts,
                 lockout,
-            ),
+            )
+            .with_email_changes(mail.account_mail),
             audit: AuditService::new(audit),
             posts: PostService::new(posts.clone(), clock.clone()),
             comments: CommentService::new(comments, posts, clock),

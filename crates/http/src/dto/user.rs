@@ -54,6 +54,8 @@ pub struct UserResponse {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[schema(nullable = false)]
     pub email_unreadable: bool,
+    /// Whether the owner proved they read mail at `email` (a link mailed there came back).
+    pub email_verified: bool,
     pub roles: Vec<RoleName>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -66,6 +68,7 @@ impl From<&User> for UserResponse {
             username: user.username().as_ref().to_owned(),
             email: user.email().map(|e| e.as_ref().to_owned()),
             email_unreadable: user.email().is_none(),
+            email_verified: user.email_verified(),
             roles: user.roles().iter().copied().map(RoleName::from).collect(),
             created_at: user.created_at(),
             updated_at: user.updated_at(),

@@ -3,6 +3,7 @@
 //! secrets are wrapped so they never reach Debug output or logs.
 
 mod limits;
+mod mail;
 mod sessions;
 mod vars;
 
@@ -12,6 +13,7 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use self::limits::LimitSettings;
+pub use self::mail::MailConfig;
 pub use self::sessions::LifetimeSettings;
 pub use self::vars::{NumericSetting, Vars};
 use crate::crypto::decode_key;
@@ -85,6 +87,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub limits: LimitSettings,
     pub lifetimes: LifetimeSettings,
+    pub mail: MailConfig,
 }
 
 impl Default for Settings {
@@ -113,6 +116,7 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             limits: LimitSettings::default(),
             lifetimes: LifetimeSettings::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -268,6 +272,7 @@ impl Settings {
             log_format,
             limits: LimitSettings::from_vars(vars)?,
             lifetimes: LifetimeSettings::from_vars(vars)?,
+            mail: MailConfig::from_vars(vars)?,
         })
     }
 }
