@@ -36,11 +36,11 @@ trap stop_server EXIT
   exit 1
 }
 
-cargo build --quiet --locked -p agora
+cargo build --quiet --locked --workspace --all-targets
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 base="http://127.0.0.1:$port"
 env -u DATABASE_URL -u REDIS_URL APP_ENV=development BIND_ADDR="127.0.0.1:$port" \
-  DATA_DIR="$work/data" BCRYPT_COST=4 WORKERS=1 SHUTDOWN_TIMEOUT_SECONDS=5 RUST_LOG=warn \
+  DATA_DIR="$work/data" BCRYPT_COST=4 WORKERS=1 SHUTDOWN_TIMEOUT_SECONDS=5 SHUTDOWN_DRAIN_SECONDS=0 RUST_LOG=warn \
   JWT_SECRET="pyclient-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   "$target_dir/debug/agora" serve >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -26,7 +26,7 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VE
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-cargo build --quiet --locked -p agora
+cargo build --quiet --locked --workspace --all-targets
 agora="$target_dir/debug/agora"
 
 work="$(mktemp -d /tmp/agora-fuzz.XXXXXX)"
@@ -52,7 +52,7 @@ export AGORA_FUZZ_REREGISTER=1
 
 # Generous rate limits and cheap bcrypt: the fuzzer sends thousands of requests in minutes.
 export APP_ENV=development BIND_ADDR="127.0.0.1:$port" DATA_DIR="$work/data" \
-  REDIS_KEY_PREFIX="agora-fuzz-$port-$$" BCRYPT_COST=4 WORKERS=2 SHUTDOWN_TIMEOUT_SECONDS=5 \
+  REDIS_KEY_PREFIX="agora-fuzz-$port-$$" BCRYPT_COST=4 WORKERS=2 SHUTDOWN_TIMEOUT_SECONDS=5 SHUTDOWN_DRAIN_SECONDS=0 \
   RATE_LIMIT_GENERAL_PER_MIN=100000 RATE_LIMIT_AUTH_PER_MIN=100000 LOGIN_LOCKOUT_THRESHOLD=100000 \
   LOG_FORMAT=json RUST_LOG="${FUZZ_RUST_LOG:-warn}"
 export JWT_SECRET="${JWT_SECRET:-fuzz-secret-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"

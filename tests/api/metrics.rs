@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use agora_tests::{TestApp, spawn_app_with};
+use agora_tests::{Backend, TestApp, spawn_app_with};
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
@@ -127,6 +127,22 @@ async fn requests_are_counted_by_route_pattern_method_and_status_class() {
         value(&after, "agora_db_pool_connections", &[]) >= 1.0,
         "the pool's size is sampled at scrape"
     );
+    if app.backend == Backend::PostgresRedis {
+        assert!(
+            value(&after, "agora_redis_pool_connections", &[]) >= 1.0,
+            "the Redis pool is sampled at scrape: {after}"
+        );
+        assert_eq!(
+            series(&after, "agora_redis_pool_waiting").len(),
+            1,
+            "the Redis pool's waiting requests are exported"
+        );
+    } else {
+        assert!(
+            series(&after, "agora_redis_pool_connections").is_empty(),
+            "no Redis pool on the in-memory stores"
+        );
+    }
     assert!(
         series(&after, "agora_http_requests_total")
             .iter()

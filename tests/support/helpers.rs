@@ -15,7 +15,10 @@ pub struct TestUser {
 
 impl TestUser {
     pub fn generate() -> Self {
-        let tag = &Uuid::now_v7().simple().to_string()[..12];
+        // The time prefix keeps creation order; the random tail keeps users made in the same
+        // millisecond apart when tests share one server (`AGORA_BASE_URL`).
+        let id = Uuid::now_v7().simple().to_string();
+        let tag = format!("{}{}", &id[..12], &id[20..26]);
         Self {
             username: format!("user_{tag}"),
             email: format!("user_{tag}@example.com"),

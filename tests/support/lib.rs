@@ -4,7 +4,9 @@
 
 mod cookies;
 mod helpers;
+pub mod https;
 mod raw_storage;
+mod remote;
 
 use std::time::Duration;
 
@@ -17,6 +19,7 @@ use uuid::Uuid;
 pub use cookies::{CookieJar, SetCookie};
 pub use helpers::{Actor, Login, TestUser, assert_problem, login_from};
 pub use raw_storage::contains;
+pub use remote::app_under_test;
 
 pub struct TestApp {
     pub address: String,
@@ -25,6 +28,8 @@ pub struct TestApp {
     pub port: u16,
     /// The metrics listener's port, when the test set `metrics_addr`.
     pub metrics_port: Option<u16>,
+    /// The plain-HTTP redirect listener's port, when the test set `http_redirect_addr`.
+    pub redirect_port: Option<u16>,
     pub client: reqwest::Client,
     pub backend: Backend,
     _data_dir: Option<tempfile::TempDir>,
@@ -34,6 +39,8 @@ pub struct TestApp {
 pub enum Backend {
     Embedded,
     PostgresRedis,
+    /// A server this process did not start (`AGORA_BASE_URL`): HTTP only.
+    Remote,
 }
 
 fn silent() -> Box<dyn std::io::Write> {
@@ -110,12 +117,14 @@ async fn start(
         .expect("the application starts");
     let port = app.port();
     let metrics_port = app.metrics_port();
+    let redirect_port = app.redirect_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         settings,
         port,
         metrics_port,
+        redirect_port,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

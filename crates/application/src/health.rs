@@ -1,10 +1,14 @@
 //! Readiness: whether the dependencies a request needs are answering. Probes are exempt from
 //! every budget, so the answer is cached for [`READINESS_TTL`]: however often it is asked, the
-//! database and the session store are pinged about once a second.
+//! database and the session store are pinged about once a second. Once the process begins
+//! shutting down it is never ready again, whatever the dependencies say.
 
 use std::{
     future::Future,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -18,6 +22,8 @@ pub struct Readiness {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionStore>,
     cache: Arc<ReportCache>,
+    /// Set once, at the start of a graceful shutdown; shared by every clone.
+    draining: Arc<AtomicBool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +44,19 @@ impl Readiness {
             users,
             sessions,
             cache: Arc::new(ReportCache::default()),
+            draining: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The process is shutting down: from now on it reports not ready, so load balancers
+    /// send it no new work while it finishes what it has.
+    pub fn begin_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Self::begin_draining`] was called.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
     }
 
     /// The last answer if it is younger than [`READINESS_TTL`], else a fresh one. A failure is

@@ -17,8 +17,11 @@ pub mod throttle;
 pub mod users;
 pub mod views;
 
+/// Fakes of the ports and the contract suites of the ports (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 #[cfg(test)]
-mod fakes;
+use testing::fakes;
 
 pub use context::{Actor, ClientInfo};
 pub(crate) use error::repository_errors_are_dependency_failures;

@@ -79,6 +79,7 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(middleware::problem_fallback))
         .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::compress))
+        .wrap(from_fn(middleware::error_tracking))
         .wrap(from_fn(middleware::request_context))
         .wrap(from_fn(middleware::record_metrics))
         .wrap(from_fn(middleware::track_activity))

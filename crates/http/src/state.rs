@@ -1,8 +1,8 @@
 //! What every handler can reach: the application services.
 
 use application::{
-    account::AccountService, audit::AuditService, auth::AuthService, comments::CommentService, health::Readiness,
-    posts::PostService, throttle::Throttle, users::UserService,
+    account::AccountService, audit::AuditService, auth::AuthService, comments::CommentService,
+    health::Readiness, posts::PostService, throttle::Throttle, users::UserService,
 };
 
 #[derive(Clone)]

@@ -10,6 +10,7 @@ mod hash_slots;
 mod jwt_tokens;
 mod mail;
 mod memory;
+mod pools;
 mod private_files;
 mod redis;
 mod secrets;
@@ -18,15 +19,18 @@ mod system_clock;
 mod unavailable;
 mod zxcvbn_strength;
 
+pub use self::mail::{FileMailer, SmtpMailer};
 pub use self::memory::{
     FallbackLoginAttempts, FallbackRateLimiter, MemoryLoginAttempts, MemoryRateLimiter,
     MemorySessions,
 };
-pub use self::redis::{RedisLoginAttempts, RedisRateLimiter, RedisSessions, redis_pool};
-pub use self::mail::{FileMailer, SmtpMailer};
+pub use self::pools::Pools;
+pub use self::redis::{
+    RedisLoginAttempts, RedisPoolStats, RedisRateLimiter, RedisSessions, redis_pool,
+};
 pub use self::sql::{
-    PoolStats, RotationReport, SqlAccountTokens, SqlAudit, SqlComments, SqlMailOutbox, SqlPosts, SqlUsers, connect_database,
-    migrate, rotate_emails,
+    CircuitBreaker, Db, PoolStats, RotationReport, SqlAccountTokens, SqlAudit, SqlComments,
+    SqlMailOutbox, SqlPosts, SqlUsers, connect_database, migrate, rotate_emails,
 };
 pub use bcrypt_hasher::BcryptHasher;
 pub use hash_slots::HashSlots;

@@ -7,7 +7,7 @@ use sea_orm::{DbErr, RuntimeErr, sqlx};
 
 /// Connection-level failures: refused, dropped, timed out, or the server shutting down
 /// (SQLSTATE classes 08 "connection exception" and 57 "operator intervention").
-fn db_unreachable(err: &DbErr) -> bool {
+pub(crate) fn db_unreachable(err: &DbErr) -> bool {
     let sqlx = match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,

@@ -129,8 +129,18 @@ async fn listing_posts_costs_the_same_statements_for_one_or_a_hundred() {
             .iter()
             .all(|v| v.comment_count == 1 && v.author.username.starts_with("author"))
     );
-    assert_eq!(small_cost, 2, "posts with authors, then one grouped count");
+    assert_eq!(
+        small_cost, 1,
+        "posts with their authors and comment counts in one statement"
+    );
     assert_eq!(large_cost, small_cost);
+
+    let (item, item_cost) = f.count(f.posts.find(posts[0])).await;
+    assert_eq!(item.expect("finds").expect("exists").comment_count, 1);
+    assert_eq!(
+        item_cost, 1,
+        "a post, its author and its comment count in one statement"
+    );
 
     let (_, comments_cost) = f
         .count(f.comments.list_for_post(posts[0], &PageRequest::first(100)))

@@ -28,6 +28,39 @@ const REVIEWED: &[(&str, &str)] = &[
         "crates/infrastructure/src/sql/database.rs",
         "txn.execute_raw(Statement::from_sql_and_values(",
     ),
+    // The circuit breaker's handle passes on statements built elsewhere, unchanged.
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "async fn execute_raw(&self, stmt: Statement)",
+    ),
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "self.guard(self.conn.execute_raw(stmt)).await",
+    ),
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "async fn execute_unprepared(&self, sql: &str)",
+    ),
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "self.guard(self.conn.execute_unprepared(sql)).await",
+    ),
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "async fn query_one_raw(&self, stmt: Statement)",
+    ),
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "self.guard(self.conn.query_one_raw(stmt)).await",
+    ),
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "async fn query_all_raw(&self, stmt: Statement)",
+    ),
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "self.guard(self.conn.query_all_raw(stmt)).await",
+    ),
     (
         "migrations/src/m20261125_000001_create_users.rs",
         ".execute_unprepared(",
@@ -39,6 +72,14 @@ const REVIEWED: &[(&str, &str)] = &[
     (
         "migrations/src/m20261125_000006_protect_user_emails.rs",
         r#".execute_unprepared("ALTER TABLE users ALTER COLUMN email TYPE varchar(255)")"#,
+    ),
+    (
+        "migrations/src/m20261126_180100_posts_title_trigram_index.rs",
+        ".execute_unprepared(CREATE_TRIGRAM_INDEX)",
+    ),
+    (
+        "migrations/src/m20261126_180100_posts_title_trigram_index.rs",
+        r#".execute_unprepared("DROP INDEX IF EXISTS posts_title_trgm_idx")"#,
     ),
 ];
 

@@ -45,6 +45,13 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         batch_size: u64,
     },
+    /// Exit 0 when the server on this machine answers 200 on /health/live (BIND_ADDR's port,
+    /// on loopback), else 1: the container image's HEALTHCHECK, which has no curl.
+    Healthcheck {
+        /// The path to ask for.
+        #[arg(long, default_value = "/health/live")]
+        path: String,
+    },
 }
 
 /// Runs the command; `env_file` says what became of `.env` (read before any thread started).
@@ -53,12 +60,24 @@ pub async fn run(cli: Cli, env_file: EnvFile) -> anyhow::Result<()> {
         print!("{}", agora_http::openapi_yaml()?);
         return Ok(());
     }
+    if let Some(Command::Healthcheck { path }) = &cli.command {
+        // Only BIND_ADDR matters: no secrets, no database, nothing else read.
+        let bind_addr = std::env::var("BIND_ADDR").ok();
+        let addr = crate::healthcheck::local_address(bind_addr.as_deref())?;
+        return crate::healthcheck::check(addr, path);
+    }
     let settings = Settings::from_env()?;
     let serving = matches!(cli.command, None | Some(Command::Serve));
     let (default_filter, sink) = if serving {
         ("info", Sink::Stdout)
     } else {
         ("warn", Sink::Stderr)
+    };
+    // Before the subscriber, which reports ERROR events once a client is bound.
+    let _error_tracking = if serving {
+        crate::error_tracking::init(&settings)?
+    } else {
+        None
     };
     telemetry::try_init_subscriber(settings.log_format, default_filter, sink)?;
     env_file.log();

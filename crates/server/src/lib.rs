@@ -4,11 +4,16 @@ pub mod admin;
 pub mod cli;
 mod connections;
 pub mod env_file;
+pub mod error_tracking;
+mod healthcheck;
 mod mail;
 mod metrics;
+mod redirect;
 pub mod rotate;
+mod shutdown;
 pub mod startup;
 pub mod telemetry;
+mod tls;
 mod wiring;
 
 pub use infrastructure::config::Settings;

@@ -11,7 +11,7 @@ use std::{net::TcpListener, sync::OnceLock, time::Duration};
 use actix_server::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use infrastructure::PoolStats;
+use infrastructure::{PoolStats, RedisPoolStats};
 use metrics::{Unit, describe_counter, describe_gauge, describe_histogram, gauge};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -72,6 +72,18 @@ fn describe() {
         "agora_db_pool_idle_connections",
         "Open database connections not in use (sampled at scrape)."
     );
+    describe_gauge!(
+        "agora_redis_pool_connections",
+        "Redis connections open (sampled at scrape; absent on the in-memory stores)."
+    );
+    describe_gauge!(
+        "agora_redis_pool_idle_connections",
+        "Open Redis connections not in use (sampled at scrape)."
+    );
+    describe_gauge!(
+        "agora_redis_pool_waiting",
+        "Requests waiting for a Redis connection (sampled at scrape)."
+    );
     describe_counter!(
         "agora_rate_limit_refusals_total",
         "Requests refused with 429 by a rate-limit budget, by budget."
@@ -93,6 +105,14 @@ fn describe() {
         Unit::Seconds,
         "Time one password hash or check took on the blocking pool."
     );
+    describe_gauge!(
+        "agora_db_circuit_open",
+        "1 while the database circuit breaker is open (database unreachable, 503 at once), else 0."
+    );
+    describe_counter!(
+        "agora_db_circuit_opened_total",
+        "Times the database circuit breaker opened."
+    );
     describe_counter!(
         "agora_refresh_token_reuse_total",
         "Rotated refresh tokens presented again (possible theft); each ends its session."
@@ -101,7 +121,11 @@ fn describe() {
 
 /// Binds `METRICS_ADDR` and serves `GET /metrics` there. Returns the bound port and the server
 /// (not yet polled; it stops when the application does).
-pub fn serve(addr: std::net::SocketAddr, pool: PoolStats) -> anyhow::Result<(u16, Server)> {
+pub fn serve(
+    addr: std::net::SocketAddr,
+    pool: PoolStats,
+    redis: Option<RedisPoolStats>,
+) -> anyhow::Result<(u16, Server)> {
     let handle = handle()?;
     let listener = TcpListener::bind(addr)
         .with_context(|| format!("METRICS_ADDR: cannot listen on {addr}"))?;
@@ -109,15 +133,23 @@ pub fn serve(addr: std::net::SocketAddr, pool: PoolStats) -> anyhow::Result<(u16
     let server = HttpServer::new(move || {
         let handle = handle.clone();
         let pool = pool.clone();
+        let redis = redis.clone();
         App::new().route(
             "/metrics",
             web::get().to(move || {
                 let handle = handle.clone();
                 let pool = pool.clone();
+                let redis = redis.clone();
                 async move {
                     if let Some((size, idle)) = pool.sample() {
                         gauge!("agora_db_pool_connections").set(f64::from(size));
                         gauge!("agora_db_pool_idle_connections").set(idle as f64);
+                    }
+                    if let Some(redis) = &redis {
+                        let sample = redis.sample();
+                        gauge!("agora_redis_pool_connections").set(sample.connections as f64);
+                        gauge!("agora_redis_pool_idle_connections").set(sample.idle as f64);
+                        gauge!("agora_redis_pool_waiting").set(sample.waiting as f64);
                     }
                     HttpResponse::Ok()
                         .content_type("text/plain; version=0.0.4; charset=utf-8")

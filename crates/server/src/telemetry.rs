@@ -5,7 +5,9 @@
 use std::io::IsTerminal;
 
 use infrastructure::config::LogFormat;
-use tracing_subscriber::{EnvFilter, fmt};
+use tracing_subscriber::{
+    EnvFilter, Layer, filter::LevelFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 /// Where a process's logs go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,14 +60,18 @@ fn install(
     sink: fn() -> Box<dyn std::io::Write>,
     ansi: bool,
 ) {
-    let builder = fmt()
-        .with_env_filter(filter)
-        .with_writer(sink)
-        .with_ansi(ansi);
+    // With error tracking on (`SENTRY_DSN`), every ERROR event is also reported, with the scope
+    // of the request it happened in.
+    let errors = sentry::Hub::main()
+        .client()
+        .is_some()
+        .then(|| sentry::integrations::tracing::ErrorLayer::new().with_filter(LevelFilter::ERROR));
+    let registry = tracing_subscriber::registry().with(filter).with(errors);
+    let logs = fmt::layer().with_writer(sink).with_ansi(ansi);
     // A second call (several apps in one test process) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => registry.with(logs.json().flatten_event(true)).try_init(),
+        LogFormat::Pretty => registry.with(logs).try_init(),
     };
 }
 

@@ -16,11 +16,10 @@ use application::{
     users::UserService,
 };
 use infrastructure::{
-    BcryptHasher, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
-    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, RedisLoginAttempts,
-    RedisRateLimiter, RedisSessions, SqlAccountTokens, SqlAudit, SqlComments, SqlMailOutbox,
-    SqlPosts, SqlUsers, SystemClock,
-    ZxcvbnStrength,
+    BcryptHasher, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
+    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, Pools, RedisLoginAttempts,
+    RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAccountTokens, SqlAudit, SqlComments,
+    SqlMailOutbox, SqlPosts, SqlUsers, SystemClock, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, crypto, migrate, random_secret, redis_pool,
 };
@@ -29,6 +28,10 @@ use secrecy::ExposeSecret;
 pub struct Wired {
     pub state: AppState,
     pub pool: PoolStats,
+    /// The Redis pool, for the metrics endpoint; `None` on the in-memory stores.
+    pub redis_pool: Option<RedisPoolStats>,
+    /// Closed when the server stops.
+    pub pools: Pools,
     retention: chrono::Duration,
     prune_every: std::time::Duration,
     mail_delivery: application::mail::MailDelivery,
@@ -70,6 +73,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let db = connect_database(&settings.database).await?;
     migrate(&db).await?;
     let pool = PoolStats::new(&db);
+    let db_pool = db.clone();
     match &settings.database {
         DatabaseSettings::Sqlite { path } => {
             tracing::info!(path = %path.display(), "database: SQLite (embedded default), migrations applied")
@@ -80,6 +84,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         ),
     }
 
+    let mut redis = None;
     let (sessions, limiter, attempts): (
         Arc<dyn SessionStore>,
         Arc<dyn RateLimiter>,
@@ -99,6 +104,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
                 "sessions and rate limits: Redis, shared by every instance"
             );
             let pool = redis_pool(url.expose_secret())?;
+            redis = Some(pool.clone());
             (
                 Arc::new(RedisSessions::new(pool.clone(), key_prefix)),
                 Arc::new(FallbackRateLimiter::new(Box::new(RedisRateLimiter::new(
@@ -148,6 +154,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         previous_keys = settings.data_keys_previous.len(),
         "emails encrypted at rest"
     );
+    // Once a call finds the database unreachable, the others fail at once until it is back.
+    let db = Db::with_breaker(db, settings.database_probe_interval);
     let outbox = Arc::new(SqlMailOutbox::new(db.clone(), emails.clone()));
     let account_tokens = Arc::new(SqlAccountTokens::new(db.clone(), emails.clone()));
     let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
@@ -207,6 +215,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
         pool,
+        redis_pool: redis.as_ref().map(RedisPoolStats::new),
+        pools: Pools::new(&db_pool, redis.as_ref()),
         retention,
         prune_every: settings.lifetimes.audit_prune_interval,
         mail_delivery: mail.delivery,

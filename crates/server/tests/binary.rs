@@ -3,18 +3,28 @@
 //! directory), whatever the environment says; the one test that needs PostgreSQL is ignored
 //! unless `.ci/run`'s PostgreSQL + Redis pass includes it.
 
+#[path = "common/listening.rs"]
+mod listening;
+
 use std::{
-    io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     time::Duration,
 };
 
+use listening::wait_listening;
 use serde_json::{Value, json};
 
 #[path = "binary/commands.rs"]
 mod commands;
+#[path = "../../../tests/support/https.rs"]
+#[allow(dead_code)]
+mod https;
 #[path = "binary/settings.rs"]
 mod settings;
+#[path = "binary/shutdown.rs"]
+mod shutdown;
+#[path = "binary/tls.rs"]
+mod tls;
 
 const SECRET: &str = "binary-test-secret-of-at-least-32-bytes";
 
@@ -33,6 +43,8 @@ fn agora(data_dir: &std::path::Path) -> Command {
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .env("BIND_ADDR", "127.0.0.1:0")
+        // Stop at once on SIGTERM unless a test is about the drain.
+        .env("SHUTDOWN_DRAIN_SECONDS", "0")
         // No stray `.env` from a developer's checkout.
         .current_dir(data_dir);
     command
@@ -51,25 +63,13 @@ fn serve_logging(mut command: Command) -> (Child, u16, Vec<Value>) {
         .stderr(Stdio::null())
         .spawn()
         .expect("agora starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut events = Vec::new();
-    let port = loop {
-        let line = lines
-            .next()
-            .expect("the server logs before exiting")
-            .expect("utf-8 log");
-        let Ok(event) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        if event["message"] == "listening" {
-            break event["port"].as_u64().expect("port") as u16;
-        }
-        events.push(event);
-    };
-    // Keep draining the logs so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, port, events)
+    let listening = wait_listening(&mut child);
+    let events = listening
+        .before
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .collect();
+    (child, listening.port, events)
 }
 
 fn terminate(child: &Child) {

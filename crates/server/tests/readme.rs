@@ -1,14 +1,17 @@
 //! The README stays true: it lists every problem code the server can send and no other, states
 //! every numeric setting's range, and its `curl` walk-through works against the real binary.
 
+#[path = "common/listening.rs"]
+mod listening;
+
 use std::{
     collections::BTreeSet,
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Command, Stdio},
 };
 
 use infrastructure::config::Settings;
+use listening::wait_listening;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -125,16 +128,7 @@ fn the_readme_curl_walk_through_works_against_the_quick_start_server() {
         .stderr(Stdio::null())
         .spawn()
         .expect("agora starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let port = loop {
-        let line = lines.next().expect("logs before exiting").expect("utf-8");
-        if let Ok(event) = serde_json::from_str::<Value>(&line)
-            && event["message"] == "listening"
-        {
-            break event["port"].as_u64().expect("port");
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let port = wait_listening(&mut child).port;
 
     let script = try_it_block(&readme(), &format!("http://127.0.0.1:{port}"));
     let output = Command::new("bash")

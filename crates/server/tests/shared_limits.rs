@@ -3,12 +3,12 @@
 //! Needs `REDIS_URL`: ignored by default, run by `.ci/run`'s PostgreSQL + Redis pass
 //! (`--include-ignored`), where a missing Redis fails it.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-};
+#[path = "common/listening.rs"]
+mod listening;
 
-use serde_json::Value;
+use std::process::{Child, Command, Stdio};
+
+use listening::wait_listening;
 
 struct Instance {
     child: Child,
@@ -44,16 +44,7 @@ fn start(redis_url: &str, prefix: &str) -> Instance {
         .stderr(Stdio::null())
         .spawn()
         .expect("agora starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let port = loop {
-        let line = lines.next().expect("logs before exiting").expect("utf-8");
-        if let Ok(event) = serde_json::from_str::<Value>(&line)
-            && event["message"] == "listening"
-        {
-            break event["port"].as_u64().expect("port");
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let port = wait_listening(&mut child).port;
     Instance {
         child,
         base: format!("http://127.0.0.1:{port}"),

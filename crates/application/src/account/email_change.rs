@@ -42,7 +42,12 @@ impl AccountService {
         let event = client
             .audit(AuditAction::EmailChanged, Some(user.id()), now)
             .with_target(user.id());
-        if !self.ports.users.update(&user, Some(seen), Some(&event)).await? {
+        if !self
+            .ports
+            .users
+            .update(&user, Some(seen), Some(&event))
+            .await?
+        {
             return Err(AccountError::InvalidToken);
         }
         // Links sent to the old address prove nothing about the new one.

@@ -13,7 +13,7 @@ use crate::{
     DependencyError, RepositoryError, UniqueField,
     auth::AuthService,
     mail::AccountMail,
-    ports::{LoginAttempts, PasswordHasher, PasswordStrength, SessionStore, UserRepository, Clock},
+    ports::{Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore, UserRepository},
     throttle::Throttle,
 };
 

@@ -98,14 +98,22 @@ impl AccountService {
         let event = client
             .audit(AuditAction::PasswordResetCompleted, Some(user.id()), now)
             .with_target(user.id());
-        if !self.ports.users.update(&user, Some(seen), Some(&event)).await? {
+        if !self
+            .ports
+            .users
+            .update(&user, Some(seen), Some(&event))
+            .await?
+        {
             return Err(AccountError::InvalidToken);
         }
         tokens
             .revoke_all(user.id(), TokenPurpose::ResetPassword)
             .await?;
         let ended = self.ports.sessions.delete_all_for_user(user.id()).await?;
-        self.ports.attempts.clear(&account_key(email.as_ref())).await?;
+        self.ports
+            .attempts
+            .clear(&account_key(email.as_ref()))
+            .await?;
         self.ports
             .attempts
             .clear(&reauthentication_bucket(user.id()))

@@ -82,7 +82,12 @@ impl AccountService {
         let event = client
             .audit(AuditAction::EmailVerified, Some(user.id()), now)
             .with_target(user.id());
-        if !self.ports.users.update(&user, Some(seen), Some(&event)).await? {
+        if !self
+            .ports
+            .users
+            .update(&user, Some(seen), Some(&event))
+            .await?
+        {
             // Changed in between: the address may be another one now.
             return Err(AccountError::InvalidToken);
         }

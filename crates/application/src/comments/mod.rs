@@ -148,3 +148,6 @@ impl CommentService {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -129,3 +129,6 @@ impl PostService {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

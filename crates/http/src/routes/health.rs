@@ -7,7 +7,7 @@ use actix_web::{
 
 use crate::{
     dto::health::{Liveness, ReadinessChecks, ReadinessResponse},
-    error::{ApiError, Problem, ProblemCode},
+    error::{ApiError, PROBLEM_JSON, Problem, ProblemCode},
     state::AppState,
 };
 
@@ -27,15 +27,23 @@ pub async fn live() -> HttpResponse {
     })
 }
 
-/// The database and the session store both answer.
+/// The database and the session store both answer, and the process is not shutting down.
 #[utoipa::path(
     get, path = "/health/ready", tag = "health",
     responses(
         (status = 200, description = "Ready", body = ReadinessResponse),
-        (status = 503, description = "`not_ready`: a dependency is down (named in `detail`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`not_ready`: a dependency is down (named in `detail`), or the server is shutting down", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn ready(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.readiness.is_draining() {
+        // Expected, and asked for every few seconds by each load balancer: not an error to
+        // log (the shutdown itself is logged once).
+        let problem = ApiError::new(ProblemCode::NotReady, "Shutting down.").problem();
+        return Ok(HttpResponse::ServiceUnavailable()
+            .content_type(PROBLEM_JSON)
+            .json(problem));
+    }
     let report = state.readiness.check().await;
     if report.ready() {
         return Ok(HttpResponse::Ok().json(ReadinessResponse {

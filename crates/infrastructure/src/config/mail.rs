@@ -68,7 +68,9 @@ impl MailConfig {
         let require_verified_email = match vars.text("REQUIRE_VERIFIED_EMAIL").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
-            Some(other) => bail!("REQUIRE_VERIFIED_EMAIL: expected 'true' or 'false', got '{other}'"),
+            Some(other) => {
+                bail!("REQUIRE_VERIFIED_EMAIL: expected 'true' or 'false', got '{other}'")
+            }
         };
         Ok(Self {
             smtp_url,

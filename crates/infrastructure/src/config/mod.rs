@@ -54,6 +54,15 @@ pub enum SessionStoreSettings {
     },
 }
 
+/// `TLS_CERT_FILE` + `TLS_KEY_FILE`: PEM files, re-read on SIGHUP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// The certificate chain, leaf first.
+    pub cert_file: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub app_env: AppEnv,
@@ -61,9 +70,15 @@ pub struct Settings {
     /// Where `GET /metrics` (Prometheus text format) is served; `None`: nowhere. Never the
     /// public listener.
     pub metrics_addr: Option<SocketAddr>,
+    /// HTTPS on `bind_addr` when set; plain HTTP otherwise.
+    pub tls: Option<TlsSettings>,
+    /// With TLS only: a plain-HTTP listener answering every request with 308 to HTTPS.
+    pub http_redirect_addr: Option<SocketAddr>,
     /// Holds the embedded database and, outside production, the generated keys.
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
+    /// While the database is unreachable, how often a probe checks whether it is back.
+    pub database_probe_interval: Duration,
     pub sessions: SessionStoreSettings,
     /// `None` outside production means: generate one at start (and warn).
     pub jwt_secret: Option<SecretString>,
@@ -82,9 +97,14 @@ pub struct Settings {
     pub json_body_limit: usize,
     /// Answers at least this long are compressed when the client allows (0: every answer).
     pub compress_min_bytes: u64,
+    /// After SIGTERM: how long the listener keeps accepting while readiness says 503.
+    pub shutdown_drain: Duration,
+    /// After the drain: how long in-flight requests get to finish.
     pub shutdown_timeout: Duration,
     pub workers: Option<usize>,
     pub log_format: LogFormat,
+    /// Where 5xx errors and panics are reported (Sentry); `None`: nowhere.
+    pub sentry_dsn: Option<SecretString>,
     pub limits: LimitSettings,
     pub lifetimes: LifetimeSettings,
     pub mail: MailConfig,
@@ -96,10 +116,13 @@ impl Default for Settings {
             app_env: AppEnv::Development,
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             metrics_addr: None,
+            tls: None,
+            http_redirect_addr: None,
             data_dir: PathBuf::from("./data"),
             database: DatabaseSettings::Sqlite {
                 path: PathBuf::from("./data/agora.db"),
             },
+            database_probe_interval: Duration::from_millis(250),
             sessions: SessionStoreSettings::Memory,
             jwt_secret: None,
             data_key: None,
@@ -111,9 +134,11 @@ impl Default for Settings {
             refresh_reuse_grace: Duration::from_secs(10),
             json_body_limit: 64 * 1024,
             compress_min_bytes: 1024,
+            shutdown_drain: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(30),
             workers: None,
             log_format: LogFormat::Pretty,
+            sentry_dsn: None,
             limits: LimitSettings::default(),
             lifetimes: LifetimeSettings::default(),
             mail: MailConfig::default(),
@@ -225,13 +250,44 @@ impl Settings {
                 format!("METRICS_ADDR: expected an address like 127.0.0.1:9090, got '{raw}'")
             })?),
         };
+        let tls = match (var("TLS_CERT_FILE"), var("TLS_KEY_FILE")) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(TlsSettings {
+                cert_file: PathBuf::from(cert.trim()),
+                key_file: PathBuf::from(key.trim()),
+            }),
+            (cert, _) => bail!(
+                "{}: TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither",
+                if cert.is_some() {
+                    "TLS_KEY_FILE"
+                } else {
+                    "TLS_CERT_FILE"
+                }
+            ),
+        };
+        let http_redirect_addr = match var("HTTP_REDIRECT_ADDR") {
+            None => None,
+            Some(_) if tls.is_none() => bail!(
+                "HTTP_REDIRECT_ADDR: redirects to HTTPS, so it needs TLS_CERT_FILE and TLS_KEY_FILE"
+            ),
+            Some(raw) => Some(raw.trim().parse().with_context(|| {
+                format!("HTTP_REDIRECT_ADDR: expected an address like 0.0.0.0:80, got '{raw}'")
+            })?),
+        };
         const DAY: u64 = 24 * 3600;
         Ok(Self {
             app_env,
             bind_addr,
             metrics_addr,
+            tls,
+            http_redirect_addr,
             data_dir,
             database,
+            database_probe_interval: Duration::from_millis(vars.number(
+                "DATABASE_PROBE_INTERVAL_MS",
+                250,
+                10..=60_000,
+            )?),
             sessions,
             jwt_secret,
             data_key,
@@ -263,6 +319,11 @@ impl Settings {
                 defaults.compress_min_bytes,
                 0..=1024 * 1024,
             )?,
+            shutdown_drain: vars.seconds(
+                "SHUTDOWN_DRAIN_SECONDS",
+                defaults.shutdown_drain,
+                0..=300,
+            )?,
             shutdown_timeout: vars.seconds(
                 "SHUTDOWN_TIMEOUT_SECONDS",
                 defaults.shutdown_timeout,
@@ -270,6 +331,7 @@ impl Settings {
             )?,
             workers: vars.optional_number("WORKERS", 1..=1024)?,
             log_format,
+            sentry_dsn: var("SENTRY_DSN").map(SecretString::from),
             limits: LimitSettings::from_vars(vars)?,
             lifetimes: LifetimeSettings::from_vars(vars)?,
             mail: MailConfig::from_vars(vars)?,

@@ -59,6 +59,20 @@ fn invalid_values_name_their_variable() {
             vec![("REFRESH_REUSE_GRACE_SECONDS", "-1")],
             "REFRESH_REUSE_GRACE_SECONDS",
         ),
+        (vec![("TLS_CERT_FILE", "cert.pem")], "TLS_KEY_FILE"),
+        (vec![("TLS_KEY_FILE", "key.pem")], "TLS_CERT_FILE"),
+        (
+            vec![("HTTP_REDIRECT_ADDR", "127.0.0.1:80")],
+            "HTTP_REDIRECT_ADDR",
+        ),
+        (
+            vec![
+                ("TLS_CERT_FILE", "cert.pem"),
+                ("TLS_KEY_FILE", "key.pem"),
+                ("HTTP_REDIRECT_ADDR", "port 80"),
+            ],
+            "HTTP_REDIRECT_ADDR",
+        ),
     ] {
         let err = load(&vars).expect_err("must fail");
         assert!(
@@ -78,6 +92,7 @@ fn every_numeric_setting_refuses_values_outside_its_range_in_one_line() {
         "REFRESH_TOKEN_TTL_SECONDS",
         "JSON_BODY_LIMIT_BYTES",
         "MAX_CONNECTIONS",
+        "SHUTDOWN_DRAIN_SECONDS",
     ] {
         assert!(names.contains(&expected), "{expected} is not range-checked");
     }

@@ -6,6 +6,6 @@ mod rate_limiter;
 mod sessions;
 
 pub use login_attempts::RedisLoginAttempts;
-pub use pool::redis_pool;
+pub use pool::{RedisPoolStats, redis_pool};
 pub use rate_limiter::RedisRateLimiter;
 pub use sessions::RedisSessions;

@@ -31,3 +31,31 @@ pub fn redis_pool(url: &str) -> anyhow::Result<Pool> {
 pub(crate) async fn redis_connection(pool: &Pool) -> Result<Connection, StoreError> {
     pool.get().await.map_err(pool_unavailable)
 }
+
+/// The Redis pool as the metrics endpoint reports it.
+#[derive(Clone)]
+pub struct RedisPoolStats(Pool);
+
+/// One sample of the Redis pool.
+pub struct RedisPoolSample {
+    pub connections: usize,
+    pub idle: usize,
+    /// Requests waiting for a connection: above zero for long, the pool (32) is too small or
+    /// Redis too slow.
+    pub waiting: usize,
+}
+
+impl RedisPoolStats {
+    pub fn new(pool: &Pool) -> Self {
+        Self(pool.clone())
+    }
+
+    pub fn sample(&self) -> RedisPoolSample {
+        let status = self.0.status();
+        RedisPoolSample {
+            connections: status.size,
+            idle: status.available,
+            waiting: status.waiting,
+        }
+    }
+}

@@ -11,11 +11,10 @@ use application::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{AuditEvent, Email, TokenDigest, UserId};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
+use super::db::Db;
 use super::{audit::append, entities::account_tokens};
 use crate::{
     crypto::EmailProtection,
@@ -25,13 +24,16 @@ use crate::{
 const SEAL_PURPOSE: &str = "account_tokens.address";
 
 pub struct SqlAccountTokens {
-    db: DatabaseConnection,
+    db: Db,
     protection: Arc<EmailProtection>,
 }
 
 impl SqlAccountTokens {
-    pub fn new(db: DatabaseConnection, protection: Arc<EmailProtection>) -> Self {
-        Self { db, protection }
+    pub fn new(db: impl Into<Db>, protection: Arc<EmailProtection>) -> Self {
+        Self {
+            db: db.into(),
+            protection,
+        }
     }
 
     fn to_port(&self, model: account_tokens::Model) -> Result<AccountToken, RepositoryError> {

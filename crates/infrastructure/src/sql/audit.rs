@@ -1,5 +1,6 @@
 //! `AuditLog` with sea-orm, and the insert the users repository runs inside its transactions.
 
+use super::db::Db;
 use anyhow::Context;
 use application::{
     RepositoryError,
@@ -10,20 +11,20 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{AuditAction, AuditEvent, UserId};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Query,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Query,
 };
 
 use super::{entities::audit_events, keyset};
 use crate::unavailable::DbContext;
 
 pub struct SqlAudit {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SqlAudit {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: impl Into<Db>) -> Self {
+        Self { db: db.into() }
     }
 }
 

@@ -1,5 +1,6 @@
 //! `CommentRepository` with sea-orm: comments joined with their authors in one query.
 
+use super::db::Db;
 use application::{
     RepositoryError,
     pagination::{Cursor, Page, PageRequest},
@@ -10,8 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Comment, CommentBody, CommentId, PostId, UserId};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -24,7 +25,7 @@ use super::{
 use crate::unavailable::{DbContext, repository_error};
 
 pub struct SqlComments {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 #[derive(FromQueryResult)]
@@ -39,15 +40,29 @@ struct CommentRow {
 }
 
 impl SqlComments {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: impl Into<Db>) -> Self {
+        Self { db: db.into() }
     }
 
-    async fn views(
-        &self,
-        condition: Condition,
-        limit: u64,
-    ) -> Result<Vec<CommentView>, RepositoryError> {
+    /// The statement `list_for_post` runs, for the query-plan test (`EXPLAIN`).
+    pub fn list_statement(&self, post: PostId, page: &PageRequest) -> Statement {
+        Self::select(list_condition(post, page), page.limit + 1)
+            .build(self.db.get_database_backend())
+    }
+
+    /// Bulk path for seeding (the benchmark): multi-row `INSERT`s of 1,000 rows. Not on the
+    /// port: the server inserts one comment per request.
+    pub async fn insert_batch(&self, comments: &[Comment]) -> Result<(), RepositoryError> {
+        for chunk in comments.chunks(1000) {
+            comments::Entity::insert_many(chunk.iter().map(active))
+                .exec_without_returning(&self.db)
+                .await
+                .db_context("inserting comments")?;
+        }
+        Ok(())
+    }
+
+    fn select(condition: Condition, limit: u64) -> Select<comments::Entity> {
         with_author::<comments::Entity>(
             [
                 comments::Column::Id,
@@ -63,13 +78,44 @@ impl SqlComments {
         .order_by_asc(comments::Column::CreatedAt)
         .order_by_asc(comments::Column::Id)
         .limit(limit)
-        .into_model::<CommentRow>()
-        .all(&self.db)
-        .await
-        .db_context("reading comments")?
-        .into_iter()
-        .map(to_view)
-        .collect()
+    }
+
+    async fn views(
+        &self,
+        condition: Condition,
+        limit: u64,
+    ) -> Result<Vec<CommentView>, RepositoryError> {
+        Self::select(condition, limit)
+            .into_model::<CommentRow>()
+            .all(&self.db)
+            .await
+            .db_context("reading comments")?
+            .into_iter()
+            .map(to_view)
+            .collect()
+    }
+}
+
+fn list_condition(post: PostId, page: &PageRequest) -> Condition {
+    let mut condition = Condition::all().add(comments::Column::PostId.eq(post.as_uuid()));
+    if let Some(cursor) = &page.after {
+        condition = condition.add(keyset::after(
+            comments::Column::CreatedAt,
+            comments::Column::Id,
+            cursor,
+        ));
+    }
+    condition
+}
+
+fn active(comment: &Comment) -> comments::ActiveModel {
+    comments::ActiveModel {
+        id: Set(comment.id().as_uuid()),
+        post_id: Set(comment.post_id().as_uuid()),
+        author_id: Set(comment.author_id().as_uuid()),
+        body: Set(comment.body().as_ref().to_owned()),
+        created_at: Set(comment.created_at()),
+        updated_at: Set(comment.updated_at()),
     }
 }
 
@@ -90,16 +136,9 @@ fn to_view(row: CommentRow) -> Result<CommentView, RepositoryError> {
 #[async_trait]
 impl CommentRepository for SqlComments {
     async fn insert(&self, comment: &Comment) -> Result<(), RepositoryError> {
-        let result = comments::Entity::insert(comments::ActiveModel {
-            id: Set(comment.id().as_uuid()),
-            post_id: Set(comment.post_id().as_uuid()),
-            author_id: Set(comment.author_id().as_uuid()),
-            body: Set(comment.body().as_ref().to_owned()),
-            created_at: Set(comment.created_at()),
-            updated_at: Set(comment.updated_at()),
-        })
-        .exec_without_returning(&self.db)
-        .await;
+        let result = comments::Entity::insert(active(comment))
+            .exec_without_returning(&self.db)
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(err)
@@ -124,15 +163,9 @@ impl CommentRepository for SqlComments {
         post: PostId,
         page: &PageRequest,
     ) -> Result<Page<CommentView>, RepositoryError> {
-        let mut condition = Condition::all().add(comments::Column::PostId.eq(post.as_uuid()));
-        if let Some(cursor) = &page.after {
-            condition = condition.add(keyset::after(
-                comments::Column::CreatedAt,
-                comments::Column::Id,
-                cursor,
-            ));
-        }
-        let rows = self.views(condition, page.limit + 1).await?;
+        let rows = self
+            .views(list_condition(post, page), page.limit + 1)
+            .await?;
         Ok(Page::from_rows(rows, page.limit, |v| Cursor {
             created_at: v.comment.created_at(),
             id: v.comment.id().as_uuid(),

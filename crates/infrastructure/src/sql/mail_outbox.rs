@@ -2,6 +2,7 @@
 //! tokens) is one ciphertext under the data keyring, bound to its row. A claim moves the
 //! row's `next_attempt_at` forward only if no one else moved it first.
 
+use super::db::Db;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -13,8 +14,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Email;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -33,13 +34,16 @@ struct Sealed {
 }
 
 pub struct SqlMailOutbox {
-    db: DatabaseConnection,
+    db: Db,
     protection: Arc<EmailProtection>,
 }
 
 impl SqlMailOutbox {
-    pub fn new(db: DatabaseConnection, protection: Arc<EmailProtection>) -> Self {
-        Self { db, protection }
+    pub fn new(db: impl Into<Db>, protection: Arc<EmailProtection>) -> Self {
+        Self {
+            db: db.into(),
+            protection,
+        }
     }
 
     fn open(&self, model: &mail_outbox::Model) -> anyhow::Result<Mail> {

@@ -4,8 +4,10 @@
 mod account_tokens;
 mod audit;
 mod authored;
+mod breaker;
 mod comments;
 mod database;
+mod db;
 mod email_rotation;
 mod entities;
 mod keyset;
@@ -17,8 +19,10 @@ mod versioned;
 
 pub use account_tokens::SqlAccountTokens;
 pub use audit::SqlAudit;
+pub use breaker::CircuitBreaker;
 pub use comments::SqlComments;
 pub use database::{PoolStats, connect_database, migrate};
+pub use db::Db;
 pub use email_rotation::{RotationReport, rotate_emails};
 pub use mail_outbox::SqlMailOutbox;
 pub use posts::SqlPosts;

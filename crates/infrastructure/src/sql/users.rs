@@ -1,6 +1,7 @@
 //! `UserRepository` with sea-orm: one implementation for PostgreSQL and SQLite. Emails are
 //! sealed on the way in and opened on the way out; look-ups go through their blind index.
 
+use super::db::Db;
 use anyhow::Context;
 use application::{RepositoryError, UniqueField, ports::UserRepository};
 use async_trait::async_trait;
@@ -14,8 +15,8 @@ use application::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, SqlErr, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use uuid::Uuid;
@@ -36,13 +37,54 @@ use crate::{
 };
 
 pub struct SqlUsers {
-    db: DatabaseConnection,
+    db: Db,
     emails: Arc<EmailProtection>,
 }
 
 impl SqlUsers {
-    pub fn new(db: DatabaseConnection, emails: Arc<EmailProtection>) -> Self {
-        Self { db, emails }
+    pub fn new(db: impl Into<Db>, emails: Arc<EmailProtection>) -> Self {
+        Self {
+            db: db.into(),
+            emails,
+        }
+    }
+
+    /// The statement `list` runs, for the query-plan test (`EXPLAIN`).
+    pub fn list_statement(&self, filter: &UserFilter, page: &PageRequest) -> Statement {
+        self.list_select(filter, page)
+            .build(self.db.get_database_backend())
+    }
+
+    fn list_select(&self, filter: &UserFilter, page: &PageRequest) -> Select<users::Entity> {
+        let mut condition = Condition::all();
+        if let Some(prefix) = &filter.username_prefix {
+            let pattern = format!("{}%", keyset::escape_like(&prefix.as_ref().to_lowercase()));
+            condition = condition.add(
+                Expr::expr(Func::lower(Expr::col((
+                    users::Entity,
+                    users::Column::Username,
+                ))))
+                .like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+        if let Some(email) = &filter.email {
+            condition = condition.add(users::Column::EmailBlindIndex.eq(self.emails.index(email)));
+        }
+        if let Some(role) = filter.role {
+            condition = condition.add(users::Column::Id.in_subquery(holders_of(role)));
+        }
+        if let Some(cursor) = &page.after {
+            condition = condition.add(keyset::before(
+                users::Column::CreatedAt,
+                users::Column::Id,
+                cursor,
+            ));
+        }
+        users::Entity::find()
+            .filter(condition)
+            .order_by_desc(users::Column::CreatedAt)
+            .order_by_desc(users::Column::Id)
+            .limit(page.limit + 1)
     }
 
     fn to_domain(
@@ -205,35 +247,8 @@ impl UserRepository for SqlUsers {
         filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, RepositoryError> {
-        let mut condition = Condition::all();
-        if let Some(prefix) = &filter.username_prefix {
-            let pattern = format!("{}%", keyset::escape_like(&prefix.as_ref().to_lowercase()));
-            condition = condition.add(
-                Expr::expr(Func::lower(Expr::col((
-                    users::Entity,
-                    users::Column::Username,
-                ))))
-                .like(LikeExpr::new(pattern).escape('\\')),
-            );
-        }
-        if let Some(email) = &filter.email {
-            condition = condition.add(users::Column::EmailBlindIndex.eq(self.emails.index(email)));
-        }
-        if let Some(role) = filter.role {
-            condition = condition.add(users::Column::Id.in_subquery(holders_of(role)));
-        }
-        if let Some(cursor) = &page.after {
-            condition = condition.add(keyset::before(
-                users::Column::CreatedAt,
-                users::Column::Id,
-                cursor,
-            ));
-        }
-        let models = users::Entity::find()
-            .filter(condition)
-            .order_by_desc(users::Column::CreatedAt)
-            .order_by_desc(users::Column::Id)
-            .limit(page.limit + 1)
+        let models = self
+            .list_select(filter, page)
             .all(&self.db)
             .await
             .db_context("listing users")?;

@@ -1,4 +1,5 @@
-//! In-memory fakes of the ports, for unit tests of the use cases.
+//! In-memory fakes of the ports, for unit tests of the use cases. Each passes its port's
+//! contract suite (`super::contract`), so a use-case test on fakes means what it says.
 
 use std::{
     collections::HashMap,
@@ -8,7 +9,8 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use domain::{
-    AuditEvent, Email, Password, PasswordHash, Role, Session, SessionId, TokenDigest, User, UserId,
+    AuditEvent, Comment, CommentId, Email, Password, PasswordHash, Post, PostId, Role, Session,
+    SessionId, TokenDigest, User, UserId,
 };
 
 use crate::{
@@ -16,11 +18,12 @@ use crate::{
     auth::{AuthService, AuthSettings},
     pagination::{Cursor, Page, PageRequest},
     ports::{
-        AccessClaims, AuditFilter, AuditLog, Clock, InvalidToken, LoginAttempts, PasswordHasher,
-        PasswordStrength, Reservation, SessionStore, TokenIssuer, UserFilter, UserRepository,
-        WeakPassword,
+        AccessClaims, AuditFilter, AuditLog, Clock, CommentRepository, InvalidToken, LoginAttempts,
+        PasswordHasher, PasswordStrength, PostFilter, PostRepository, Reservation, SessionStore,
+        TokenIssuer, UserFilter, UserRepository, WeakPassword,
     },
     throttle::LockoutPolicy,
+    views::{AuthorRef, CommentView, PostSummary, PostView},
 };
 
 /// The audit trail, shared by the fakes that write to it.
@@ -47,11 +50,27 @@ impl AuditLog for FakeAudit {
 
     async fn list(
         &self,
-        _: &AuditFilter,
+        filter: &AuditFilter,
         page: &PageRequest,
     ) -> Result<Page<AuditEvent>, RepositoryError> {
-        let mut events = self.0.lock().expect("lock").clone();
-        events.reverse();
+        let key = |e: &AuditEvent| (e.created_at, e.id);
+        let mut events: Vec<AuditEvent> = self
+            .0
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|e| {
+                filter.actor.is_none_or(|a| e.actor == Some(a))
+                    && filter.action.is_none_or(|a| e.action == a)
+                    && page
+                        .after
+                        .as_ref()
+                        .is_none_or(|c| key(e) < (c.created_at, c.id))
+            })
+            .cloned()
+            .collect();
+        events.sort_by_key(|e| std::cmp::Reverse(key(e)));
+        events.truncate(page.limit as usize + 1);
         Ok(Page::from_rows(events, page.limit, |e| Cursor {
             created_at: e.created_at,
             id: e.id,
@@ -64,13 +83,15 @@ impl AuditLog for FakeAudit {
         batch: u64,
     ) -> Result<u64, RepositoryError> {
         let mut events = self.0.lock().expect("lock");
-        let mut deleted = 0;
-        events.retain(|e| {
-            let old = e.created_at < cutoff && deleted < batch;
-            deleted += u64::from(old);
-            !old
-        });
-        Ok(deleted)
+        let mut old: Vec<_> = events
+            .iter()
+            .filter(|e| e.created_at < cutoff)
+            .map(|e| (e.created_at, e.id))
+            .collect();
+        old.sort();
+        old.truncate(batch as usize);
+        events.retain(|e| !old.contains(&(e.created_at, e.id)));
+        Ok(old.len() as u64)
     }
 }
 
@@ -133,10 +154,33 @@ impl UserRepository for FakeUsers {
 
     async fn list(
         &self,
-        _: &UserFilter,
+        filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, RepositoryError> {
-        let users = self.users.lock().expect("lock").clone();
+        let key = |u: &User| (u.created_at(), u.id().as_uuid());
+        let prefix = filter
+            .username_prefix
+            .as_ref()
+            .map(|p| p.as_ref().to_lowercase());
+        let mut users: Vec<User> =
+            self.users
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|u| {
+                    prefix.as_ref().is_none_or(|p| {
+                        u.username().as_ref().to_lowercase().starts_with(p.as_str())
+                    }) && filter.email.as_ref().is_none_or(|e| u.email() == Some(e))
+                        && filter.role.is_none_or(|r| u.has_role(r))
+                        && page
+                            .after
+                            .as_ref()
+                            .is_none_or(|c| key(u) < (c.created_at, c.id))
+                })
+                .cloned()
+                .collect();
+        users.sort_by_key(|u| std::cmp::Reverse(key(u)));
+        users.truncate(page.limit as usize + 1);
         Ok(Page::from_rows(users, page.limit, |u| Cursor {
             created_at: u.created_at(),
             id: u.id().as_uuid(),
@@ -150,6 +194,13 @@ impl UserRepository for FakeUsers {
         audit: Option<&AuditEvent>,
     ) -> Result<bool, RepositoryError> {
         let mut users = self.users.lock().expect("lock");
+        let others = || users.iter().filter(|u| u.id() != user.id());
+        if others().any(|u| u.username() == user.username()) {
+            return Err(RepositoryError::Duplicate(UniqueField::Username));
+        }
+        if user.email().is_some() && others().any(|u| u.email() == user.email()) {
+            return Err(RepositoryError::Duplicate(UniqueField::Email));
+        }
         match users.iter_mut().find(|u| u.id() == user.id()) {
             Some(stored) if expected.is_none_or(|e| e == stored.updated_at()) => {
                 *stored = user.clone();
@@ -172,12 +223,12 @@ impl UserRepository for FakeUsers {
     async fn delete(
         &self,
         id: UserId,
-        _: Option<DateTime<Utc>>,
+        expected: Option<DateTime<Utc>>,
         audit: &AuditEvent,
     ) -> Result<bool, RepositoryError> {
         let mut users = self.users.lock().expect("lock");
         let before = users.len();
-        users.retain(|u| u.id() != id);
+        users.retain(|u| u.id() != id || expected.is_some_and(|e| e != u.updated_at()));
         let deleted = users.len() < before;
         if deleted {
             self.audited(Some(audit));
@@ -348,6 +399,10 @@ impl SessionStore for FakeSessions {
 pub struct FakeClock(Mutex<DateTime<Utc>>);
 
 impl FakeClock {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self(Mutex::new(now))
+    }
+
     pub fn advance(&self, by: Duration) {
         *self.0.lock().expect("lock") += by;
     }
@@ -385,6 +440,16 @@ type Attempts = (u32, u32, DateTime<Utc>);
 pub struct FakeAttempts {
     clock: Arc<FakeClock>,
     accounts: Mutex<HashMap<String, Attempts>>,
+}
+
+impl FakeAttempts {
+    /// Lock-outs end only when `clock` is advanced past them.
+    pub fn new(clock: Arc<FakeClock>) -> Self {
+        Self {
+            clock,
+            accounts: Mutex::default(),
+        }
+    }
 }
 
 #[async_trait]
@@ -467,5 +532,277 @@ pub fn harness(settings: AuthSettings) -> Harness {
         sessions,
         clock,
         audit,
+    }
+}
+
+#[cfg(test)]
+mod contract_tests {
+    use super::*;
+    use crate::testing::contract;
+
+    #[tokio::test]
+    async fn the_fake_session_store_passes_the_contract() {
+        contract::session_store(&FakeSessions::default()).await;
+    }
+
+    #[tokio::test]
+    async fn the_fake_user_repository_passes_the_contract() {
+        contract::user_repository(&FakeUsers::default()).await;
+    }
+
+    #[tokio::test]
+    async fn the_fake_audit_log_passes_the_contract() {
+        contract::audit_log(&FakeAudit::default()).await;
+    }
+
+    #[tokio::test]
+    async fn the_fake_login_attempts_pass_the_contract() {
+        let clock = Arc::new(FakeClock::new(Utc::now()));
+        contract::login_attempts(&FakeAttempts::new(clock)).await;
+    }
+}
+
+/// Posts and comments in memory, authored by the accounts of a `FakeUsers`: implements both
+/// `PostRepository` and `CommentRepository`, so counts and cascades agree.
+#[derive(Default)]
+pub struct FakeContent {
+    users: Arc<FakeUsers>,
+    posts: Mutex<Vec<Post>>,
+    comments: Mutex<Vec<Comment>>,
+}
+
+impl FakeContent {
+    pub fn new(users: Arc<FakeUsers>) -> Self {
+        Self {
+            users,
+            posts: Mutex::default(),
+            comments: Mutex::default(),
+        }
+    }
+
+    fn author(&self, id: UserId) -> AuthorRef {
+        let users = self.users.users.lock().expect("lock");
+        AuthorRef {
+            id,
+            username: users
+                .iter()
+                .find(|u| u.id() == id)
+                .map_or_else(String::new, |u| u.username().as_ref().to_owned()),
+        }
+    }
+
+    fn comment_count(&self, post: PostId) -> u64 {
+        let comments = self.comments.lock().expect("lock");
+        comments.iter().filter(|c| c.post_id() == post).count() as u64
+    }
+}
+
+#[async_trait]
+impl PostRepository for FakeContent {
+    async fn insert(&self, post: &Post) -> Result<(), RepositoryError> {
+        self.posts.lock().expect("lock").push(post.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: PostId) -> Result<Option<PostView>, RepositoryError> {
+        let post = self
+            .posts
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|p| p.id() == id)
+            .cloned();
+        Ok(post.map(|post| PostView {
+            author: self.author(post.author_id()),
+            comment_count: self.comment_count(id),
+            post,
+        }))
+    }
+
+    async fn list(
+        &self,
+        filter: &PostFilter,
+        page: &PageRequest,
+    ) -> Result<Page<PostSummary>, RepositoryError> {
+        let key = |p: &Post| (p.created_at(), p.id().as_uuid());
+        let needle = filter
+            .title_contains
+            .as_ref()
+            .map(|t| t.as_ref().to_lowercase());
+        let mut posts: Vec<Post> = self
+            .posts
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|p| {
+                filter.author.is_none_or(|a| p.author_id() == a)
+                    && needle
+                        .as_ref()
+                        .is_none_or(|n| p.title().as_ref().to_lowercase().contains(n.as_str()))
+                    && page
+                        .after
+                        .as_ref()
+                        .is_none_or(|c| key(p) < (c.created_at, c.id))
+            })
+            .cloned()
+            .collect();
+        posts.sort_by_key(|p| std::cmp::Reverse(key(p)));
+        posts.truncate(page.limit as usize + 1);
+        let summaries = posts
+            .into_iter()
+            .map(|p| PostSummary {
+                id: p.id(),
+                title: p.title().clone(),
+                excerpt: p
+                    .body()
+                    .as_ref()
+                    .chars()
+                    .take(PostSummary::EXCERPT_CHARS)
+                    .collect(),
+                body_length: p.body().as_ref().chars().count() as u64,
+                author: self.author(p.author_id()),
+                comment_count: self.comment_count(p.id()),
+                created_at: p.created_at(),
+                updated_at: p.updated_at(),
+            })
+            .collect();
+        Ok(Page::from_rows(summaries, page.limit, |s| Cursor {
+            created_at: s.created_at,
+            id: s.id.as_uuid(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        post: &Post,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let mut posts = self.posts.lock().expect("lock");
+        match posts.iter_mut().find(|p| p.id() == post.id()) {
+            Some(stored) if expected.is_none_or(|e| e == stored.updated_at()) => {
+                *stored = post.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete(
+        &self,
+        id: PostId,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let mut posts = self.posts.lock().expect("lock");
+        let before = posts.len();
+        posts.retain(|p| p.id() != id || expected.is_some_and(|e| e != p.updated_at()));
+        let deleted = posts.len() < before;
+        if deleted {
+            self.comments
+                .lock()
+                .expect("lock")
+                .retain(|c| c.post_id() != id);
+        }
+        Ok(deleted)
+    }
+}
+
+#[async_trait]
+impl CommentRepository for FakeContent {
+    async fn insert(&self, comment: &Comment) -> Result<(), RepositoryError> {
+        let posts = self.posts.lock().expect("lock");
+        if !posts.iter().any(|p| p.id() == comment.post_id()) {
+            return Err(RepositoryError::MissingParent);
+        }
+        self.comments.lock().expect("lock").push(comment.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: CommentId) -> Result<Option<CommentView>, RepositoryError> {
+        let comment = self
+            .comments
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|c| c.id() == id)
+            .cloned();
+        Ok(comment.map(|comment| CommentView {
+            author: self.author(comment.author_id()),
+            comment,
+        }))
+    }
+
+    async fn list_for_post(
+        &self,
+        post: PostId,
+        page: &PageRequest,
+    ) -> Result<Page<CommentView>, RepositoryError> {
+        let key = |c: &Comment| (c.created_at(), c.id().as_uuid());
+        let mut comments: Vec<Comment> = self
+            .comments
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|c| {
+                c.post_id() == post
+                    && page
+                        .after
+                        .as_ref()
+                        .is_none_or(|cur| key(c) > (cur.created_at, cur.id))
+            })
+            .cloned()
+            .collect();
+        comments.sort_by_key(key);
+        comments.truncate(page.limit as usize + 1);
+        let views = comments
+            .into_iter()
+            .map(|comment| CommentView {
+                author: self.author(comment.author_id()),
+                comment,
+            })
+            .collect();
+        Ok(Page::from_rows(views, page.limit, |v| Cursor {
+            created_at: v.comment.created_at(),
+            id: v.comment.id().as_uuid(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        comment: &Comment,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let mut comments = self.comments.lock().expect("lock");
+        match comments.iter_mut().find(|c| c.id() == comment.id()) {
+            Some(stored) if expected.is_none_or(|e| e == stored.updated_at()) => {
+                *stored = comment.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete(
+        &self,
+        id: CommentId,
+        expected: Option<DateTime<Utc>>,
+    ) -> Result<bool, RepositoryError> {
+        let mut comments = self.comments.lock().expect("lock");
+        let before = comments.len();
+        comments.retain(|c| c.id() != id || expected.is_some_and(|e| e != c.updated_at()));
+        Ok(comments.len() < before)
+    }
+}
+
+#[cfg(test)]
+mod content_contract_tests {
+    use super::*;
+    use crate::testing::contract;
+
+    #[tokio::test]
+    async fn the_fake_content_passes_the_post_and_comment_contracts() {
+        let users = Arc::new(FakeUsers::default());
+        let content = FakeContent::new(users.clone());
+        contract::post_repository(users.as_ref(), &content).await;
+        contract::comment_repository(users.as_ref(), &content, &content).await;
     }
 }

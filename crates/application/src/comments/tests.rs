@@ -1,0 +1,108 @@
+//! Use-case tests of comments against the fakes of the ports (`testing::fakes::FakeContent`).
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use domain::{PostBody, PostTitle, Role, SessionId, UserId};
+use uuid::Uuid;
+
+use super::*;
+use crate::{
+    ClientInfo,
+    posts::{PostInput, PostService},
+    testing::fakes::{FakeClock, FakeContent, FakeUsers},
+};
+
+struct Fixture {
+    posts: PostService,
+    comments: CommentService,
+    clock: Arc<FakeClock>,
+}
+
+fn fixture() -> Fixture {
+    let clock = Arc::new(FakeClock::new(Utc::now()));
+    let content = Arc::new(FakeContent::new(Arc::new(FakeUsers::default())));
+    Fixture {
+        posts: PostService::new(content.clone(), clock.clone()),
+        comments: CommentService::new(content.clone(), content, clock.clone()),
+        clock,
+    }
+}
+
+fn actor() -> Actor {
+    Actor {
+        user_id: UserId::from_uuid(Uuid::now_v7()),
+        session_id: SessionId::from_uuid(Uuid::now_v7()),
+        roles: vec![Role::User],
+        client: ClientInfo::default(),
+    }
+}
+
+fn body(text: &str) -> CommentBody {
+    CommentBody::parse(text).expect("valid")
+}
+
+async fn a_post(f: &Fixture, author: &Actor) -> PostId {
+    let input = PostInput {
+        title: PostTitle::parse("post").expect("valid"),
+        body: PostBody::parse("body").expect("valid"),
+    };
+    f.posts.create(author, input).await.expect("post").post.id()
+}
+
+#[tokio::test]
+async fn a_comment_on_a_missing_post_is_refused() {
+    let f = fixture();
+    let missing = PostId::from_uuid(Uuid::now_v7());
+    assert!(matches!(
+        f.comments.create(&actor(), missing, body("hi")).await,
+        Err(CommentError::PostNotFound)
+    ));
+}
+
+#[tokio::test]
+async fn only_the_author_edits_and_a_stale_tag_is_refused() {
+    let f = fixture();
+    let author = actor();
+    let post = a_post(&f, &author).await;
+    let created = f
+        .comments
+        .create(&author, post, body("first"))
+        .await
+        .expect("create");
+    let id = created.comment.id();
+    assert!(matches!(
+        f.comments.update(&actor(), id, body("theirs"), None).await,
+        Err(CommentError::Forbidden(_))
+    ));
+    let old_tag = IfMatch::Tags(vec![created.version_tag()]);
+    f.clock.advance(Duration::seconds(1));
+    f.comments
+        .update(&author, id, body("second"), Some(&old_tag))
+        .await
+        .expect("update");
+    assert!(matches!(
+        f.comments
+            .update(&author, id, body("third"), Some(&old_tag))
+            .await,
+        Err(CommentError::PreconditionFailed)
+    ));
+    assert_eq!(
+        f.comments
+            .get(id)
+            .await
+            .expect("get")
+            .comment
+            .body()
+            .as_ref(),
+        "second"
+    );
+    f.posts
+        .delete(&author, post, None)
+        .await
+        .expect("delete post");
+    assert!(matches!(
+        f.comments.get(id).await,
+        Err(CommentError::NotFound)
+    ));
+}

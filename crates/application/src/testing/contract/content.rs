@@ -1,0 +1,299 @@
+//! The `PostRepository` and `CommentRepository` contracts. Both need an author, so they take
+//! the `UserRepository` of the same store too.
+
+use chrono::{Duration, Utc};
+use domain::{
+    AuditAction, AuditEvent, Comment, CommentBody, CommentId, Email, PasswordHash, Post, PostBody,
+    PostId, PostTitle, SearchText, User, UserId, Username,
+};
+use uuid::Uuid;
+
+use crate::{
+    RepositoryError,
+    pagination::PageRequest,
+    ports::{CommentRepository, PostFilter, PostRepository, UserRepository},
+    views::PostSummary,
+};
+
+async fn author(users: &impl UserRepository) -> User {
+    let tag = format!("a{}", &Uuid::now_v7().simple().to_string()[22..]);
+    let user = User::register(
+        UserId::from_uuid(Uuid::now_v7()),
+        Username::parse(&tag).expect("valid"),
+        Email::parse(&format!("{tag}@example.com")).expect("valid"),
+        PasswordHash::new("$2b$04$contract".into()),
+        Utc::now() - Duration::hours(1),
+    );
+    let event = AuditEvent::new(AuditAction::AccountRegistered, Some(user.id()), Utc::now());
+    users.insert(&user, &event).await.expect("author");
+    user
+}
+
+fn post(author: UserId, title: &str, body: &str, minutes_ago: i64) -> Post {
+    Post::create(
+        PostId::from_uuid(Uuid::now_v7()),
+        author,
+        PostTitle::parse(title).expect("valid"),
+        PostBody::parse(body).expect("valid"),
+        Utc::now() - Duration::minutes(minutes_ago),
+    )
+}
+
+fn summary_ids(items: &[PostSummary]) -> Vec<PostId> {
+    items.iter().map(|s| s.id).collect()
+}
+
+/// Posts are inserted, found with their author and comment count, listed newest first by
+/// keyset pages narrowed by author and title (excerpts, never whole bodies), updated only when
+/// unchanged since read, and deleted (guarded the same way).
+pub async fn post_repository(users: &impl UserRepository, posts: &impl PostRepository) {
+    let writer = author(users).await;
+    let word = format!("W{}", &Uuid::now_v7().simple().to_string()[24..]);
+    let long_body = "é".repeat(PostSummary::EXCERPT_CHARS + 100);
+    let mut written = Vec::new();
+    for n in 0..4 {
+        let body = if n == 3 { long_body.as_str() } else { "short" };
+        let p = post(writer.id(), &format!("{n} about {word}"), body, 10 - n);
+        posts.insert(&p).await.expect("insert");
+        written.push(p);
+    }
+    written.reverse();
+    let view = posts
+        .find(written[0].id())
+        .await
+        .expect("find")
+        .expect("stored");
+    assert_eq!(view.post.title(), written[0].title());
+    assert_eq!(view.post.body(), written[0].body());
+    assert_eq!(view.author.id, writer.id());
+    assert_eq!(view.author.username, writer.username().as_ref());
+    assert_eq!(view.comment_count, 0);
+    assert!(
+        posts
+            .find(PostId::from_uuid(Uuid::now_v7()))
+            .await
+            .expect("find")
+            .is_none()
+    );
+
+    let by_writer = PostFilter {
+        author: Some(writer.id()),
+        title_contains: None,
+    };
+    let first = posts
+        .list(&by_writer, &PageRequest::first(2))
+        .await
+        .expect("list");
+    let expected: Vec<PostId> = written.iter().map(Post::id).collect();
+    assert_eq!(summary_ids(&first.items), expected[..2], "newest first");
+    let long = &first.items[0];
+    assert_eq!(long.excerpt.chars().count(), PostSummary::EXCERPT_CHARS);
+    assert_eq!(long.body_length, long_body.chars().count() as u64);
+    assert_eq!(long.author.username, writer.username().as_ref());
+    let rest = posts
+        .list(
+            &by_writer,
+            &PageRequest {
+                limit: 10,
+                after: first.next_cursor,
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(summary_ids(&rest.items), expected[2..]);
+    assert_eq!(rest.next_cursor, None);
+    let titled = PostFilter {
+        author: None,
+        title_contains: Some(SearchText::parse(&format!("1 ABOUT {word}")).expect("valid")),
+    };
+    let found = posts
+        .list(&titled, &PageRequest::first(10))
+        .await
+        .expect("list");
+    assert_eq!(
+        summary_ids(&found.items),
+        [expected[2]],
+        "title, case-insensitively"
+    );
+
+    // Versioned updates and deletes.
+    let target = posts
+        .find(expected[1])
+        .await
+        .expect("find")
+        .expect("stored")
+        .post;
+    let read_at = target.updated_at();
+    let mut edited = target.clone();
+    edited.edit(
+        PostTitle::parse("edited").expect("valid"),
+        PostBody::parse("new body").expect("valid"),
+        Utc::now(),
+    );
+    let stale = Some(read_at - Duration::seconds(5));
+    assert!(
+        !posts.update(&edited, stale).await.expect("update"),
+        "stale"
+    );
+    assert!(posts.update(&edited, Some(read_at)).await.expect("update"));
+    let saved = posts
+        .find(expected[1])
+        .await
+        .expect("find")
+        .expect("stored");
+    assert_eq!(saved.post.title().as_ref(), "edited");
+    assert_eq!(saved.post.body().as_ref(), "new body");
+    assert!(
+        !posts.update(&edited, Some(read_at)).await.expect("update"),
+        "the version read before the change is stale now"
+    );
+    let ghost = post(writer.id(), "ghost", "ghost", 0);
+    assert!(
+        !posts.update(&ghost, None).await.expect("update"),
+        "no such row"
+    );
+    let current = saved.post.updated_at();
+    assert!(
+        !posts.delete(expected[1], stale).await.expect("delete"),
+        "stale"
+    );
+    assert!(
+        posts
+            .delete(expected[1], Some(current))
+            .await
+            .expect("delete")
+    );
+    assert!(posts.find(expected[1]).await.expect("find").is_none());
+    assert!(
+        !posts.delete(expected[1], None).await.expect("delete"),
+        "gone"
+    );
+}
+
+fn comment(post: PostId, author: UserId, text: &str, minutes_ago: i64) -> Comment {
+    Comment::create(
+        CommentId::from_uuid(Uuid::now_v7()),
+        post,
+        author,
+        CommentBody::parse(text).expect("valid"),
+        Utc::now() - Duration::minutes(minutes_ago),
+    )
+}
+
+/// Comments are refused on a missing post, found with their author, listed oldest first by
+/// keyset pages, counted on their post, updated and deleted only when unchanged since read, and
+/// deleted with their post.
+pub async fn comment_repository(
+    users: &impl UserRepository,
+    posts: &impl PostRepository,
+    comments: &impl CommentRepository,
+) {
+    let writer = author(users).await;
+    let parent = post(writer.id(), "parent", "body", 30);
+    posts.insert(&parent).await.expect("post");
+    let orphan = comment(PostId::from_uuid(Uuid::now_v7()), writer.id(), "lost", 0);
+    assert!(matches!(
+        comments.insert(&orphan).await,
+        Err(RepositoryError::MissingParent)
+    ));
+    let mut written = Vec::new();
+    for n in 0..3 {
+        let c = comment(parent.id(), writer.id(), &format!("comment {n}"), 10 - n);
+        comments.insert(&c).await.expect("insert");
+        written.push(c.id());
+    }
+    let view = comments
+        .find(written[0])
+        .await
+        .expect("find")
+        .expect("stored");
+    assert_eq!(view.comment.body().as_ref(), "comment 0");
+    assert_eq!(view.comment.post_id(), parent.id());
+    assert_eq!(view.author.id, writer.id());
+    assert_eq!(view.author.username, writer.username().as_ref());
+    assert_eq!(
+        posts
+            .find(parent.id())
+            .await
+            .expect("find")
+            .expect("post")
+            .comment_count,
+        3
+    );
+
+    let first = comments
+        .list_for_post(parent.id(), &PageRequest::first(2))
+        .await
+        .expect("list");
+    let ids = |page: &[crate::views::CommentView]| -> Vec<CommentId> {
+        page.iter().map(|v| v.comment.id()).collect()
+    };
+    assert_eq!(ids(&first.items), written[..2], "oldest first");
+    let rest = comments
+        .list_for_post(
+            parent.id(),
+            &PageRequest {
+                limit: 2,
+                after: first.next_cursor,
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(ids(&rest.items), written[2..]);
+    assert_eq!(rest.next_cursor, None);
+
+    let stored = comments
+        .find(written[1])
+        .await
+        .expect("find")
+        .expect("stored")
+        .comment;
+    let read_at = stored.updated_at();
+    let stale = Some(read_at - Duration::seconds(5));
+    let mut edited = stored.clone();
+    edited.edit(CommentBody::parse("edited").expect("valid"), Utc::now());
+    assert!(
+        !comments.update(&edited, stale).await.expect("update"),
+        "stale"
+    );
+    assert!(
+        comments
+            .update(&edited, Some(read_at))
+            .await
+            .expect("update")
+    );
+    let saved = comments
+        .find(written[1])
+        .await
+        .expect("find")
+        .expect("stored");
+    assert_eq!(saved.comment.body().as_ref(), "edited");
+    assert!(
+        !comments
+            .update(&edited, Some(read_at))
+            .await
+            .expect("update")
+    );
+    let current = saved.comment.updated_at();
+    assert!(
+        !comments.delete(written[1], stale).await.expect("delete"),
+        "stale"
+    );
+    assert!(
+        comments
+            .delete(written[1], Some(current))
+            .await
+            .expect("delete")
+    );
+    assert!(comments.find(written[1]).await.expect("find").is_none());
+    assert!(
+        !comments.delete(written[1], None).await.expect("delete"),
+        "gone"
+    );
+
+    assert!(posts.delete(parent.id(), None).await.expect("delete post"));
+    assert!(
+        comments.find(written[0]).await.expect("find").is_none(),
+        "deleted with their post"
+    );
+}

@@ -1,0 +1,31 @@
+//! The connection pools, held together so a stopping server can close them: connections in
+//! use are waited for, idle ones are closed properly (PostgreSQL sees a goodbye, not a reset;
+//! SQLite checkpoints its write-ahead log).
+
+use deadpool_redis::Pool;
+use sea_orm::DatabaseConnection;
+
+pub struct Pools {
+    db: DatabaseConnection,
+    redis: Option<Pool>,
+}
+
+impl Pools {
+    pub fn new(db: &DatabaseConnection, redis: Option<&Pool>) -> Self {
+        Self {
+            db: db.clone(),
+            redis: redis.cloned(),
+        }
+    }
+
+    /// Closes every pool; a failure is logged, never fatal (the process is ending anyway).
+    pub async fn close(self) {
+        if let Some(redis) = self.redis {
+            redis.close();
+        }
+        match self.db.close().await {
+            Ok(()) => tracing::info!("database pool closed"),
+            Err(err) => tracing::warn!(error = %err, "closing the database pool failed"),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! `Db`: the handle every SQL adapter queries through. With a [`CircuitBreaker`] it refuses
+//! calls at once while the database is known to be unreachable, and opens the breaker when a
+//! call finds it so; queries, statements, `BEGIN` and pings all pass through it.
+
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ExecResult, IsolationLevel, QueryResult, RuntimeErr, Statement, TransactionError,
+    TransactionOptions, TransactionTrait,
+};
+
+use super::breaker::{CircuitBreaker, PROBE_TIMEOUT, Probe};
+use crate::unavailable::db_unreachable;
+
+/// The error of a call refused by an open breaker: a connection error, so it is classified
+/// as "unavailable" (503 with `Retry-After`) like the failure that opened the breaker.
+const OPEN: &str = "the database is unreachable (circuit open): not trying until a probe succeeds";
+
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    breaker: Option<Arc<CircuitBreaker>>,
+}
+
+impl From<DatabaseConnection> for Db {
+    /// No breaker: every call goes to the pool (commands, tests).
+    fn from(conn: DatabaseConnection) -> Self {
+        Self {
+            conn,
+            breaker: None,
+        }
+    }
+}
+
+impl Db {
+    /// Calls go through a breaker that, once open, pings the database every `probe_interval`
+    /// (each ping bounded by [`PROBE_TIMEOUT`]) until it answers.
+    pub fn with_breaker(conn: DatabaseConnection, probe_interval: Duration) -> Self {
+        let pinged = conn.clone();
+        let probe: Probe = Arc::new(move || {
+            let conn = pinged.clone();
+            Box::pin(async move {
+                matches!(
+                    tokio::time::timeout(PROBE_TIMEOUT, conn.ping()).await,
+                    Ok(Ok(()))
+                )
+            })
+        });
+        Self {
+            conn,
+            breaker: Some(CircuitBreaker::new(probe, probe_interval)),
+        }
+    }
+
+    /// The breaker, when there is one.
+    pub fn breaker(&self) -> Option<&Arc<CircuitBreaker>> {
+        self.breaker.as_ref()
+    }
+
+    /// Runs `call` unless the breaker is open; an "unreachable" failure opens it.
+    async fn guard<T>(&self, call: impl Future<Output = Result<T, DbErr>>) -> Result<T, DbErr> {
+        let Some(breaker) = &self.breaker else {
+            return call.await;
+        };
+        let Some(admitted) = breaker.admit() else {
+            return Err(DbErr::Conn(RuntimeErr::Internal(OPEN.to_owned())));
+        };
+        let result = call.await;
+        if let Err(err) = &result
+            && db_unreachable(err)
+        {
+            breaker.failed(admitted, err);
+        }
+        result
+    }
+
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.guard(self.conn.ping()).await
+    }
+
+    async fn guard_transaction<T, E>(
+        &self,
+        call: impl Future<Output = Result<T, TransactionError<E>>>,
+    ) -> Result<T, TransactionError<E>> {
+        let Some(breaker) = &self.breaker else {
+            return call.await;
+        };
+        let Some(admitted) = breaker.admit() else {
+            return Err(TransactionError::Connection(DbErr::Conn(
+                RuntimeErr::Internal(OPEN.to_owned()),
+            )));
+        };
+        let result = call.await;
+        if let Err(TransactionError::Connection(err)) = &result
+            && db_unreachable(err)
+        {
+            breaker.failed(admitted, err);
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.guard(self.conn.execute_raw(stmt)).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.guard(self.conn.execute_unprepared(sql)).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.guard(self.conn.query_one_raw(stmt)).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.guard(self.conn.query_all_raw(stmt)).await
+    }
+}
+
+#[async_trait]
+impl TransactionTrait for Db {
+    type Transaction = DatabaseTransaction;
+
+    async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.guard(self.conn.begin()).await
+    }
+
+    async fn begin_with_config(
+        &self,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<DatabaseTransaction, DbErr> {
+        self.guard(self.conn.begin_with_config(isolation_level, access_mode))
+            .await
+    }
+
+    async fn begin_with_options(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<DatabaseTransaction, DbErr> {
+        self.guard(self.conn.begin_with_options(options)).await
+    }
+
+    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c DatabaseTransaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.guard_transaction(self.conn.transaction(callback))
+            .await
+    }
+
+    async fn transaction_with_config<F, T, E>(
+        &self,
+        callback: F,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c DatabaseTransaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.guard_transaction(self.conn.transaction_with_config(
+            callback,
+            isolation_level,
+            access_mode,
+        ))
+        .await
+    }
+}
