@@ -16,6 +16,7 @@ mod redis;
 mod secrets;
 mod sql;
 mod system_clock;
+mod tokio_tasks;
 mod unavailable;
 mod zxcvbn_strength;
 
@@ -37,4 +38,5 @@ pub use hash_slots::HashSlots;
 pub use jwt_tokens::JwtTokens;
 pub use secrets::random_secret;
 pub use system_clock::SystemClock;
+pub use tokio_tasks::TokioTasks;
 pub use zxcvbn_strength::ZxcvbnStrength;

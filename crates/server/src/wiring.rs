@@ -19,7 +19,7 @@ use infrastructure::{
     BcryptHasher, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
     MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, Pools, RedisLoginAttempts,
     RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAccountTokens, SqlAudit, SqlComments,
-    SqlMailOutbox, SqlPosts, SqlUsers, SystemClock, ZxcvbnStrength,
+    SqlMailOutbox, SqlPosts, SqlUsers, SystemClock, TokioTasks, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, crypto, migrate, random_secret, redis_pool,
 };
@@ -206,6 +206,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             sessions: sessions.clone(),
             attempts: attempts.clone(),
             clock: clock.clone(),
+            tasks: Arc::new(TokioTasks),
         },
         mail.account_mail.clone(),
         auth.clone(),

@@ -13,7 +13,10 @@ use crate::{
     DependencyError, RepositoryError, UniqueField,
     auth::AuthService,
     mail::AccountMail,
-    ports::{Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore, UserRepository},
+    ports::{
+        Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore, TaskSpawner,
+        UserRepository,
+    },
     throttle::Throttle,
 };
 
@@ -57,6 +60,8 @@ pub struct AccountPorts {
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn LoginAttempts>,
     pub clock: Arc<dyn Clock>,
+    /// Where a password reset's look-up and mail run, off the request path.
+    pub tasks: Arc<dyn TaskSpawner>,
 }
 
 #[derive(Clone)]

@@ -23,11 +23,11 @@ impl AccountService {
             .await?;
         let service = self.clone();
         let client = client.clone();
-        tokio::spawn(async move {
+        self.ports.tasks.spawn(Box::pin(async move {
             if let Err(err) = service.send_reset(&client, &email).await {
                 tracing::error!(error = %err, "a password reset mail could not be issued");
             }
-        });
+        }));
         Ok(())
     }
 

@@ -92,6 +92,10 @@ pub struct UserProfile {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[schema(nullable = false)]
     pub email_unreadable: bool,
+    /// In the full record: whether the owner proved they read mail at `email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub email_verified: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub roles: Option<Vec<RoleName>>,
@@ -112,6 +116,7 @@ impl From<&UserView> for UserProfile {
                 .then(|| user.email().map(|e| e.as_ref().to_owned()))
                 .flatten(),
             email_unreadable: full && user.email().is_none(),
+            email_verified: full.then(|| user.email_verified()),
             roles: full.then(|| user.roles().iter().copied().map(RoleName::from).collect()),
             updated_at: full.then(|| user.updated_at()),
         }
