@@ -56,13 +56,13 @@ impl SqlAccountTokens {
         digest: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<Option<account_tokens::Model>, RepositoryError> {
-        Ok(account_tokens::Entity::find()
+        account_tokens::Entity::find()
             .filter(account_tokens::Column::TokenHash.eq(hex(digest)))
             .filter(account_tokens::Column::Purpose.eq(purpose.as_str()))
             .filter(account_tokens::Column::ExpiresAt.gt(now))
             .one(&self.db)
             .await
-            .db_context("finding an account token")?)
+            .db_context("finding an account token")
     }
 }
 
