@@ -471,7 +471,11 @@ async fn a_mail_server_that_is_down_delays_the_mail_but_loses_nothing() {
         p
     };
     let url = format!("smtp://127.0.0.1:{port}");
-    let app = spawn_app_with(|s| s.mail.smtp_url = Some(url.into())).await;
+    let app = spawn_app_with(|s| {
+        s.mail.smtp_url = Some(url.into());
+        s.metrics_addr = Some("127.0.0.1:0".parse().expect("loopback"));
+    })
+    .await;
     let (user, _) = app.logged_in_user().await;
     // The account exists and works while its mail cannot be sent.
     tokio::time::sleep(Duration::from_millis(1500)).await;
