@@ -12,6 +12,7 @@ pub enum Users {
     PasswordHash,
     CreatedAt,
     UpdatedAt,
+    EmailVerified,
 }
 
 #[derive(DeriveIden)]
@@ -60,5 +61,27 @@ pub enum AuditEvents {
     Ip,
     UserAgent,
     RequestId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum AccountTokens {
+    Table,
+    Id,
+    UserId,
+    Purpose,
+    TokenHash,
+    Address,
+    ExpiresAt,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum MailOutbox {
+    Table,
+    Id,
+    Message,
+    Attempts,
+    NextAttemptAt,
     CreatedAt,
 }

@@ -10,6 +10,9 @@ mod m20261125_000004_create_posts;
 mod m20261125_000005_create_comments;
 mod m20261125_000006_protect_user_emails;
 mod m20261125_000007_create_audit_events;
+mod m20261126_000008_add_users_email_verified;
+mod m20261126_000009_create_account_tokens;
+mod m20261126_000010_create_mail_outbox;
 mod m20261126_180000_posts_author_keyset_index;
 mod m20261126_180100_posts_title_trigram_index;
 mod m20261127_000011_posts_title_search_index;
@@ -29,6 +32,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_create_audit_events::Migration),
             Box::new(m20261126_180000_posts_author_keyset_index::Migration),
             Box::new(m20261126_180100_posts_title_trigram_index::Migration),
+            Box::new(m20261126_000008_add_users_email_verified::Migration),
+            Box::new(m20261126_000009_create_account_tokens::Migration),
+            Box::new(m20261126_000010_create_mail_outbox::Migration),
             Box::new(m20261127_000011_posts_title_search_index::Migration),
         ]
     }

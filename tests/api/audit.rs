@@ -180,6 +180,20 @@ async fn account_changes_are_recorded() {
         )
         .await;
     assert_eq!(email.status(), StatusCode::OK);
+    // The change takes effect once the link mailed to the new address comes back.
+    let token = app
+        .wait_for_mail(
+            "changed-address@example.com",
+            "Confirm your new email address",
+            1,
+        )
+        .await[0]
+        .token()
+        .expect("token");
+    let confirmed = app
+        .post_json("/api/auth/confirm-email-change", &json!({"token": token}))
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::NO_CONTENT);
     let roles = app
         .send(
             Method::PUT,
@@ -205,6 +219,7 @@ async fn account_changes_are_recorded() {
             "account_registered",
             "login_succeeded",
             "password_changed",
+            "email_change_requested",
             "email_changed",
             "roles_changed",
             "account_deleted",

@@ -1,6 +1,7 @@
 //! Black-box tests: the real server on a random loopback port, driven over HTTP. They run on
 //! SQLite + memory by default, and on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set.
 
+mod account_mail;
 mod audit;
 mod comments;
 mod compression;

@@ -5,6 +5,7 @@
 mod cookies;
 mod helpers;
 pub mod https;
+mod mail;
 mod raw_storage;
 mod remote;
 
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 pub use cookies::{CookieJar, SetCookie};
 pub use helpers::{Actor, Login, TestUser, assert_problem, login_from};
+pub use mail::{SentMail, SmtpSink};
 pub use raw_storage::contains;
 pub use remote::app_under_test;
 
@@ -77,7 +79,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         },
         ..Settings::default()
     };
-    let mut data_dir = None;
+    let data_dir;
     let backend = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(url) => {
             settings.database = DatabaseSettings::Postgres {
@@ -85,6 +87,10 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
                 schema: Some(create_schema(&url).await),
                 max_connections: 4,
             };
+            // Files the server writes (the mail outbox) stay apart per test too.
+            let dir = tempfile::tempdir().expect("temporary directory");
+            settings.data_dir = dir.path().to_path_buf();
+            data_dir = Some(dir);
             Backend::PostgresRedis
         }
         None => {

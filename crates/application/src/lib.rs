@@ -1,6 +1,7 @@
 //! Agora's use cases and the ports (traits) they need. Depends on the domain only: adapters
 //! for the ports live in `infrastructure` and are chosen by the composition root.
 
+pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod authz;
@@ -8,6 +9,7 @@ pub mod comments;
 mod context;
 mod error;
 pub mod health;
+pub mod mail;
 pub mod pagination;
 pub mod ports;
 pub mod posts;

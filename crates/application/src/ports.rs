@@ -301,6 +301,16 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
+/// Work started by a use case that must not hold up its caller (e.g. a password reset, whose
+/// answer must not depend on whether the account exists).
+pub type BackgroundTask = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Runs [`BackgroundTask`]s off the request path. Implementations MUST return at once, run
+/// the task to completion unless the process stops, and keep the caller's tracing span.
+pub trait TaskSpawner: Send + Sync {
+    fn spawn(&self, task: BackgroundTask);
+}
+
 /// Request budgets. With Redis, every instance spends from the same budgets.
 #[async_trait]
 pub trait RateLimiter: Send + Sync {
@@ -365,4 +375,136 @@ pub trait PasswordStrength: Send + Sync {
         password: &Password,
         account_words: &[&str],
     ) -> Result<Result<(), WeakPassword>, DependencyError>;
+}
+
+/// One mail, rendered: the address, a subject and the same text as plain text and HTML.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl std::fmt::Debug for Mail {
+    /// The body carries secrets (links with tokens) and the address is personal data.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mail")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A mail could not be handed to the mail server (down, refused, timed out). The outbox keeps
+/// it and the delivery task tries again later.
+#[derive(Debug, Error)]
+#[error("the mail could not be sent: {0:#}")]
+pub struct MailError(pub anyhow::Error);
+
+/// Hands mail to whatever delivers it (an SMTP server, files in an outbox folder).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// `Ok` only once the mail is accepted by the next hop: after it, the outbox forgets it.
+    async fn send(&self, mail: &Mail) -> Result<(), MailError>;
+}
+
+/// A mail waiting in the outbox.
+#[derive(Debug, Clone)]
+pub struct QueuedMail {
+    pub id: Uuid,
+    pub mail: Mail,
+    /// Failed attempts so far.
+    pub attempts: u32,
+}
+
+/// Mail waiting to be sent, kept in the database so that an account change is never lost with
+/// its mail: the change commits, the mail is queued, a delivery task sends it and retries.
+/// Implementations MUST store the address and the body protected like other personal data.
+#[async_trait]
+pub trait MailOutbox: Send + Sync {
+    /// Queues `mail`, due at once.
+    async fn enqueue(&self, mail: &Mail, now: DateTime<Utc>) -> Result<(), RepositoryError>;
+
+    /// Up to `limit` mails due at `now`, oldest first, each claimed until `lease_until`: a
+    /// concurrent claim (another instance) MUST NOT get the same mail before that.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<QueuedMail>, RepositoryError>;
+
+    /// The mail was sent, or given up on: it leaves the outbox.
+    async fn remove(&self, id: Uuid) -> Result<(), RepositoryError>;
+
+    /// The mail failed `attempts` times so far: due again at `at`.
+    async fn retry_at(
+        &self,
+        id: Uuid,
+        attempts: u32,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError>;
+}
+
+/// What a single-use account token proves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+    ChangeEmail,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
+            TokenPurpose::ChangeEmail => "change_email",
+        }
+    }
+}
+
+/// A token sent by mail, as stored: only its digest, and the address it was sent to (for
+/// `ChangeEmail`, the new address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountToken {
+    pub digest: TokenDigest,
+    pub user: UserId,
+    pub purpose: TokenPurpose,
+    pub address: Email,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Single-use tokens sent by mail (verification, password reset, email change).
+#[async_trait]
+pub trait AccountTokens: Send + Sync {
+    /// Stores `token`; with `audit`, appends it in the same transaction. MUST store the address
+    /// protected like other personal data, and never the token itself.
+    async fn insert(
+        &self,
+        token: &AccountToken,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), RepositoryError>;
+
+    /// The live token with this digest and purpose, left in place; `None` when there is none
+    /// or it has expired at `now`.
+    async fn find(
+        &self,
+        purpose: TokenPurpose,
+        digest: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AccountToken>, RepositoryError>;
+
+    /// Like `find`, and removes the token in the same atomic step: of concurrent takes of one
+    /// token, at most one gets it.
+    async fn take(
+        &self,
+        purpose: TokenPurpose,
+        digest: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AccountToken>, RepositoryError>;
+
+    /// Removes every token of `user` for `purpose`; says how many there were.
+    async fn revoke_all(&self, user: UserId, purpose: TokenPurpose)
+    -> Result<u64, RepositoryError>;
 }

@@ -26,6 +26,10 @@ pub enum AuditAction {
     EmailChanged,
     RolesChanged,
     AccountDeleted,
+    EmailVerified,
+    PasswordResetRequested,
+    PasswordResetCompleted,
+    EmailChangeRequested,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -33,7 +37,7 @@ pub enum AuditAction {
 pub struct UnknownAuditAction(pub String);
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::AccountRegistered,
         AuditAction::AdminCreated,
         AuditAction::LoginSucceeded,
@@ -48,6 +52,10 @@ impl AuditAction {
         AuditAction::EmailChanged,
         AuditAction::RolesChanged,
         AuditAction::AccountDeleted,
+        AuditAction::EmailVerified,
+        AuditAction::PasswordResetRequested,
+        AuditAction::PasswordResetCompleted,
+        AuditAction::EmailChangeRequested,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -66,6 +74,10 @@ impl AuditAction {
             AuditAction::EmailChanged => "email_changed",
             AuditAction::RolesChanged => "roles_changed",
             AuditAction::AccountDeleted => "account_deleted",
+            AuditAction::EmailVerified => "email_verified",
+            AuditAction::PasswordResetRequested => "password_reset_requested",
+            AuditAction::PasswordResetCompleted => "password_reset_completed",
+            AuditAction::EmailChangeRequested => "email_change_requested",
         }
     }
 }

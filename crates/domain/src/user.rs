@@ -12,6 +12,9 @@ pub struct User {
     /// one under looser rules, or sealed under a key that is gone. The account stays usable
     /// (listed, shown, deleted); its next email change gives it a valid address again.
     email: Option<Email>,
+    /// Whether the owner proved they read mail at `email` (a verification or email-change
+    /// token sent there came back). Any other change of the address clears it.
+    email_verified: bool,
     password_hash: PasswordHash,
     roles: Vec<Role>,
     created_at: DateTime<Utc>,
@@ -46,6 +49,7 @@ impl User {
             id,
             username,
             email: Some(email),
+            email_verified: false,
             password_hash,
             roles,
             created_at: now,
@@ -59,6 +63,7 @@ impl User {
         id: UserId,
         username: Username,
         email: Option<Email>,
+        email_verified: bool,
         password_hash: PasswordHash,
         mut roles: Vec<Role>,
         created_at: DateTime<Utc>,
@@ -70,6 +75,7 @@ impl User {
             id,
             username,
             email,
+            email_verified,
             password_hash,
             roles,
             created_at,
@@ -80,10 +86,35 @@ impl User {
     /// Changes the username and, if given, the email; `updated_at` always moves forward.
     pub fn update_profile(&mut self, username: Username, email: Option<Email>, now: DateTime<Utc>) {
         self.username = username;
-        if email.is_some() {
+        if email.is_some() && email.as_ref() != self.email.as_ref() {
             self.email = email;
+            self.email_verified = false;
         }
         self.touch(now);
+    }
+
+    /// The owner proved they read mail at `address`. Does nothing (and says so) when the
+    /// account's address is no longer that one: a token sent to an old address proves nothing.
+    pub fn verify_email(&mut self, address: &Email, now: DateTime<Utc>) -> bool {
+        if self.email.as_ref() != Some(address) {
+            return false;
+        }
+        if !self.email_verified {
+            self.email_verified = true;
+            self.touch(now);
+        }
+        true
+    }
+
+    /// Moves the account to `address`, which its owner just proved they read.
+    pub fn confirm_new_email(&mut self, address: Email, now: DateTime<Utc>) {
+        self.email = Some(address);
+        self.email_verified = true;
+        self.touch(now);
+    }
+
+    pub fn email_verified(&self) -> bool {
+        self.email_verified
     }
 
     pub fn change_password(&mut self, hash: PasswordHash, now: DateTime<Utc>) {
@@ -182,6 +213,7 @@ mod tests {
             UserId::from_uuid(Uuid::now_v7()),
             Username::parse("ada").expect("valid"),
             None,
+            false,
             PasswordHash::new("$2b$04$x".into()),
             vec![Role::User],
             Utc::now(),
@@ -196,6 +228,24 @@ mod tests {
         let email = Email::parse("ada@example.com").expect("valid");
         user.update_profile(user.username().clone(), Some(email.clone()), Utc::now());
         assert_eq!(user.email(), Some(&email));
+    }
+
+    #[test]
+    fn verification_holds_only_for_the_current_address_and_a_change_clears_it() {
+        let mut user = sample(vec![]);
+        let old = user.email().cloned().expect("an address");
+        assert!(!user.email_verified());
+        let other = Email::parse("bob@example.com").expect("valid");
+        assert!(!user.verify_email(&other, Utc::now()));
+        assert!(!user.email_verified());
+        assert!(user.verify_email(&old, Utc::now()));
+        assert!(user.email_verified());
+        user.update_profile(user.username().clone(), Some(old.clone()), Utc::now());
+        assert!(user.email_verified(), "the same address stays verified");
+        user.update_profile(user.username().clone(), Some(other.clone()), Utc::now());
+        assert!(!user.email_verified());
+        user.confirm_new_email(old, Utc::now());
+        assert!(user.email_verified());
     }
 
     #[test]

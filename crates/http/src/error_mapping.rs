@@ -2,6 +2,7 @@
 
 use application::{
     DependencyError,
+    account::AccountError,
     audit::AuditError,
     auth::{AuthenticateError, LoginError, LogoutError, RefreshError, RegisterError, SessionError},
     comments::CommentError,
@@ -44,6 +45,29 @@ impl From<RegisterError> for ApiError {
             ),
             RegisterError::WeakPassword(weak) => weak_password("password", weak),
             RegisterError::Dependency(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::InvalidToken => ApiError::new(
+                ProblemCode::InvalidAccountToken,
+                "This link is invalid or has expired. Ask for a new one.",
+            ),
+            AccountError::WeakPassword(weak) => weak_password("new_password", weak),
+            AccountError::EmailTaken => RegisterError::EmailTaken.into(),
+            AccountError::EmailNotVerified => ApiError::new(
+                ProblemCode::EmailNotVerified,
+                "Verify your email address first: follow the link in the mail we sent.",
+            ),
+            AccountError::RateLimited { retry_after } => ApiError::rate_limited(
+                "Too many requests for this account. Retry later.",
+                retry_after,
+            ),
+            AccountError::Gone => ApiError::unauthenticated("The account no longer exists."),
+            AccountError::Dependency(e) => e.into(),
         }
     }
 }

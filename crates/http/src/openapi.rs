@@ -15,7 +15,7 @@ use utoipa::{
 };
 
 use crate::{
-    dto::{audit, auth, author, comment, health, post, role, session, user},
+    dto::{account, audit, auth, author, comment, health, post, role, session, user},
     error::{FieldError, Problem},
     routes,
 };
@@ -34,6 +34,11 @@ use crate::{
         routes::auth::login,
         routes::auth::refresh,
         routes::auth::logout,
+        routes::account::verify_email,
+        routes::account::resend_verification,
+        routes::account::request_password_reset,
+        routes::account::confirm_password_reset,
+        routes::account::confirm_email_change,
         routes::sessions::list_sessions,
         routes::sessions::end_session,
         routes::sessions::logout_all,
@@ -68,6 +73,10 @@ use crate::{
         auth::RefreshRequest,
         auth::TokenResponse,
         auth::TokenType,
+        account::TokenRequest,
+        account::PasswordResetRequest,
+        account::PasswordResetConfirmRequest,
+        account::ResetAccepted,
         user::UserResponse,
         user::RoleName,
         user::UserProfile,
@@ -97,7 +106,7 @@ use crate::{
     )),
     modifiers(&SecuritySchemes, &StandardErrors),
     tags(
-        (name = "auth", description = "Registration, login, token refresh, logout"),
+        (name = "auth", description = "Registration, login, token refresh, logout, email verification, password reset, email change confirmation"),
         (name = "sessions", description = "The caller's sessions, one per device"),
         (name = "users", description = "Accounts and roles"),
         (name = "posts", description = "Posts"),

@@ -1,8 +1,8 @@
 //! What every handler can reach: the application services, and the CSRF tokens.
 
 use application::{
-    audit::AuditService, auth::AuthService, comments::CommentService, health::Readiness,
-    posts::PostService, throttle::Throttle, users::UserService,
+    account::AccountService, audit::AuditService, auth::AuthService, comments::CommentService,
+    health::Readiness, posts::PostService, throttle::Throttle, users::UserService,
 };
 
 use crate::CsrfTokens;
@@ -10,6 +10,7 @@ use crate::CsrfTokens;
 #[derive(Clone)]
 pub struct AppState {
     pub auth: AuthService,
+    pub account: AccountService,
     pub users: UserService,
     pub posts: PostService,
     pub comments: CommentService,

@@ -6,6 +6,7 @@ mod connections;
 pub mod env_file;
 pub mod error_tracking;
 mod healthcheck;
+mod mail;
 mod metrics;
 mod redirect;
 pub mod rotate;

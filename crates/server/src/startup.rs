@@ -36,6 +36,7 @@ pub struct Application {
     pools: Pools,
     signals: shutdown::Signals,
     audit_prune: tokio::task::JoinHandle<()>,
+    mail_delivery: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -56,6 +57,7 @@ impl Application {
             .map(|addr| crate::redirect::serve(addr, local.port(), settings.limits.header_timeout))
             .transpose()?;
         let audit_prune = wired.start_audit_prune();
+        let mail_delivery = wired.start_mail_delivery();
         let pools = wired.pools;
         let state = wired.state;
         let readiness = state.readiness.clone();
@@ -172,6 +174,7 @@ impl Application {
             pools,
             signals,
             audit_prune,
+            mail_delivery,
         })
     }
 
@@ -213,6 +216,7 @@ impl Application {
         stopper.abort();
         reload.abort();
         self.audit_prune.abort();
+        self.mail_delivery.abort();
         for server in side {
             server.stop(false).await;
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use agora_http::{AppState, CsrfTokens};
 use anyhow::Context;
 use application::{
+    account::{AccountPorts, AccountService},
     audit::AuditService,
     auth::{AuthService, AuthSettings},
     comments::CommentService,
@@ -17,8 +18,8 @@ use application::{
 use infrastructure::{
     BcryptHasher, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
     MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, Pools, RedisLoginAttempts,
-    RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers,
-    SystemClock, ZxcvbnStrength,
+    RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAccountTokens, SqlAudit, SqlComments,
+    SqlMailOutbox, SqlPosts, SqlUsers, SystemClock, TokioTasks, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, connect_readers, crypto, migrate, random_secret, redis_pool,
 };
@@ -33,9 +34,15 @@ pub struct Wired {
     pub pools: Pools,
     retention: chrono::Duration,
     prune_every: std::time::Duration,
+    mail_delivery: application::mail::MailDelivery,
 }
 
 impl Wired {
+    /// Starts the task that sends queued mail (see `mail.rs`); aborted when the server stops.
+    pub fn start_mail_delivery(&self) -> tokio::task::JoinHandle<()> {
+        crate::mail::start_delivery(self.mail_delivery.clone())
+    }
+
     /// Starts the audit prune: once now, then every `AUDIT_PRUNE_INTERVAL_SECONDS`, deleting
     /// events older than `AUDIT_RETENTION_DAYS`. A failed run is logged and retried at the next
     /// tick. The server aborts the task when it stops.
@@ -158,6 +165,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         Some(readers) => db.with_readers(readers.clone()),
         None => db,
     };
+    let outbox = Arc::new(SqlMailOutbox::new(db.clone(), emails.clone()));
+    let account_tokens = Arc::new(SqlAccountTokens::new(db.clone(), emails.clone()));
     let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
@@ -167,6 +176,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let hasher =
         Arc::new(BcryptHasher::new(settings.bcrypt_cost, slots.clone()).context("BCRYPT_COST")?);
     let clock = Arc::new(SystemClock);
+    let mail = crate::mail::wire_mail(settings, outbox, account_tokens, clock.clone())?;
     let strength = Arc::new(ZxcvbnStrength::new(limits.password_min_score, slots));
     let lockout = LockoutPolicy {
         threshold: limits.lockout_threshold,
@@ -200,6 +210,21 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         audit.clone(),
         auth_settings,
     );
+    let account = AccountService::new(
+        AccountPorts {
+            users: users.clone(),
+            hasher: hasher.clone(),
+            strength: strength.clone(),
+            sessions: sessions.clone(),
+            attempts: attempts.clone(),
+            clock: clock.clone(),
+            tasks: Arc::new(TokioTasks),
+        },
+        mail.account_mail.clone(),
+        auth.clone(),
+        throttle.clone(),
+        settings.mail.require_verified_email,
+    );
     let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
         pool,
@@ -207,8 +232,10 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         pools: Pools::new(&db_pool, redis.as_ref()).with_readers(readers.as_ref()),
         retention,
         prune_every: settings.lifetimes.audit_prune_interval,
+        mail_delivery: mail.delivery,
         state: AppState {
             auth,
+            account,
             users: UserService::new(
                 users.clone(),
                 hasher,
@@ -218,7 +245,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
                 audit.clone(),
                 attempts,
                 lockout,
-            ),
+            )
+            .with_email_changes(mail.account_mail),
             audit: AuditService::new(audit),
             posts: PostService::new(posts.clone(), clock.clone()),
             comments: CommentService::new(comments, posts, clock),

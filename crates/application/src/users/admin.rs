@@ -146,6 +146,15 @@ impl UserService {
             self.check_current_password(&user, update.current_password.as_deref())
                 .await?;
         }
+        if email_changes
+            && actor.user_id == id
+            && let (Some(mail), Some(new_email)) = (&self.email_changes, &update.email)
+        {
+            return self
+                .request_email_change(actor, user, update.username, new_email.clone(), mail)
+                .await
+                .map(FullUser::new);
+        }
         let seen = user.updated_at();
         let username = update.username.unwrap_or_else(|| user.username().clone());
         let now = self.clock.now();
@@ -157,6 +166,50 @@ impl UserService {
             return Err(UserError::PreconditionFailed);
         }
         Ok(FullUser::new(user))
+    }
+
+    /// A user moving their own account to `new_email`: the username (if given) changes now,
+    /// the address only once the token mailed to it comes back. The old address gets a notice
+    /// without any secret. The new address must be free now, and still when confirmed.
+    async fn request_email_change(
+        &self,
+        actor: &Actor,
+        mut user: User,
+        username: Option<Username>,
+        new_email: Email,
+        mail: &crate::mail::AccountMail,
+    ) -> Result<User, UserError> {
+        if self.users.find_by_email(&new_email).await?.is_some() {
+            return Err(UserError::EmailTaken);
+        }
+        let now = self.clock.now();
+        if let Some(username) = username.filter(|u| u != user.username()) {
+            let seen = user.updated_at();
+            user.update_profile(username, None, now);
+            if !self.users.update(&user, Some(seen), None).await? {
+                return Err(UserError::PreconditionFailed);
+            }
+        }
+        let event = actor
+            .audit(AuditAction::EmailChangeRequested, now)
+            .with_target(user.id());
+        let token = mail
+            .issue(
+                user.id(),
+                crate::ports::TokenPurpose::ChangeEmail,
+                &new_email,
+                Some(&event),
+            )
+            .await?;
+        let templates = mail.templates();
+        mail.queue(templates.email_change_confirmation(&new_email, user.username(), &token))
+            .await;
+        if let Some(old) = user.email() {
+            mail.queue(templates.email_change_notice(old, user.username()))
+                .await;
+        }
+        tracing::info!(user_id = %user.id(), "email change requested; waiting for confirmation");
+        Ok(user)
     }
 
     /// Changes the caller's password and ends every other session of theirs.

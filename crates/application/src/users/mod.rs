@@ -31,9 +31,18 @@ pub struct UserService {
     /// Re-checks of the current password count toward a lock-out like logins do.
     attempts: Arc<dyn LoginAttempts>,
     lockout: LockoutPolicy,
+    /// Set: a user changing their own email gets a confirmation mail at the new address and
+    /// the change waits for it. Unset: the change is immediate.
+    email_changes: Option<crate::mail::AccountMail>,
 }
 
 impl UserService {
+    /// Self-service email changes wait for the confirmation mailed through `mail`.
+    pub fn with_email_changes(mut self, mail: crate::mail::AccountMail) -> Self {
+        self.email_changes = Some(mail);
+        self
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         users: Arc<dyn UserRepository>,
@@ -54,6 +63,7 @@ impl UserService {
             audit,
             attempts,
             lockout,
+            email_changes: None,
         }
     }
 }

@@ -52,6 +52,10 @@ action_names!(
     EmailChanged,
     RolesChanged,
     AccountDeleted,
+    EmailVerified,
+    PasswordResetRequested,
+    PasswordResetCompleted,
+    EmailChangeRequested,
 );
 
 /// One security event.

@@ -1,5 +1,6 @@
 //! Request and response bodies, as they appear in the OpenAPI contract.
 
+pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod author;

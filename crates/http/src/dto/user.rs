@@ -54,6 +54,8 @@ pub struct UserResponse {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[schema(nullable = false)]
     pub email_unreadable: bool,
+    /// Whether the owner proved they read mail at `email` (a link mailed there came back).
+    pub email_verified: bool,
     pub roles: Vec<RoleName>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -66,6 +68,7 @@ impl From<&User> for UserResponse {
             username: user.username().as_ref().to_owned(),
             email: user.email().map(|e| e.as_ref().to_owned()),
             email_unreadable: user.email().is_none(),
+            email_verified: user.email_verified(),
             roles: user.roles().iter().copied().map(RoleName::from).collect(),
             created_at: user.created_at(),
             updated_at: user.updated_at(),
@@ -89,6 +92,10 @@ pub struct UserProfile {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[schema(nullable = false)]
     pub email_unreadable: bool,
+    /// In the full record: whether the owner proved they read mail at `email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub email_verified: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub roles: Option<Vec<RoleName>>,
@@ -109,6 +116,7 @@ impl From<&UserView> for UserProfile {
                 .then(|| user.email().map(|e| e.as_ref().to_owned()))
                 .flatten(),
             email_unreadable: full && user.email().is_none(),
+            email_verified: full.then(|| user.email_verified()),
             roles: full.then(|| user.roles().iter().copied().map(RoleName::from).collect()),
             updated_at: full.then(|| user.updated_at()),
         }

@@ -471,6 +471,11 @@ pub(super) fn request_example(schema: &str) -> Option<Value> {
         "SetRolesRequest" => json!({"roles": ["user", "moderator"]}),
         "PostRequest" => json!({"title": "Hello, Agora", "body": "The first post.\nSecond line."}),
         "CommentRequest" => json!({"body": "Nice post!"}),
+        "TokenRequest" => json!({"token": "q3kF0o6z1uBv6bPpX8m1S1q8pX2l6QyHcC0j9Yx3t7E"}),
+        "PasswordResetRequest" => json!({"email": "ada@example.com"}),
+        "PasswordResetConfirmRequest" => {
+            json!({"token": "q3kF0o6z1uBv6bPpX8m1S1q8pX2l6QyHcC0j9Yx3t7E", "new_password": "a brand new passphrase"})
+        }
         _ => return None,
     })
 }

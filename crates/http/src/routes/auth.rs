@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/api/auth/logout").route(web::post().to(logout)));
 }
 
-/// Open an account. It holds the `user` role.
+/// Open an account. It holds the `user` role; a verification mail goes to its address.
 #[utoipa::path(
     post, path = "/api/auth/register", tag = "auth",
     request_body(content = RegisterRequest, content_type = "application/json"),
@@ -47,7 +47,7 @@ pub async fn register(
     Client(client): Client,
     JsonBody(body): JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = state.auth.register(&client, body.into_input()?).await?;
+    let user = state.account.register(&client, body.into_input()?).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/users/{}", user.id())))
         .json(UserResponse::from(&user)))

@@ -62,6 +62,7 @@ pub async fn list_comments(
     responses(
         (status = 201, description = "Created", body = CommentResponse,
             headers(("Location" = String, description = "/api/comments/{id}"), ("ETag" = String))),
+        (status = 403, description = "`email_not_verified` (with `REQUIRE_VERIFIED_EMAIL`) or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such post", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
@@ -73,6 +74,7 @@ pub async fn create_comment(
     JsonBody(body): JsonBody<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_body()?;
+    state.account.ensure_may_publish(&user.actor).await?;
     let view = state
         .comments
         .create(&user.actor, PostId::from_uuid(id.into_inner()), body)

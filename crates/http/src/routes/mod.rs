@@ -1,5 +1,6 @@
 //! Routes, one file per resource, each with a `configure` function.
 
+pub mod account;
 pub mod audit;
 pub mod auth;
 mod auth_outcomes;
@@ -17,6 +18,7 @@ use crate::HttpSettings;
 
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &HttpSettings) {
     auth::configure(cfg);
+    account::configure(cfg);
     sessions::configure(cfg);
     users::configure(cfg);
     posts::configure(cfg, settings.post_body_limit);

@@ -89,6 +89,7 @@ pub async fn get_post(
     responses(
         (status = 201, description = "Created", body = PostResponse,
             headers(("Location" = String, description = "/api/posts/{id}"), ("ETag" = String))),
+        (status = 403, description = "`email_not_verified` (with `REQUIRE_VERIFIED_EMAIL`) or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -97,7 +98,9 @@ pub async fn create_post(
     user: AuthUser,
     JsonBody(body): JsonBody<PostRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.posts.create(&user.actor, body.into_input()?).await?;
+    let input = body.into_input()?;
+    state.account.ensure_may_publish(&user.actor).await?;
+    let view = state.posts.create(&user.actor, input).await?;
     let response = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/posts/{}", view.post.id())))
         .json(PostResponse::from(&view));

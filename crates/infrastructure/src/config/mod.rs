@@ -3,6 +3,7 @@
 //! secrets are wrapped so they never reach Debug output or logs.
 
 mod limits;
+mod mail;
 mod sessions;
 mod vars;
 
@@ -12,6 +13,7 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use self::limits::LimitSettings;
+pub use self::mail::MailConfig;
 pub use self::sessions::LifetimeSettings;
 pub use self::vars::{NumericSetting, Vars};
 use crate::crypto::decode_key;
@@ -105,6 +107,7 @@ pub struct Settings {
     pub sentry_dsn: Option<SecretString>,
     pub limits: LimitSettings,
     pub lifetimes: LifetimeSettings,
+    pub mail: MailConfig,
 }
 
 impl Default for Settings {
@@ -138,6 +141,7 @@ impl Default for Settings {
             sentry_dsn: None,
             limits: LimitSettings::default(),
             lifetimes: LifetimeSettings::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -330,6 +334,7 @@ impl Settings {
             sentry_dsn: var("SENTRY_DSN").map(SecretString::from),
             limits: LimitSettings::from_vars(vars)?,
             lifetimes: LifetimeSettings::from_vars(vars)?,
+            mail: MailConfig::from_vars(vars)?,
         })
     }
 }

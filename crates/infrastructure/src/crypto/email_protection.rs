@@ -55,6 +55,23 @@ impl EmailProtection {
         !self.ring.is_current(stored) || index.is_none()
     }
 
+    /// Seals other personal data (a queued mail, the address a token was sent to) under the
+    /// same keyring, bound to its `purpose` and row.
+    pub fn seal_bytes(&self, purpose: &str, row: Uuid, plain: &[u8]) -> anyhow::Result<String> {
+        self.ring.seal(plain, &Self::other_context(purpose, row))
+    }
+
+    /// Opens what `seal_bytes` sealed for the same purpose and row.
+    pub fn open_bytes(&self, purpose: &str, row: Uuid, stored: &str) -> anyhow::Result<Vec<u8>> {
+        self.ring
+            .open(stored, &Self::other_context(purpose, row))
+            .with_context(|| format!("decrypting {purpose} {row}"))
+    }
+
+    fn other_context(purpose: &str, row: Uuid) -> Vec<u8> {
+        [b"agora/", purpose.as_bytes(), b"/v1/", row.as_bytes()].concat()
+    }
+
     pub fn current_key_id(&self) -> &str {
         self.ring.current_id()
     }

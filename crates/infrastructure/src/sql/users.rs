@@ -150,6 +150,7 @@ fn to_domain(
         UserId::from_uuid(model.id),
         Username::parse(&model.username).context("a stored username is invalid")?,
         email,
+        model.email_verified,
         PasswordHash::new(model.password_hash),
         parse_roles(role_names)?,
         model.created_at,
@@ -193,6 +194,7 @@ impl UserRepository for SqlUsers {
             password_hash: Set(user.password_hash().as_ref().to_owned()),
             created_at: Set(user.created_at()),
             updated_at: Set(user.updated_at()),
+            email_verified: Set(user.email_verified()),
         })
         .exec_without_returning(&txn)
         .await
@@ -294,6 +296,10 @@ impl UserRepository for SqlUsers {
             .col_expr(
                 users::Column::PasswordHash,
                 Expr::value(user.password_hash().as_ref()),
+            )
+            .col_expr(
+                users::Column::EmailVerified,
+                Expr::value(user.email_verified()),
             )
             .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()));
         if !update_guarded(&txn, changes, user.id().as_uuid(), expected)

@@ -1,0 +1,60 @@
+//! Confirming an email change with the token mailed to the new address (the request is made
+//! through `UserService::update_profile`).
+
+use domain::AuditAction;
+
+use super::{AccountError, AccountService};
+use crate::{ClientInfo, mail::digest_of, ports::TokenPurpose};
+
+impl AccountService {
+    /// Moves the account to the address the token was mailed to. That address must still be
+    /// free: checked again here, and by the repository's unique index.
+    #[tracing::instrument(skip_all)]
+    pub async fn confirm_email_change(
+        &self,
+        client: &ClientInfo,
+        token: &str,
+    ) -> Result<(), AccountError> {
+        let digest = digest_of(token).ok_or(AccountError::InvalidToken)?;
+        let now = self.ports.clock.now();
+        let tokens = self.mail.tokens();
+        let found = tokens
+            .find(TokenPurpose::ChangeEmail, &digest, now)
+            .await?
+            .ok_or(AccountError::InvalidToken)?;
+        if let Some(owner) = self.ports.users.find_by_email(&found.address).await?
+            && owner.id() != found.user
+        {
+            return Err(AccountError::EmailTaken);
+        }
+        let token = tokens
+            .take(TokenPurpose::ChangeEmail, &digest, now)
+            .await?
+            .ok_or(AccountError::InvalidToken)?;
+        let mut user = self
+            .ports
+            .users
+            .find_by_id(token.user)
+            .await?
+            .ok_or(AccountError::InvalidToken)?;
+        let seen = user.updated_at();
+        user.confirm_new_email(token.address, now);
+        let event = client
+            .audit(AuditAction::EmailChanged, Some(user.id()), now)
+            .with_target(user.id());
+        if !self
+            .ports
+            .users
+            .update(&user, Some(seen), Some(&event))
+            .await?
+        {
+            return Err(AccountError::InvalidToken);
+        }
+        // Links sent to the old address prove nothing about the new one.
+        tokens
+            .revoke_all(user.id(), TokenPurpose::VerifyEmail)
+            .await?;
+        tracing::info!(user_id = %user.id(), "email change confirmed");
+        Ok(())
+    }
+}

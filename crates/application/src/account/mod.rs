@@ -1,0 +1,126 @@
+//! The account lifecycle through mail: registration with a verification mail, verifying an
+//! address, resetting a forgotten password, confirming an email change.
+
+mod email_change;
+mod reset;
+mod verification;
+
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::{
+    DependencyError, RepositoryError, UniqueField,
+    auth::AuthService,
+    mail::AccountMail,
+    ports::{
+        Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore, TaskSpawner,
+        UserRepository,
+    },
+    throttle::Throttle,
+};
+
+/// What can go wrong in the account lifecycle.
+#[derive(Debug, Error)]
+pub enum AccountError {
+    /// Unknown, expired, used, or for an address the account no longer has: one answer for all.
+    #[error("the token is invalid or expired")]
+    InvalidToken,
+    #[error("the new password {0}")]
+    WeakPassword(crate::ports::WeakPassword),
+    #[error("the email is already registered")]
+    EmailTaken,
+    /// The action needs a verified address (`REQUIRE_VERIFIED_EMAIL`).
+    #[error("the account's email address is not verified")]
+    EmailNotVerified,
+    /// The target account's authentication budget is spent.
+    #[error("too many requests for this account; retry in {retry_after:?}")]
+    RateLimited { retry_after: std::time::Duration },
+    #[error("the account no longer exists")]
+    Gone,
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+}
+
+impl From<RepositoryError> for AccountError {
+    fn from(err: RepositoryError) -> Self {
+        match err {
+            RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
+            other => Self::Dependency(other.into()),
+        }
+    }
+}
+
+/// The ports the lifecycle works through.
+#[derive(Clone)]
+pub struct AccountPorts {
+    pub users: Arc<dyn UserRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub strength: Arc<dyn PasswordStrength>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub attempts: Arc<dyn LoginAttempts>,
+    pub clock: Arc<dyn Clock>,
+    /// Where a password reset's look-up and mail run, off the request path.
+    pub tasks: Arc<dyn TaskSpawner>,
+}
+
+#[derive(Clone)]
+pub struct AccountService {
+    ports: AccountPorts,
+    mail: AccountMail,
+    auth: AuthService,
+    throttle: Throttle,
+    require_verified_email: bool,
+}
+
+impl AccountService {
+    pub fn new(
+        ports: AccountPorts,
+        mail: AccountMail,
+        auth: AuthService,
+        throttle: Throttle,
+        require_verified_email: bool,
+    ) -> Self {
+        Self {
+            ports,
+            mail,
+            auth,
+            throttle,
+            require_verified_email,
+        }
+    }
+
+    /// Spends one request of the target account's authentication budget (beside the client's,
+    /// which the route spends): many clients cannot flood one account with mail.
+    async fn spend_account_budget(&self, account: &str) -> Result<(), AccountError> {
+        let verdict = self
+            .throttle
+            .spend(
+                crate::throttle::Scope::Authentication,
+                &format!("account:{account}"),
+            )
+            .await?;
+        match verdict.retry_after() {
+            Some(retry_after) => Err(AccountError::RateLimited { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// With `REQUIRE_VERIFIED_EMAIL`, refuses accounts whose address is not verified.
+    pub async fn ensure_may_publish(&self, actor: &crate::Actor) -> Result<(), AccountError> {
+        if !self.require_verified_email {
+            return Ok(());
+        }
+        let user = self
+            .ports
+            .users
+            .find_by_id(actor.user_id)
+            .await?
+            .ok_or(AccountError::Gone)?;
+        if user.email_verified() {
+            Ok(())
+        } else {
+            Err(AccountError::EmailNotVerified)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Resetting a forgotten password by mail.
+
+use domain::{AuditAction, Email, Password};
+
+use super::{AccountError, AccountService};
+use crate::{
+    ClientInfo,
+    mail::digest_of,
+    ports::TokenPurpose,
+    throttle::{account_key, reauthentication_bucket},
+};
+
+impl AccountService {
+    /// Spends the target account's budget, then starts the rest (look-up, token, mail) off the
+    /// request path: the caller answers the same, in the same time, whether or not the
+    /// address belongs to an account.
+    pub async fn request_password_reset(
+        &self,
+        client: &ClientInfo,
+        email: Email,
+    ) -> Result<(), AccountError> {
+        self.spend_account_budget(&account_key(email.as_ref()))
+            .await?;
+        let service = self.clone();
+        let client = client.clone();
+        self.ports.tasks.spawn(Box::pin(async move {
+            if let Err(err) = service.send_reset(&client, &email).await {
+                tracing::error!(error = %err, "a password reset mail could not be issued");
+            }
+        }));
+        Ok(())
+    }
+
+    async fn send_reset(&self, client: &ClientInfo, email: &Email) -> Result<(), AccountError> {
+        let Some(user) = self.ports.users.find_by_email(email).await? else {
+            tracing::info!("password reset asked for an address no account has");
+            return Ok(());
+        };
+        let now = self.ports.clock.now();
+        let event = client
+            .audit(AuditAction::PasswordResetRequested, None, now)
+            .with_target(user.id());
+        let token = self
+            .mail
+            .issue(user.id(), TokenPurpose::ResetPassword, email, Some(&event))
+            .await?;
+        let mail = self
+            .mail
+            .templates()
+            .password_reset(email, user.username(), &token);
+        self.mail.queue(mail).await;
+        Ok(())
+    }
+
+    /// Sets a new password with a reset token: every session of the account ends, its
+    /// lock-outs are cleared, every reset token of it dies, and it gets a "password changed" mail.
+    #[tracing::instrument(skip_all)]
+    pub async fn reset_password(
+        &self,
+        client: &ClientInfo,
+        token: &str,
+        new_password: Password,
+    ) -> Result<(), AccountError> {
+        let digest = digest_of(token).ok_or(AccountError::InvalidToken)?;
+        let tokens = self.mail.tokens();
+        let now = self.ports.clock.now();
+        // Looked at first and taken only once the password passes, so a weak one does not
+        // spend the mail.
+        let found = tokens
+            .find(TokenPurpose::ResetPassword, &digest, now)
+            .await?
+            .ok_or(AccountError::InvalidToken)?;
+        let mut user = self
+            .ports
+            .users
+            .find_by_id(found.user)
+            .await?
+            .ok_or(AccountError::InvalidToken)?;
+        let Some(email) = user.email().cloned().filter(|e| *e == found.address) else {
+            return Err(AccountError::InvalidToken);
+        };
+        self.ports
+            .strength
+            .check(&new_password, &[user.username().as_ref(), email.as_ref()])
+            .await?
+            .map_err(AccountError::WeakPassword)?;
+        let hash = self.ports.hasher.hash(&new_password).await?;
+        if tokens
+            .take(TokenPurpose::ResetPassword, &digest, self.ports.clock.now())
+            .await?
+            .is_none()
+        {
+            return Err(AccountError::InvalidToken);
+        }
+        let seen = user.updated_at();
+        let now = self.ports.clock.now();
+        user.change_password(hash, now);
+        let event = client
+            .audit(AuditAction::PasswordResetCompleted, Some(user.id()), now)
+            .with_target(user.id());
+        if !self
+            .ports
+            .users
+            .update(&user, Some(seen), Some(&event))
+            .await?
+        {
+            return Err(AccountError::InvalidToken);
+        }
+        tokens
+            .revoke_all(user.id(), TokenPurpose::ResetPassword)
+            .await?;
+        let ended = self.ports.sessions.delete_all_for_user(user.id()).await?;
+        self.ports
+            .attempts
+            .clear(&account_key(email.as_ref()))
+            .await?;
+        self.ports
+            .attempts
+            .clear(&reauthentication_bucket(user.id()))
+            .await?;
+        tracing::info!(user_id = %user.id(), sessions_ended = ended, "password reset");
+        let mail = self
+            .mail
+            .templates()
+            .password_changed(&email, user.username());
+        self.mail.queue(mail).await;
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! Mail an account is sent (verification, password reset, email change): single-use tokens,
+//! the templates, queueing after the change commits, and the delivery task's work.
+
+mod delivery;
+mod templates;
+mod tokens;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use domain::{AuditEvent, Email, UserId};
+
+use crate::{
+    RepositoryError,
+    ports::{AccountToken, AccountTokens, Clock, Mail, MailOutbox, TokenPurpose},
+};
+
+pub use delivery::{DeliveryReport, MailDelivery, RetryPolicy};
+pub use templates::Templates;
+pub use tokens::{digest_of, new_token};
+
+/// How account mail is made.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// The frontend the links in mails point to, without a trailing slash.
+    pub public_base_url: String,
+    pub email_token_ttl: Duration,
+    pub password_reset_ttl: Duration,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            public_base_url: "http://localhost:8080".into(),
+            email_token_ttl: Duration::hours(24),
+            password_reset_ttl: Duration::hours(1),
+        }
+    }
+}
+
+/// Issues tokens and queues mail: shared by the services that send account mail.
+#[derive(Clone)]
+pub struct AccountMail {
+    tokens: Arc<dyn AccountTokens>,
+    outbox: Arc<dyn MailOutbox>,
+    clock: Arc<dyn Clock>,
+    templates: Templates,
+    settings: MailSettings,
+}
+
+impl AccountMail {
+    pub fn new(
+        tokens: Arc<dyn AccountTokens>,
+        outbox: Arc<dyn MailOutbox>,
+        clock: Arc<dyn Clock>,
+        settings: MailSettings,
+    ) -> Self {
+        Self {
+            tokens,
+            outbox,
+            clock,
+            templates: Templates::new(&settings.public_base_url),
+            settings,
+        }
+    }
+
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    pub fn tokens(&self) -> &dyn AccountTokens {
+        self.tokens.as_ref()
+    }
+
+    pub fn settings(&self) -> &MailSettings {
+        &self.settings
+    }
+
+    fn ttl(&self, purpose: TokenPurpose) -> Duration {
+        match purpose {
+            TokenPurpose::ResetPassword => self.settings.password_reset_ttl,
+            TokenPurpose::VerifyEmail | TokenPurpose::ChangeEmail => self.settings.email_token_ttl,
+        }
+    }
+
+    /// A new token for `purpose`, bound to `address`; earlier tokens of the account for the
+    /// same purpose die, so only the latest mail works. Returns the token in the clear, to be
+    /// put in the mail and nowhere else.
+    pub async fn issue(
+        &self,
+        user: UserId,
+        purpose: TokenPurpose,
+        address: &Email,
+        audit: Option<&AuditEvent>,
+    ) -> Result<String, RepositoryError> {
+        self.tokens.revoke_all(user, purpose).await?;
+        let (secret, digest) = new_token();
+        let token = AccountToken {
+            digest,
+            user,
+            purpose,
+            address: address.clone(),
+            expires_at: self.clock.now() + self.ttl(purpose),
+        };
+        self.tokens.insert(&token, audit).await?;
+        Ok(secret)
+    }
+
+    /// Queues `mail` for the delivery task. Called once the account change has committed, so
+    /// a failure here never undoes it: it is logged (the mail is lost, the change is kept).
+    pub async fn queue(&self, mail: Mail) {
+        let subject = mail.subject.clone();
+        if let Err(err) = self.outbox.enqueue(&mail, self.clock.now()).await {
+            tracing::error!(
+                subject,
+                error = ?anyhow::Error::from(err),
+                "a mail could not be queued; the account change is kept"
+            );
+        }
+    }
+}
