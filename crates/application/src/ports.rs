@@ -121,6 +121,28 @@ pub struct PostFilter {
 }
 
 /// Where posts live.
+/// How fresh a public read must be. The application decides; the wiring maps `MayLag` onto
+/// a read replica when there is one (else both are the primary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// An anonymous reader: a replica that lags a little is fine.
+    MayLag,
+    /// A signed-in reader, who may be reading what they just wrote: the primary.
+    OwnWrites,
+}
+
+impl Freshness {
+    /// Anonymous readers may see a lagging copy; anyone presenting credentials reads the
+    /// primary, so an author always sees their own writes.
+    pub fn for_reader(signed_in: bool) -> Self {
+        if signed_in {
+            Self::OwnWrites
+        } else {
+            Self::MayLag
+        }
+    }
+}
+
 #[async_trait]
 pub trait PostRepository: Send + Sync {
     async fn insert(&self, post: &Post) -> Result<(), RepositoryError>;

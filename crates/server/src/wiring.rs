@@ -20,7 +20,7 @@ use infrastructure::{
     RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers,
     SystemClock, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
-    connect_database, crypto, migrate, random_secret, redis_pool,
+    connect_database, connect_replica, crypto, migrate, random_secret, redis_pool,
 };
 use secrecy::ExposeSecret;
 
@@ -149,6 +149,20 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     );
     // Once a call finds the database unreachable, the others fail at once until it is back.
     let db = Db::with_breaker(db, settings.database_probe_interval);
+    // DATABASE_READ_URL: anonymous post/comment reads go to the replica, which falls back to
+    // the primary while it is unreachable. Everything else stays on the primary.
+    let replica = match &settings.database_read_url {
+        Some(url) => {
+            let conn = connect_replica(url, &settings.database).await?;
+            tracing::info!("database: public reads on the read replica (DATABASE_READ_URL)");
+            Some(Db::replica(
+                conn,
+                settings.database_probe_interval,
+                db.clone(),
+            ))
+        }
+        None => None,
+    };
     let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
@@ -208,8 +222,18 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
                 lockout,
             ),
             audit: AuditService::new(audit),
-            posts: PostService::new(posts.clone(), clock.clone()),
-            comments: CommentService::new(comments, posts, clock),
+            posts: match &replica {
+                Some(r) => PostService::new(posts.clone(), clock.clone())
+                    .with_replica(Arc::new(SqlPosts::new(r.clone()))),
+                None => PostService::new(posts.clone(), clock.clone()),
+            },
+            comments: match &replica {
+                Some(r) => CommentService::new(comments, posts, clock).with_replica(
+                    Arc::new(SqlComments::new(r.clone())),
+                    Arc::new(SqlPosts::new(r.clone())),
+                ),
+                None => CommentService::new(comments, posts, clock),
+            },
             readiness: Readiness::new(users, sessions),
             throttle,
         },

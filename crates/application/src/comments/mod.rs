@@ -10,7 +10,7 @@ use crate::{
     Actor, DependencyError, RepositoryError,
     authz::{CommentAction, Forbidden, authorize_comment},
     pagination::{Page, PageRequest},
-    ports::{Clock, CommentRepository, PostRepository},
+    ports::{Clock, CommentRepository, Freshness, PostRepository},
     views::{CommentView, IfMatch},
 };
 
@@ -18,6 +18,8 @@ use crate::{
 pub struct CommentService {
     comments: Arc<dyn CommentRepository>,
     posts: Arc<dyn PostRepository>,
+    /// Reads that may lag ([`Freshness::MayLag`]); the primary unless a replica is wired.
+    stale: (Arc<dyn CommentRepository>, Arc<dyn PostRepository>),
     clock: Arc<dyn Clock>,
 }
 
@@ -51,25 +53,65 @@ impl CommentService {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            stale: (comments.clone(), posts.clone()),
             comments,
             posts,
             clock,
         }
     }
 
+    /// Reads that may lag go to the replica's adapters (writes and fresh reads stay on the
+    /// primary).
+    pub fn with_replica(
+        mut self,
+        comments: Arc<dyn CommentRepository>,
+        posts: Arc<dyn PostRepository>,
+    ) -> Self {
+        self.stale = (comments, posts);
+        self
+    }
+
+    fn reader(&self, freshness: Freshness) -> (&dyn CommentRepository, &dyn PostRepository) {
+        match freshness {
+            Freshness::MayLag => (self.stale.0.as_ref(), self.stale.1.as_ref()),
+            Freshness::OwnWrites => (self.comments.as_ref(), self.posts.as_ref()),
+        }
+    }
+
+    /// A fresh list (the primary).
     pub async fn list(
         &self,
         post: PostId,
         page: &PageRequest,
     ) -> Result<Page<CommentView>, CommentError> {
-        if self.posts.find(post).await?.is_none() {
-            return Err(CommentError::PostNotFound);
-        }
-        Ok(self.comments.list_for_post(post, page).await?)
+        self.list_with(post, page, Freshness::OwnWrites).await
     }
 
+    pub async fn list_with(
+        &self,
+        post: PostId,
+        page: &PageRequest,
+        freshness: Freshness,
+    ) -> Result<Page<CommentView>, CommentError> {
+        let (comments, posts) = self.reader(freshness);
+        if posts.find(post).await?.is_none() {
+            return Err(CommentError::PostNotFound);
+        }
+        Ok(comments.list_for_post(post, page).await?)
+    }
+
+    /// A fresh read (the primary).
     pub async fn get(&self, id: CommentId) -> Result<CommentView, CommentError> {
-        self.comments.find(id).await?.ok_or(CommentError::NotFound)
+        self.get_with(id, Freshness::OwnWrites).await
+    }
+
+    pub async fn get_with(
+        &self,
+        id: CommentId,
+        freshness: Freshness,
+    ) -> Result<CommentView, CommentError> {
+        let (comments, _) = self.reader(freshness);
+        comments.find(id).await?.ok_or(CommentError::NotFound)
     }
 
     pub async fn create(

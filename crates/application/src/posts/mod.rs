@@ -10,13 +10,15 @@ use crate::{
     Actor, DependencyError,
     authz::{Forbidden, PostAction, authorize_post},
     pagination::{Page, PageRequest},
-    ports::{Clock, PostFilter, PostRepository},
+    ports::{Clock, Freshness, PostFilter, PostRepository},
     views::{IfMatch, PostSummary, PostView},
 };
 
 #[derive(Clone)]
 pub struct PostService {
     posts: Arc<dyn PostRepository>,
+    /// Reads that may lag ([`Freshness::MayLag`]); the primary unless a replica is wired.
+    stale: Arc<dyn PostRepository>,
     clock: Arc<dyn Clock>,
 }
 
@@ -41,19 +43,54 @@ crate::repository_errors_are_dependency_failures!(PostError);
 
 impl PostService {
     pub fn new(posts: Arc<dyn PostRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { posts, clock }
+        Self {
+            stale: posts.clone(),
+            posts,
+            clock,
+        }
     }
 
+    /// Reads that may lag go to `replica` (writes and fresh reads stay on the primary).
+    pub fn with_replica(mut self, replica: Arc<dyn PostRepository>) -> Self {
+        self.stale = replica;
+        self
+    }
+
+    fn reader(&self, freshness: Freshness) -> &dyn PostRepository {
+        match freshness {
+            Freshness::MayLag => self.stale.as_ref(),
+            Freshness::OwnWrites => self.posts.as_ref(),
+        }
+    }
+
+    /// A fresh list (the primary).
     pub async fn list(
         &self,
         filter: &PostFilter,
         page: &PageRequest,
     ) -> Result<Page<PostSummary>, PostError> {
-        Ok(self.posts.list(filter, page).await?)
+        self.list_with(filter, page, Freshness::OwnWrites).await
     }
 
+    pub async fn list_with(
+        &self,
+        filter: &PostFilter,
+        page: &PageRequest,
+        freshness: Freshness,
+    ) -> Result<Page<PostSummary>, PostError> {
+        Ok(self.reader(freshness).list(filter, page).await?)
+    }
+
+    /// A fresh read (the primary).
     pub async fn get(&self, id: PostId) -> Result<PostView, PostError> {
-        self.posts.find(id).await?.ok_or(PostError::NotFound)
+        self.get_with(id, Freshness::OwnWrites).await
+    }
+
+    pub async fn get_with(&self, id: PostId, freshness: Freshness) -> Result<PostView, PostError> {
+        self.reader(freshness)
+            .find(id)
+            .await?
+            .ok_or(PostError::NotFound)
     }
 
     pub async fn create(&self, actor: &Actor, input: PostInput) -> Result<PostView, PostError> {

@@ -43,13 +43,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
 )]
 pub async fn list_comments(
+    req: actix_web::HttpRequest,
     state: Data<AppState>,
     id: Path<Uuid>,
     QueryParams(page): QueryParams<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = state
         .comments
-        .list(PostId::from_uuid(id.into_inner()), &page.to_request()?)
+        .list_with(
+            PostId::from_uuid(id.into_inner()),
+            &page.to_request()?,
+            super::cookies::freshness(&req),
+        )
         .await?;
     Ok(HttpResponse::Ok().json(CommentPage::of(page, |c| CommentResponse::from(&c))))
 }
@@ -97,13 +102,17 @@ pub async fn create_comment(
     )
 )]
 pub async fn get_comment(
+    req: actix_web::HttpRequest,
     state: Data<AppState>,
     id: Path<Uuid>,
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
     let view = state
         .comments
-        .get(CommentId::from_uuid(id.into_inner()))
+        .get_with(
+            CommentId::from_uuid(id.into_inner()),
+            super::cookies::freshness(&req),
+        )
         .await?;
     Ok(with_etag(
         &view.version_tag(),

@@ -94,3 +94,15 @@ pub fn clear_all(response: &mut HttpResponse) {
         }
     }
 }
+
+/// Where a public read goes: a caller presenting credentials (a bearer token or the access
+/// cookie) may be reading their own write, so reads the primary; anyone else may read a
+/// replica that lags. The credentials are not checked here: presenting some only costs the
+/// caller a primary read, and decides nothing about access.
+pub fn freshness(req: &actix_web::HttpRequest) -> application::ports::Freshness {
+    let signed_in = req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+        || req.cookie(ACCESS).is_some();
+    application::ports::Freshness::for_reader(signed_in)
+}

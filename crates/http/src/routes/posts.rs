@@ -47,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, body_limit: usize) {
     )
 )]
 pub async fn list_posts(
+    req: actix_web::HttpRequest,
     state: Data<AppState>,
     QueryParams(filter): QueryParams<PostFilterParams>,
     QueryParams(page): QueryParams<PageParams>,
@@ -55,7 +56,14 @@ pub async fn list_posts(
         author: filter.author_id.map(UserId::from_uuid),
         title_contains: page::search(filter.q.as_deref())?,
     };
-    let page = state.posts.list(&filter, &page.to_request()?).await?;
+    let page = state
+        .posts
+        .list_with(
+            &filter,
+            &page.to_request()?,
+            super::cookies::freshness(&req),
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(PostPage::of(page, |s| PostSummaryResponse::from(&s))))
 }
 
@@ -70,11 +78,18 @@ pub async fn list_posts(
     )
 )]
 pub async fn get_post(
+    req: actix_web::HttpRequest,
     state: Data<AppState>,
     id: Path<Uuid>,
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.posts.get(PostId::from_uuid(id.into_inner())).await?;
+    let view = state
+        .posts
+        .get_with(
+            PostId::from_uuid(id.into_inner()),
+            super::cookies::freshness(&req),
+        )
+        .await?;
     Ok(with_etag(
         &view.version_tag(),
         &PostResponse::from(&view),

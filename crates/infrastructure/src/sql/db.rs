@@ -22,6 +22,8 @@ const OPEN: &str = "the database is unreachable (circuit open): not trying until
 pub struct Db {
     conn: DatabaseConnection,
     breaker: Option<Arc<CircuitBreaker>>,
+    /// Set on a read replica's handle: where queries go while the replica is unreachable.
+    fallback: Option<Box<Db>>,
 }
 
 impl From<DatabaseConnection> for Db {
@@ -30,6 +32,7 @@ impl From<DatabaseConnection> for Db {
         Self {
             conn,
             breaker: None,
+            fallback: None,
         }
     }
 }
@@ -51,7 +54,29 @@ impl Db {
         Self {
             conn,
             breaker: Some(CircuitBreaker::new(probe, probe_interval)),
+            fallback: None,
         }
+    }
+
+    /// A read replica's handle: its own breaker, and queries it cannot answer because it is
+    /// unreachable (or its breaker is open) are asked of `primary` instead, with a warning,
+    /// so a replica outage never fails a read the primary can serve.
+    pub fn replica(conn: DatabaseConnection, probe_interval: Duration, primary: Db) -> Self {
+        Self {
+            fallback: Some(Box::new(primary)),
+            ..Self::with_breaker(conn, probe_interval)
+        }
+    }
+
+    /// The primary this replica falls back to, if `err` means the replica is unreachable.
+    fn fall_back(&self, err: &DbErr) -> Option<&Db> {
+        let primary = self.fallback.as_deref()?;
+        if !db_unreachable(err) {
+            return None;
+        }
+        tracing::warn!(error = %err, "read replica unreachable: reading from the primary");
+        metrics::counter!("agora_db_replica_fallbacks_total").increment(1);
+        Some(primary)
     }
 
     /// The breaker, when there is one.
@@ -117,11 +142,23 @@ impl ConnectionTrait for Db {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.guard(self.conn.query_one_raw(stmt)).await
+        match self.guard(self.conn.query_one_raw(stmt.clone())).await {
+            Err(err) => match self.fall_back(&err) {
+                Some(primary) => primary.query_one_raw(stmt).await,
+                None => Err(err),
+            },
+            ok => ok,
+        }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.guard(self.conn.query_all_raw(stmt)).await
+        match self.guard(self.conn.query_all_raw(stmt.clone())).await {
+            Err(err) => match self.fall_back(&err) {
+                Some(primary) => primary.query_all_raw(stmt).await,
+                None => Err(err),
+            },
+            ok => ok,
+        }
     }
 }
 
