@@ -12,6 +12,7 @@ mod m20261125_000006_protect_user_emails;
 mod m20261125_000007_create_audit_events;
 mod m20261126_180000_posts_author_keyset_index;
 mod m20261126_180100_posts_title_trigram_index;
+mod m20261127_000011_posts_title_search_index;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_create_audit_events::Migration),
             Box::new(m20261126_180000_posts_author_keyset_index::Migration),
             Box::new(m20261126_180100_posts_title_trigram_index::Migration),
+            Box::new(m20261127_000011_posts_title_search_index::Migration),
         ]
     }
 }

@@ -4,8 +4,7 @@
 //! index instead of reading every title, so a search that matches nothing costs a few index
 //! pages whatever the table's size. The extension goes to `public`, or stays wherever an
 //! operator installed it, never into a per-tenant schema that could be dropped with it.
-//! SQLite keeps the scan (its `lower()` folds ASCII only, which the trigram tokenizer would not
-//! match exactly).
+//! SQLite has its own index, FTS5's trigram tokenizer (`m20261127_000011`).
 
 use sea_orm_migration::{
     prelude::*,

@@ -4,6 +4,7 @@
 mod audit;
 mod comments;
 mod compression;
+mod concurrent_writes;
 mod connections;
 mod contract;
 mod cookies_and_csrf;

@@ -1,13 +1,14 @@
 //! `agora-floor`: the floor the benchmark divides by. A bare actix route, outside the
 //! production router, that does the least any authenticated read must: verify the same HS256
 //! access token with the server's own `JwtTokens`, then one sea-orm primary-key select of a
-//! post through a pool opened by the server's own `connect_database` (same pool settings).
+//! post through a pool opened by the server's own `connect_database` (same pool settings; on
+//! SQLite, `connect_readers`' read-only pool, where the server's reads go).
 //! It reads the server's settings from the environment and listens on FLOOR_ADDR.
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use application::ports::TokenIssuer;
-use infrastructure::{JwtTokens, config::Settings, connect_database};
+use application::ports::AccessTokens;
+use infrastructure::{JwtTokens, config::Settings, connect_database, connect_readers};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
@@ -28,7 +29,7 @@ async fn floor_route(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(claims) = token.and_then(|t| floor.tokens.verify_access(t).ok()) else {
+    let Some(claims) = token.and_then(|t| floor.tokens.verify(t).ok()) else {
         return HttpResponse::Unauthorized().finish();
     };
     let statement = Statement::from_sql_and_values(
@@ -60,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
         .context("JWT_SECRET: the floor must verify the server's tokens")?;
     let addr = std::env::var("FLOOR_ADDR").unwrap_or_else(|_| "127.0.0.1:8081".into());
     let db = connect_database(&settings.database).await?;
+    let db = connect_readers(&settings.database).await?.unwrap_or(db);
     let sql = match db.get_database_backend() {
         DbBackend::Postgres => {
             "SELECT id, author_id, title, body, created_at, updated_at FROM posts WHERE id = $1"

@@ -121,28 +121,6 @@ pub struct PostFilter {
 }
 
 /// Where posts live.
-/// How fresh a public read must be. The application decides; the wiring maps `MayLag` onto
-/// a read replica when there is one (else both are the primary).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Freshness {
-    /// An anonymous reader: a replica that lags a little is fine.
-    MayLag,
-    /// A signed-in reader, who may be reading what they just wrote: the primary.
-    OwnWrites,
-}
-
-impl Freshness {
-    /// Anonymous readers may see a lagging copy; anyone presenting credentials reads the
-    /// primary, so an author always sees their own writes.
-    pub fn for_reader(signed_in: bool) -> Self {
-        if signed_in {
-            Self::OwnWrites
-        } else {
-            Self::MayLag
-        }
-    }
-}
-
 #[async_trait]
 pub trait PostRepository: Send + Sync {
     async fn insert(&self, post: &Post) -> Result<(), RepositoryError>;
@@ -238,27 +216,25 @@ pub struct AccessClaims {
 #[error("the access token is invalid or expired")]
 pub struct InvalidToken;
 
-/// Signs and checks access tokens, the CSRF tokens bound to sessions, and device tokens.
-pub trait TokenIssuer: Send + Sync {
-    fn issue_access(&self, claims: &AccessClaims) -> Result<String, DependencyError>;
+/// Signs and checks access tokens.
+pub trait AccessTokens: Send + Sync {
+    fn issue(&self, claims: &AccessClaims) -> Result<String, DependencyError>;
 
     /// MUST reject a token with a bad signature, a foreign algorithm, or an `exp` in the past.
-    fn verify_access(&self, token: &str) -> Result<AccessClaims, InvalidToken>;
+    fn verify(&self, token: &str) -> Result<AccessClaims, InvalidToken>;
+}
 
-    /// A token only the server can compute for this session (a keyed MAC of its id).
-    fn csrf_token(&self, session: SessionId) -> String;
-
-    /// Constant-time comparison of `presented` with `csrf_token(session)`.
-    fn verify_csrf(&self, session: SessionId, presented: &str) -> bool;
-
-    /// A device token (OWASP's device cookie): a new random device id bound to `account` (an
-    /// `account_key`) until `expires_at`, signed so only this server can make one.
-    fn issue_device(&self, account: &str, expires_at: DateTime<Utc>) -> String;
+/// Device tokens (OWASP's device cookie): proof that a client logged in to an account before,
+/// so the lock-out can count its attempts apart from strangers'.
+pub trait DeviceTokens: Send + Sync {
+    /// A new random device id bound to `account` (an `account_key`) until `expires_at`,
+    /// signed so only this server can make one.
+    fn issue(&self, account: &str, expires_at: DateTime<Utc>) -> String;
 
     /// The device id in `token` when this server issued it for `account` and it is still
     /// valid at `now`. MUST return `None` for a forged, tampered, expired or other account's
     /// token (compared in constant time).
-    fn verify_device(&self, token: &str, account: &str, now: DateTime<Utc>) -> Option<String>;
+    fn verify(&self, token: &str, account: &str, now: DateTime<Utc>) -> Option<String>;
 }
 
 /// Where sessions live: shared by every instance when backed by Redis.

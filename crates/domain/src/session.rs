@@ -148,6 +148,20 @@ impl Session {
         }
     }
 
+    /// Whether `presented` may end this session (log out): the current token, or the one the
+    /// last rotation replaced (whatever the grace window; its holder may not have seen the
+    /// replacement), while the session is live. Unlike `check_refresh`, nothing older counts:
+    /// ending a session needs no reuse detection, and an old token must not end a live one.
+    pub fn may_be_ended_with(&self, presented: &TokenDigest, now: DateTime<Utc>) -> bool {
+        let known = presented == &self.0.refresh
+            || self
+                .0
+                .previous
+                .as_ref()
+                .is_some_and(|rotation| &rotation.digest == presented);
+        known && self.is_live(now)
+    }
+
     /// Replaces the current refresh token and extends the session's life by `ttl` from now,
     /// but never past `max_lifetime` after it started.
     pub fn rotate(
@@ -195,6 +209,27 @@ mod tests {
             Some("agent"),
             None,
         )
+    }
+
+    #[test]
+    fn only_the_current_and_the_last_replaced_token_may_end_a_live_session() {
+        let now = Utc::now();
+        let mut s = session(now);
+        assert!(s.may_be_ended_with(&digest(1), now));
+        assert!(!s.may_be_ended_with(&digest(2), now), "a stranger's token");
+        s.rotate(digest(2), [9; 32], now, TTL, MAX);
+        s.rotate(digest(3), [8; 32], now, TTL, MAX);
+        assert!(s.may_be_ended_with(&digest(3), now), "current");
+        let long_after = now + Duration::days(1);
+        assert!(
+            s.may_be_ended_with(&digest(2), long_after),
+            "replaced last, even past any grace window"
+        );
+        assert!(!s.may_be_ended_with(&digest(1), now), "an older generation");
+        assert!(
+            !s.may_be_ended_with(&digest(3), s.expires_at()),
+            "an expired session"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Agora's HTTP layer: actix-web routes, extractors, middleware, the mapping of errors to
 //! problem responses, and the OpenAPI document. Handlers stay thin: extract, convert, call, map.
 
+mod csrf;
 mod dto;
 mod error;
 mod error_mapping;
@@ -20,6 +21,7 @@ use actix_web::{
     web,
 };
 
+pub use csrf::CsrfTokens;
 pub use error::{ApiError, FieldError, Problem, ProblemCode};
 pub use middleware::{
     ConnectionActivity, HeadDeadlines, NEVER_COMPRESSED, RequestId, UNMATCHED, budget_key,

@@ -1,9 +1,11 @@
-//! What every handler can reach: the application services.
+//! What every handler can reach: the application services, and the CSRF tokens.
 
 use application::{
     audit::AuditService, auth::AuthService, comments::CommentService, health::Readiness,
     posts::PostService, throttle::Throttle, users::UserService,
 };
+
+use crate::CsrfTokens;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,4 +16,5 @@ pub struct AppState {
     pub readiness: Readiness,
     pub throttle: Throttle,
     pub audit: AuditService,
+    pub csrf: CsrfTokens,
 }

@@ -28,7 +28,7 @@ pub use self::redis::{
 };
 pub use self::sql::{
     CircuitBreaker, Db, PoolStats, RotationReport, SqlAudit, SqlComments, SqlPosts, SqlUsers,
-    connect_database, connect_replica, migrate, rotate_emails,
+    connect_database, connect_readers, connect_replica, migrate, rotate_emails,
 };
 pub use bcrypt_hasher::BcryptHasher;
 pub use hash_slots::HashSlots;

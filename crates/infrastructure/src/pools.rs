@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 pub struct Pools {
     db: DatabaseConnection,
+    readers: Option<DatabaseConnection>,
     redis: Option<Pool>,
 }
 
@@ -14,14 +15,27 @@ impl Pools {
     pub fn new(db: &DatabaseConnection, redis: Option<&Pool>) -> Self {
         Self {
             db: db.clone(),
+            readers: None,
             redis: redis.cloned(),
         }
+    }
+
+    /// Closes SQLite's read-only pool too, before the writer (whose close checkpoints).
+    #[must_use]
+    pub fn with_readers(mut self, readers: Option<&DatabaseConnection>) -> Self {
+        self.readers = readers.cloned();
+        self
     }
 
     /// Closes every pool; a failure is logged, never fatal (the process is ending anyway).
     pub async fn close(self) {
         if let Some(redis) = self.redis {
             redis.close();
+        }
+        if let Some(readers) = self.readers
+            && let Err(err) = readers.close().await
+        {
+            tracing::warn!(error = %err, "closing the database readers' pool failed");
         }
         match self.db.close().await {
             Ok(()) => tracing::info!("database pool closed"),

@@ -61,6 +61,15 @@ const REVIEWED: &[(&str, &str)] = &[
         "crates/infrastructure/src/sql/db.rs",
         "self.guard(self.conn.query_all_raw(stmt)).await",
     ),
+    // A lone `SELECT` to SQLite's readers, any other statement to the writer.
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "self.guard(self.route(&stmt).query_one_raw(stmt)).await",
+    ),
+    (
+        "crates/infrastructure/src/sql/db.rs",
+        "self.guard(self.route(&stmt).query_all_raw(stmt)).await",
+    ),
     (
         "migrations/src/m20261125_000001_create_users.rs",
         ".execute_unprepared(",
@@ -80,6 +89,15 @@ const REVIEWED: &[(&str, &str)] = &[
     (
         "migrations/src/m20261126_180100_posts_title_trigram_index.rs",
         r#".execute_unprepared("DROP INDEX IF EXISTS posts_title_trgm_idx")"#,
+    ),
+    // Fixed DDL (the FTS5 table and its triggers), no value from outside.
+    (
+        "migrations/src/m20261127_000011_posts_title_search_index.rs",
+        ".execute_unprepared(&statement)",
+    ),
+    (
+        "migrations/src/m20261127_000011_posts_title_search_index.rs",
+        ".execute_unprepared(statement)",
     ),
 ];
 

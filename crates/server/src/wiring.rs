@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use agora_http::AppState;
+use agora_http::{AppState, CsrfTokens};
 use anyhow::Context;
 use application::{
     audit::AuditService,
@@ -20,7 +20,7 @@ use infrastructure::{
     RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers,
     SystemClock, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
-    connect_database, connect_replica, crypto, migrate, random_secret, redis_pool,
+    connect_database, connect_readers, connect_replica, crypto, migrate, random_secret, redis_pool,
 };
 use secrecy::ExposeSecret;
 
@@ -65,7 +65,12 @@ impl Wired {
 pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let db = connect_database(&settings.database).await?;
     migrate(&db).await?;
-    let pool = PoolStats::new(&db);
+    // SQLite: reads on a read-only pool sized to the cores, writes on the one writer.
+    let readers = connect_readers(&settings.database).await?;
+    let pool = match &readers {
+        Some(readers) => PoolStats::new(&db).and(readers),
+        None => PoolStats::new(&db),
+    };
     let db_pool = db.clone();
     match &settings.database {
         DatabaseSettings::Sqlite { path } => {
@@ -149,6 +154,10 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     );
     // Once a call finds the database unreachable, the others fail at once until it is back.
     let db = Db::with_breaker(db, settings.database_probe_interval);
+    let db = match &readers {
+        Some(readers) => db.with_readers(readers.clone()),
+        None => db,
+    };
     // DATABASE_READ_URL: anonymous post/comment reads go to the replica, which falls back to
     // the primary while it is unreachable. Everything else stays on the primary.
     let replica = match &settings.database_read_url {
@@ -196,6 +205,9 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         hasher.clone(),
         strength.clone(),
         Arc::new(JwtTokens::new(secret.expose_secret().as_bytes())),
+        Arc::new(crypto::HmacDeviceTokens::derived_from(
+            secret.expose_secret().as_bytes(),
+        )),
         sessions.clone(),
         clock.clone(),
         attempts.clone(),
@@ -206,7 +218,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     Ok(Wired {
         pool,
         redis_pool: redis.as_ref().map(RedisPoolStats::new),
-        pools: Pools::new(&db_pool, redis.as_ref()),
+        pools: Pools::new(&db_pool, redis.as_ref()).with_readers(readers.as_ref()),
         retention,
         prune_every: settings.lifetimes.audit_prune_interval,
         state: AppState {
@@ -224,11 +236,11 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             audit: AuditService::new(audit),
             posts: match &replica {
                 Some(r) => PostService::new(posts.clone(), clock.clone())
-                    .with_replica(Arc::new(SqlPosts::new(r.clone()))),
+                    .with_public_reads(Arc::new(SqlPosts::new(r.clone()))),
                 None => PostService::new(posts.clone(), clock.clone()),
             },
             comments: match &replica {
-                Some(r) => CommentService::new(comments, posts, clock).with_replica(
+                Some(r) => CommentService::new(comments, posts, clock).with_public_reads(
                     Arc::new(SqlComments::new(r.clone())),
                     Arc::new(SqlPosts::new(r.clone())),
                 ),
@@ -236,6 +248,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             },
             readiness: Readiness::new(users, sessions),
             throttle,
+            csrf: CsrfTokens::derived_from(secret.expose_secret().as_bytes()),
         },
     })
 }

@@ -5,13 +5,6 @@ use thiserror::Error;
 use super::AuthService;
 use crate::{Actor, ClientInfo, DependencyError};
 
-/// How the caller presented the access token: cookies need a CSRF check on unsafe methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credential {
-    Bearer,
-    Cookie,
-}
-
 #[derive(Debug, Error)]
 pub enum AuthenticateError {
     #[error("the access token is invalid or expired")]
@@ -30,8 +23,8 @@ impl AuthService {
         client: ClientInfo,
     ) -> Result<Actor, AuthenticateError> {
         let claims = self
-            .tokens
-            .verify_access(access_token)
+            .access_tokens
+            .verify(access_token)
             .map_err(|_| AuthenticateError::InvalidToken)?;
         let session = self
             .sessions

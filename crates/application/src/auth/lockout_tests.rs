@@ -10,16 +10,17 @@ async fn attempt_from(
     device: Option<&str>,
     password: &str,
 ) -> Result<IssuedTokens, LoginError> {
-    h.auth
-        .login(
-            &ClientInfo::default(),
-            LoginInput {
-                email: "ada@example.com".into(),
-                password: password.into(),
-                device: device.map(|d| DeviceToken(d.to_owned())),
-            },
-        )
+    attempt_with_device(h, "ada@example.com", password, device).await
+}
+
+/// Registers ada, logs her in once, and hands back the device token that login issued.
+async fn known_device(h: &crate::fakes::Harness) -> String {
+    registered(h, "ada").await;
+    attempt_from(h, None, PASSWORD)
         .await
+        .expect("logs in")
+        .device_token
+        .expect("a login issues a device token")
 }
 
 fn verifications(h: &crate::fakes::Harness) -> u32 {
@@ -50,12 +51,7 @@ async fn forty_racing_guesses_get_at_most_the_threshold_of_password_checks() {
 #[tokio::test]
 async fn the_owners_device_logs_in_while_strangers_are_locked_out() {
     let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let device = attempt_from(&h, None, PASSWORD)
-        .await
-        .expect("logs in")
-        .device_token
-        .expect("a login issues a device token");
+    let device = known_device(&h).await;
     for _ in 0..5 {
         let failed = attempt_from(&h, None, "wrong password").await;
         assert!(matches!(failed, Err(LoginError::InvalidCredentials)));
@@ -76,12 +72,7 @@ async fn the_owners_device_logs_in_while_strangers_are_locked_out() {
 #[tokio::test]
 async fn a_devices_own_failures_lock_only_that_device() {
     let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let device = attempt_from(&h, None, PASSWORD)
-        .await
-        .expect("logs in")
-        .device_token
-        .expect("device token");
+    let device = known_device(&h).await;
     for _ in 0..5 {
         let failed = attempt_from(&h, Some(&device), "wrong password").await;
         assert!(matches!(failed, Err(LoginError::InvalidCredentials)));

@@ -22,7 +22,7 @@ pub struct LoginInput {
     pub device: Option<DeviceToken>,
 }
 
-/// A device token as presented by a client: trusted only once `TokenIssuer::verify_device`
+/// A device token as presented by a client: trusted only once `DeviceTokens::verify`
 /// accepts it for the account being logged in to.
 #[derive(Clone)]
 pub struct DeviceToken(pub String);
@@ -57,7 +57,7 @@ impl AuthService {
         let bucket = match input
             .device
             .as_ref()
-            .and_then(|d| self.tokens.verify_device(&d.0, &account, now))
+            .and_then(|d| self.device_tokens.verify(&d.0, &account, now))
         {
             Some(device) => device_bucket(&account, &device),
             None => account.clone(),
@@ -132,8 +132,8 @@ impl AuthService {
         let mut issued = self.issue(user, session_id, refresh.encode())?;
         // A fresh device token at every login (OWASP): this client is now known to the account.
         issued.device_token = Some(
-            self.tokens
-                .issue_device(&account, now + self.settings.device_ttl),
+            self.device_tokens
+                .issue(&account, now + self.settings.device_ttl),
         );
         Ok(issued)
     }

@@ -32,16 +32,12 @@ impl AuthService {
         presented: &str,
     ) -> Result<SessionId, LogoutError> {
         let token = RefreshToken::parse(presented).ok_or(LogoutError::NotAuthenticated)?;
-        let digest = token.digest();
         let session = self
             .sessions
             .get(token.session())
             .await?
             .ok_or(LogoutError::NotAuthenticated)?;
-        let parts = session.parts();
-        let known =
-            parts.refresh == digest || parts.previous.as_ref().is_some_and(|r| r.digest == digest);
-        if known && session.is_live(self.clock.now()) {
+        if session.may_be_ended_with(&token.digest(), self.clock.now()) {
             Ok(session.id())
         } else {
             Err(LogoutError::NotAuthenticated)

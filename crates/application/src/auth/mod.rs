@@ -22,11 +22,11 @@ use domain::{SessionId, User};
 use secrecy::SecretString;
 
 use crate::ports::{
-    AccessClaims, AuditLog, Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore,
-    TokenIssuer, UserRepository,
+    AccessClaims, AccessTokens, AuditLog, Clock, DeviceTokens, LoginAttempts, PasswordHasher,
+    PasswordStrength, SessionStore, UserRepository,
 };
 
-pub use authenticate::{AuthenticateError, Credential};
+pub use authenticate::AuthenticateError;
 pub use login::{DeviceToken, LoginError, LoginInput};
 pub use logout::LogoutError;
 pub use refresh::RefreshError;
@@ -41,7 +41,8 @@ pub struct AuthService {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     strength: Arc<dyn PasswordStrength>,
-    tokens: Arc<dyn TokenIssuer>,
+    access_tokens: Arc<dyn AccessTokens>,
+    device_tokens: Arc<dyn DeviceTokens>,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
     attempts: Arc<dyn LoginAttempts>,
@@ -55,7 +56,7 @@ pub struct IssuedTokens {
     pub expires_in: Duration,
     pub refresh_token: SecretString,
     pub refresh_expires_in: Duration,
-    pub csrf_token: String,
+    /// The session the tokens belong to (the transport binds its CSRF token to it).
     pub session_id: SessionId,
     pub user: User,
     /// Set by a login: the device token for the client's device cookie.
@@ -69,7 +70,8 @@ impl AuthService {
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
         strength: Arc<dyn PasswordStrength>,
-        tokens: Arc<dyn TokenIssuer>,
+        access_tokens: Arc<dyn AccessTokens>,
+        device_tokens: Arc<dyn DeviceTokens>,
         sessions: Arc<dyn SessionStore>,
         clock: Arc<dyn Clock>,
         attempts: Arc<dyn LoginAttempts>,
@@ -80,7 +82,8 @@ impl AuthService {
             users,
             hasher,
             strength,
-            tokens,
+            access_tokens,
+            device_tokens,
             sessions,
             clock,
             attempts,
@@ -91,11 +94,6 @@ impl AuthService {
 
     pub fn settings(&self) -> &AuthSettings {
         &self.settings
-    }
-
-    /// Whether `presented` is the CSRF token bound to `session`.
-    pub fn csrf_matches(&self, session: SessionId, presented: &str) -> bool {
-        self.tokens.verify_csrf(session, presented)
     }
 
     fn issue(
@@ -114,11 +112,10 @@ impl AuthService {
             token_id: uuid::Uuid::now_v7(),
         };
         Ok(IssuedTokens {
-            access_token: self.tokens.issue_access(&claims)?,
+            access_token: self.access_tokens.issue(&claims)?,
             expires_in: self.settings.access_ttl,
             refresh_token,
             refresh_expires_in: self.settings.refresh_ttl,
-            csrf_token: self.tokens.csrf_token(session_id),
             session_id,
             user,
             device_token: None,

@@ -2,9 +2,12 @@
 //! lifetime, paging) against in-memory fakes of the ports.
 
 use chrono::Duration;
-use domain::{AuditAction, Email, Password, Username};
+use domain::AuditAction;
 
-use super::*;
+use super::{
+    tests::{refresh, refresh_of, register_input},
+    *,
+};
 use crate::{
     ClientInfo,
     fakes::{Harness, harness},
@@ -12,40 +15,16 @@ use crate::{
     ports::SessionStore,
 };
 
-const PASSWORD: &str = "correct horse battery";
-
 async fn login(h: &Harness) -> IssuedTokens {
     let registered = h
         .auth
         .register(
             &ClientInfo::default(),
-            RegisterInput {
-                username: Username::parse("ada").expect("valid"),
-                email: Email::parse("ada@example.com").expect("valid"),
-                password: Password::parse(PASSWORD).expect("valid"),
-            },
+            register_input("ada", "ada@example.com"),
         )
         .await;
     assert!(registered.is_ok() || matches!(registered, Err(RegisterError::UsernameTaken)));
-    h.auth
-        .login(
-            &ClientInfo::default(),
-            LoginInput {
-                email: "ada@example.com".into(),
-                password: PASSWORD.into(),
-                device: None,
-            },
-        )
-        .await
-        .expect("logs in")
-}
-
-fn refresh_of(tokens: &IssuedTokens) -> String {
-    expose_refresh_token(&tokens.refresh_token).to_owned()
-}
-
-async fn refresh(h: &Harness, token: &str) -> Result<IssuedTokens, RefreshError> {
-    h.auth.refresh(&ClientInfo::default(), token).await
+    tests::login(h, "ada").await
 }
 
 #[tokio::test]

@@ -12,36 +12,36 @@ use crate::{
 
 pub(super) const PASSWORD: &str = "correct horse battery";
 
+pub(super) fn register_input(username: &str, email: &str) -> RegisterInput {
+    RegisterInput {
+        username: Username::parse(username).expect("valid"),
+        email: Email::parse(email).expect("valid"),
+        password: Password::parse(PASSWORD).expect("valid"),
+    }
+}
+
 pub(super) async fn registered(h: &Harness, name: &str) -> User {
     h.auth
         .register(
             &ClientInfo::default(),
-            RegisterInput {
-                username: Username::parse(name).expect("valid"),
-                email: Email::parse(&format!("{name}@example.com")).expect("valid"),
-                password: Password::parse(PASSWORD).expect("valid"),
-            },
+            register_input(name, &format!("{name}@example.com")),
         )
         .await
         .expect("registers")
 }
 
-async fn login(h: &Harness, name: &str) -> IssuedTokens {
-    h.auth
-        .login(
-            &ClientInfo::default(),
-            LoginInput {
-                email: format!("{name}@example.com"),
-                password: PASSWORD.into(),
-                device: None,
-            },
-        )
+pub(super) async fn login(h: &Harness, name: &str) -> IssuedTokens {
+    attempt(h, &format!("{name}@example.com"), PASSWORD)
         .await
         .expect("logs in")
 }
 
-fn refresh_of(tokens: &IssuedTokens) -> String {
+pub(super) fn refresh_of(tokens: &IssuedTokens) -> String {
     expose_refresh_token(&tokens.refresh_token).to_owned()
+}
+
+pub(super) async fn refresh(h: &Harness, token: &str) -> Result<IssuedTokens, RefreshError> {
+    h.auth.refresh(&ClientInfo::default(), token).await
 }
 
 #[tokio::test]
@@ -52,11 +52,7 @@ async fn duplicate_username_and_email_are_reported_by_field() {
         .auth
         .register(
             &ClientInfo::default(),
-            RegisterInput {
-                username: Username::parse("ada").expect("valid"),
-                email: Email::parse("other@example.com").expect("valid"),
-                password: Password::parse(PASSWORD).expect("valid"),
-            },
+            register_input("ada", "other@example.com"),
         )
         .await;
     assert!(matches!(same_name, Err(RegisterError::UsernameTaken)));
@@ -64,11 +60,7 @@ async fn duplicate_username_and_email_are_reported_by_field() {
         .auth
         .register(
             &ClientInfo::default(),
-            RegisterInput {
-                username: Username::parse("other").expect("valid"),
-                email: Email::parse("ADA@example.com").expect("valid"),
-                password: Password::parse(PASSWORD).expect("valid"),
-            },
+            register_input("other", "ADA@example.com"),
         )
         .await;
     assert!(matches!(same_email, Err(RegisterError::EmailTaken)));
@@ -93,15 +85,10 @@ async fn refresh_rotates_and_the_new_token_works() {
     let h = harness(AuthSettings::default());
     registered(&h, "ada").await;
     let first = login(&h, "ada").await;
-    let second = h
-        .auth
-        .refresh(&ClientInfo::default(), &refresh_of(&first))
-        .await
-        .expect("refreshes");
+    let second = refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     assert_ne!(refresh_of(&first), refresh_of(&second));
     assert_eq!(second.session_id, first.session_id);
-    h.auth
-        .refresh(&ClientInfo::default(), &refresh_of(&second))
+    refresh(&h, &refresh_of(&second))
         .await
         .expect("the rotated token works");
 }
@@ -111,17 +98,9 @@ async fn within_grace_the_old_token_returns_the_same_successor() {
     let h = harness(AuthSettings::default());
     registered(&h, "ada").await;
     let first = login(&h, "ada").await;
-    let second = h
-        .auth
-        .refresh(&ClientInfo::default(), &refresh_of(&first))
-        .await
-        .expect("refreshes");
+    let second = refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     h.clock.advance(Duration::seconds(5));
-    let again = h
-        .auth
-        .refresh(&ClientInfo::default(), &refresh_of(&first))
-        .await
-        .expect("grace");
+    let again = refresh(&h, &refresh_of(&first)).await.expect("grace");
     assert_eq!(refresh_of(&again), refresh_of(&second));
     assert_ne!(again.access_token, second.access_token);
 }
@@ -131,21 +110,11 @@ async fn reuse_after_grace_revokes_the_whole_session() {
     let h = harness(AuthSettings::default());
     registered(&h, "ada").await;
     let first = login(&h, "ada").await;
-    let second = h
-        .auth
-        .refresh(&ClientInfo::default(), &refresh_of(&first))
-        .await
-        .expect("refreshes");
+    let second = refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     h.clock.advance(Duration::seconds(11));
-    let reuse = h
-        .auth
-        .refresh(&ClientInfo::default(), &refresh_of(&first))
-        .await;
+    let reuse = refresh(&h, &refresh_of(&first)).await;
     assert!(matches!(reuse, Err(RefreshError::Reused)));
-    let after = h
-        .auth
-        .refresh(&ClientInfo::default(), &refresh_of(&second))
-        .await;
+    let after = refresh(&h, &refresh_of(&second)).await;
     assert!(matches!(after, Err(RefreshError::InvalidToken)));
     assert!(
         h.auth
@@ -163,14 +132,9 @@ async fn zero_grace_makes_the_second_use_a_reuse() {
     });
     registered(&h, "ada").await;
     let first = login(&h, "ada").await;
-    h.auth
-        .refresh(&ClientInfo::default(), &refresh_of(&first))
-        .await
-        .expect("refreshes");
+    refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     assert!(matches!(
-        h.auth
-            .refresh(&ClientInfo::default(), &refresh_of(&first))
-            .await,
+        refresh(&h, &refresh_of(&first)).await,
         Err(RefreshError::Reused)
     ));
 }
@@ -270,13 +234,22 @@ pub(super) async fn attempt(
     email: &str,
     password: &str,
 ) -> Result<IssuedTokens, LoginError> {
+    attempt_with_device(h, email, password, None).await
+}
+
+pub(super) async fn attempt_with_device(
+    h: &Harness,
+    email: &str,
+    password: &str,
+    device: Option<&str>,
+) -> Result<IssuedTokens, LoginError> {
     h.auth
         .login(
             &ClientInfo::default(),
             LoginInput {
                 email: email.into(),
                 password: password.into(),
-                device: None,
+                device: device.map(|d| DeviceToken(d.to_owned())),
             },
         )
         .await
@@ -365,16 +338,9 @@ async fn security_events_reach_the_audit_trail_without_the_address() {
     let refused = attempt(&h, "ada@example.com", "not the password").await;
     assert!(matches!(refused, Err(LoginError::InvalidCredentials)));
     let tokens = login(&h, "ada").await;
-    let second = h
-        .auth
-        .refresh(&ClientInfo::default(), &refresh_of(&tokens))
-        .await
-        .expect("refreshes");
+    let second = refresh(&h, &refresh_of(&tokens)).await.expect("refreshes");
     h.clock.advance(Duration::seconds(60));
-    let _ = h
-        .auth
-        .refresh(&ClientInfo::default(), &refresh_of(&tokens))
-        .await;
+    let _ = refresh(&h, &refresh_of(&tokens)).await;
     drop(second);
 
     use domain::AuditAction::*;

@@ -10,7 +10,7 @@ use crate::{
     Actor, DependencyError, RepositoryError,
     authz::{CommentAction, Forbidden, authorize_comment},
     pagination::{Page, PageRequest},
-    ports::{Clock, CommentRepository, Freshness, PostRepository},
+    ports::{Clock, CommentRepository, PostRepository},
     views::{CommentView, IfMatch},
 };
 
@@ -18,8 +18,8 @@ use crate::{
 pub struct CommentService {
     comments: Arc<dyn CommentRepository>,
     posts: Arc<dyn PostRepository>,
-    /// Reads that may lag ([`Freshness::MayLag`]); the primary unless a replica is wired.
-    stale: (Arc<dyn CommentRepository>, Arc<dyn PostRepository>),
+    /// Anonymous reads, which may lag: the primary unless a read replica is wired.
+    public_reads: (Arc<dyn CommentRepository>, Arc<dyn PostRepository>),
     clock: Arc<dyn Clock>,
 }
 
@@ -53,64 +53,71 @@ impl CommentService {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            stale: (comments.clone(), posts.clone()),
+            public_reads: (comments.clone(), posts.clone()),
             comments,
             posts,
             clock,
         }
     }
 
-    /// Reads that may lag go to the replica's adapters (writes and fresh reads stay on the
-    /// primary).
-    pub fn with_replica(
+    /// Anonymous reads go to these adapters (a read replica), which may lag the primary.
+    /// Signed-in readers and every write stay on the primary.
+    #[must_use]
+    pub fn with_public_reads(
         mut self,
         comments: Arc<dyn CommentRepository>,
         posts: Arc<dyn PostRepository>,
     ) -> Self {
-        self.stale = (comments, posts);
+        self.public_reads = (comments, posts);
         self
     }
 
-    fn reader(&self, freshness: Freshness) -> (&dyn CommentRepository, &dyn PostRepository) {
-        match freshness {
-            Freshness::MayLag => (self.stale.0.as_ref(), self.stale.1.as_ref()),
-            Freshness::OwnWrites => (self.comments.as_ref(), self.posts.as_ref()),
+    /// Where a read by `reader` goes: the replica for an anonymous reader, else the primary.
+    fn reader(&self, reader: Option<&Actor>) -> (&dyn CommentRepository, &dyn PostRepository) {
+        match reader {
+            None => (self.public_reads.0.as_ref(), self.public_reads.1.as_ref()),
+            Some(_) => (self.comments.as_ref(), self.posts.as_ref()),
         }
     }
 
-    /// A fresh list (the primary).
+    /// A list read on the primary.
     pub async fn list(
         &self,
         post: PostId,
         page: &PageRequest,
     ) -> Result<Page<CommentView>, CommentError> {
-        self.list_with(post, page, Freshness::OwnWrites).await
+        if self.posts.find(post).await?.is_none() {
+            return Err(CommentError::PostNotFound);
+        }
+        Ok(self.comments.list_for_post(post, page).await?)
     }
 
-    pub async fn list_with(
+    /// A list read by `reader` (`None`: anonymous, which may be served by the replica).
+    pub async fn list_for(
         &self,
+        reader: Option<&Actor>,
         post: PostId,
         page: &PageRequest,
-        freshness: Freshness,
     ) -> Result<Page<CommentView>, CommentError> {
-        let (comments, posts) = self.reader(freshness);
+        let (comments, posts) = self.reader(reader);
         if posts.find(post).await?.is_none() {
             return Err(CommentError::PostNotFound);
         }
         Ok(comments.list_for_post(post, page).await?)
     }
 
-    /// A fresh read (the primary).
+    /// A read on the primary.
     pub async fn get(&self, id: CommentId) -> Result<CommentView, CommentError> {
-        self.get_with(id, Freshness::OwnWrites).await
+        self.comments.find(id).await?.ok_or(CommentError::NotFound)
     }
 
-    pub async fn get_with(
+    /// A read by `reader` (`None`: anonymous, which may be served by the replica).
+    pub async fn get_for(
         &self,
+        reader: Option<&Actor>,
         id: CommentId,
-        freshness: Freshness,
     ) -> Result<CommentView, CommentError> {
-        let (comments, _) = self.reader(freshness);
+        let (comments, _) = self.reader(reader);
         comments.find(id).await?.ok_or(CommentError::NotFound)
     }
 

@@ -10,15 +10,15 @@ use crate::{
     Actor, DependencyError,
     authz::{Forbidden, PostAction, authorize_post},
     pagination::{Page, PageRequest},
-    ports::{Clock, Freshness, PostFilter, PostRepository},
+    ports::{Clock, PostFilter, PostRepository},
     views::{IfMatch, PostSummary, PostView},
 };
 
 #[derive(Clone)]
 pub struct PostService {
     posts: Arc<dyn PostRepository>,
-    /// Reads that may lag ([`Freshness::MayLag`]); the primary unless a replica is wired.
-    stale: Arc<dyn PostRepository>,
+    /// Anonymous reads, which may lag: the primary unless a read replica is wired.
+    public_reads: Arc<dyn PostRepository>,
     clock: Arc<dyn Clock>,
 }
 
@@ -44,50 +44,56 @@ crate::repository_errors_are_dependency_failures!(PostError);
 impl PostService {
     pub fn new(posts: Arc<dyn PostRepository>, clock: Arc<dyn Clock>) -> Self {
         Self {
-            stale: posts.clone(),
+            public_reads: posts.clone(),
             posts,
             clock,
         }
     }
 
-    /// Reads that may lag go to `replica` (writes and fresh reads stay on the primary).
-    pub fn with_replica(mut self, replica: Arc<dyn PostRepository>) -> Self {
-        self.stale = replica;
+    /// Anonymous reads go to `repo` (a read replica), which may lag the primary. Signed-in
+    /// readers, every write and everything security-related stay on the primary, so an
+    /// author always reads their own writes.
+    #[must_use]
+    pub fn with_public_reads(mut self, repo: Arc<dyn PostRepository>) -> Self {
+        self.public_reads = repo;
         self
     }
 
-    fn reader(&self, freshness: Freshness) -> &dyn PostRepository {
-        match freshness {
-            Freshness::MayLag => self.stale.as_ref(),
-            Freshness::OwnWrites => self.posts.as_ref(),
+    /// Where a read by `reader` goes: the replica for an anonymous reader, else the primary.
+    fn reader(&self, reader: Option<&Actor>) -> &dyn PostRepository {
+        match reader {
+            None => self.public_reads.as_ref(),
+            Some(_) => self.posts.as_ref(),
         }
     }
 
-    /// A fresh list (the primary).
+    /// A list read on the primary.
     pub async fn list(
         &self,
         filter: &PostFilter,
         page: &PageRequest,
     ) -> Result<Page<PostSummary>, PostError> {
-        self.list_with(filter, page, Freshness::OwnWrites).await
+        Ok(self.posts.list(filter, page).await?)
     }
 
-    pub async fn list_with(
+    /// A list read by `reader` (`None`: anonymous, which may be served by the replica).
+    pub async fn list_for(
         &self,
+        reader: Option<&Actor>,
         filter: &PostFilter,
         page: &PageRequest,
-        freshness: Freshness,
     ) -> Result<Page<PostSummary>, PostError> {
-        Ok(self.reader(freshness).list(filter, page).await?)
+        Ok(self.reader(reader).list(filter, page).await?)
     }
 
-    /// A fresh read (the primary).
+    /// A read on the primary.
     pub async fn get(&self, id: PostId) -> Result<PostView, PostError> {
-        self.get_with(id, Freshness::OwnWrites).await
+        self.posts.find(id).await?.ok_or(PostError::NotFound)
     }
 
-    pub async fn get_with(&self, id: PostId, freshness: Freshness) -> Result<PostView, PostError> {
-        self.reader(freshness)
+    /// A read by `reader` (`None`: anonymous, which may be served by the replica).
+    pub async fn get_for(&self, reader: Option<&Actor>, id: PostId) -> Result<PostView, PostError> {
+        self.reader(reader)
             .find(id)
             .await?
             .ok_or(PostError::NotFound)

@@ -18,9 +18,9 @@ use crate::{
     auth::{AuthService, AuthSettings},
     pagination::{Cursor, Page, PageRequest},
     ports::{
-        AccessClaims, AuditFilter, AuditLog, Clock, CommentRepository, InvalidToken, LoginAttempts,
-        PasswordHasher, PasswordStrength, PostFilter, PostRepository, Reservation, SessionStore,
-        TokenIssuer, UserFilter, UserRepository, WeakPassword,
+        AccessClaims, AccessTokens, AuditFilter, AuditLog, Clock, CommentRepository, DeviceTokens,
+        InvalidToken, LoginAttempts, PasswordHasher, PasswordStrength, PostFilter, PostRepository,
+        Reservation, SessionStore, UserFilter, UserRepository, WeakPassword,
     },
     throttle::LockoutPolicy,
     views::{AuthorRef, CommentView, PostSummary, PostView},
@@ -274,8 +274,8 @@ pub struct FakeTokens {
     issued: Mutex<HashMap<String, AccessClaims>>,
 }
 
-impl TokenIssuer for FakeTokens {
-    fn issue_access(&self, claims: &AccessClaims) -> Result<String, DependencyError> {
+impl AccessTokens for FakeTokens {
+    fn issue(&self, claims: &AccessClaims) -> Result<String, DependencyError> {
         let token = format!("access-{}", claims.token_id);
         self.issued
             .lock()
@@ -284,7 +284,7 @@ impl TokenIssuer for FakeTokens {
         Ok(token)
     }
 
-    fn verify_access(&self, token: &str) -> Result<AccessClaims, InvalidToken> {
+    fn verify(&self, token: &str) -> Result<AccessClaims, InvalidToken> {
         let claims = self
             .issued
             .lock()
@@ -297,16 +297,13 @@ impl TokenIssuer for FakeTokens {
         }
         Ok(claims)
     }
+}
 
-    fn csrf_token(&self, session: SessionId) -> String {
-        format!("csrf-{session}")
-    }
+/// Device tokens in the clear (`device:<account>:<id>:<expiry>`): unforgeable only in tests.
+pub struct FakeDeviceTokens;
 
-    fn verify_csrf(&self, session: SessionId, presented: &str) -> bool {
-        presented == self.csrf_token(session)
-    }
-
-    fn issue_device(&self, account: &str, expires_at: DateTime<Utc>) -> String {
+impl DeviceTokens for FakeDeviceTokens {
+    fn issue(&self, account: &str, expires_at: DateTime<Utc>) -> String {
         format!(
             "device:{account}:{}:{}",
             uuid::Uuid::now_v7().simple(),
@@ -314,7 +311,7 @@ impl TokenIssuer for FakeTokens {
         )
     }
 
-    fn verify_device(&self, token: &str, account: &str, now: DateTime<Utc>) -> Option<String> {
+    fn verify(&self, token: &str, account: &str, now: DateTime<Utc>) -> Option<String> {
         let mut parts = token.split(':');
         let (tag, bound, device, expires) =
             (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -520,6 +517,7 @@ pub fn harness(settings: AuthSettings) -> Harness {
         hasher.clone(),
         Arc::new(FakeStrength),
         tokens,
+        Arc::new(FakeDeviceTokens),
         sessions.clone(),
         clock.clone(),
         attempts,

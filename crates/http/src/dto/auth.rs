@@ -121,12 +121,12 @@ pub struct TokenResponse {
 }
 
 impl TokenResponse {
-    pub fn new(tokens: &IssuedTokens, with_refresh_token: bool) -> Self {
+    pub fn new(tokens: &IssuedTokens, csrf_token: String, with_refresh_token: bool) -> Self {
         Self {
             access_token: tokens.access_token.clone(),
             token_type: TokenType::Bearer,
             expires_in: tokens.expires_in.num_seconds(),
-            csrf_token: tokens.csrf_token.clone(),
+            csrf_token,
             refresh_token: with_refresh_token
                 .then(|| expose_refresh_token(&tokens.refresh_token).to_owned()),
             user: UserResponse::from(&tokens.user),

@@ -8,21 +8,11 @@ use actix_web::{
     http::{Method, header},
     web,
 };
-use application::{
-    Actor,
-    auth::{AuthenticateError, Credential},
-};
-use domain::SessionId;
+use application::{Actor, auth::AuthenticateError};
 use futures_util::future::LocalBoxFuture;
 
 use super::client_info;
-use crate::{
-    error::{ApiError, ProblemCode},
-    routes::cookies,
-    state::AppState,
-};
-
-pub const CSRF_HEADER: &str = "x-csrf-token";
+use crate::{error::ApiError, routes::cookies, state::AppState};
 
 #[derive(Debug, Clone)]
 pub struct AuthUser {
@@ -30,6 +20,13 @@ pub struct AuthUser {
 }
 
 pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+/// How the caller presented the access token: cookies need a CSRF check on unsafe methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credential {
+    Bearer,
+    Cookie,
+}
 
 enum Presented {
     None,
@@ -72,27 +69,6 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))
 }
 
-/// 403 unless the request carries the CSRF token bound to `session`.
-pub fn require_csrf(
-    req: &HttpRequest,
-    state: &AppState,
-    session: SessionId,
-) -> Result<(), ApiError> {
-    let presented = req
-        .headers()
-        .get(CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !presented.is_empty() && state.auth.csrf_matches(session, presented) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ProblemCode::CsrfFailed,
-            "Requests authenticated by cookie must send the X-CSRF-Token header.",
-        ))
-    }
-}
-
 enum Failure {
     /// A bad or dead token: `MaybeAuthUser` treats the caller as anonymous.
     Credentials(ApiError),
@@ -120,9 +96,24 @@ async fn resolve(
         Err(err) => return Err(Failure::Other(err.into())),
     };
     if credential == Credential::Cookie && is_unsafe(req.method()) {
-        require_csrf(&req, &state, actor.session_id).map_err(Failure::Other)?;
+        state
+            .csrf
+            .check(&req, actor.session_id)
+            .map_err(|failed| Failure::Other(failed.into()))?;
     }
     Ok(Some(AuthUser { actor }))
+}
+
+/// Resolves the caller once, then lets `decide` say what a missing or failed credential means.
+fn extract<T: 'static>(
+    req: &HttpRequest,
+    decide: fn(Result<Option<AuthUser>, Failure>) -> Result<T, ApiError>,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let req = req.clone();
+    Box::pin(async move {
+        let state = state(&req)?;
+        decide(resolve(req, state).await)
+    })
 }
 
 impl FromRequest for AuthUser {
@@ -130,16 +121,12 @@ impl FromRequest for AuthUser {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state(&req)?;
-            match resolve(req, state).await {
-                Ok(Some(user)) => Ok(user),
-                Ok(None) => Err(ApiError::unauthenticated(
-                    "Send an access token as 'Authorization: Bearer <token>' or the access_token cookie.",
-                )),
-                Err(Failure::Credentials(err) | Failure::Other(err)) => Err(err),
-            }
+        extract(req, |resolved| match resolved {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => Err(ApiError::unauthenticated(
+                "Send an access token as 'Authorization: Bearer <token>' or the access_token cookie.",
+            )),
+            Err(Failure::Credentials(err) | Failure::Other(err)) => Err(err),
         })
     }
 }
@@ -149,14 +136,10 @@ impl FromRequest for MaybeAuthUser {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state(&req)?;
-            match resolve(req, state).await {
-                Ok(user) => Ok(MaybeAuthUser(user)),
-                Err(Failure::Credentials(_)) => Ok(MaybeAuthUser(None)),
-                Err(Failure::Other(err)) => Err(err),
-            }
+        extract(req, |resolved| match resolved {
+            Ok(user) => Ok(MaybeAuthUser(user)),
+            Err(Failure::Credentials(_)) => Ok(MaybeAuthUser(None)),
+            Err(Failure::Other(err)) => Err(err),
         })
     }
 }

@@ -5,9 +5,11 @@ mod client;
 mod json_body;
 mod preconditions;
 mod query;
+mod refresh_credential;
 
-pub use auth_user::{AuthUser, MaybeAuthUser, require_csrf};
+pub use auth_user::{AuthUser, MaybeAuthUser};
 pub use client::{Client, client_info};
 pub use json_body::{JsonBody, OptionalJsonBody};
 pub use preconditions::{Preconditions, tagged, with_etag};
 pub use query::QueryParams;
+pub use refresh_credential::{RefreshCredential, Via};

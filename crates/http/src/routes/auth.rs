@@ -14,9 +14,12 @@ use crate::{
         user::UserResponse,
     },
     error::{ApiError, Problem, ProblemCode},
-    extractors::{Client, JsonBody, MaybeAuthUser, OptionalJsonBody, require_csrf},
+    extractors::{Client, JsonBody, MaybeAuthUser, RefreshCredential, Via},
     middleware::auth_budget,
-    routes::cookies,
+    routes::{
+        auth_outcomes::{LogoutOutcome, RefreshOutcome, issued},
+        cookies,
+    },
     state::AppState,
 };
 
@@ -83,8 +86,7 @@ pub async fn login(
     }
     let device = req.cookie(cookies::DEVICE).map(|c| c.value().to_owned());
     let tokens = state.auth.login(&client, body.into_input(device)).await?;
-    let mut response = HttpResponse::Ok().json(TokenResponse::new(&tokens, in_body));
-    cookies::set_all(&mut response, &tokens);
+    let mut response = issued(&state.csrf, &tokens, in_body, true);
     cookies::set_device(&mut response, &tokens);
     Ok(response)
 }
@@ -104,38 +106,16 @@ pub async fn login(
 )]
 pub async fn refresh(
     state: Data<AppState>,
-    req: HttpRequest,
     Client(client): Client,
-    OptionalJsonBody(body): OptionalJsonBody<RefreshRequest>,
+    credential: RefreshCredential,
 ) -> Result<HttpResponse, ApiError> {
-    let (presented, from_body) = match body {
-        Some(body) => (body.refresh_token, true),
-        None => match req.cookie(cookies::REFRESH) {
-            Some(cookie) => (cookie.value().to_owned(), false),
-            None => {
-                return Err(ApiError::unauthenticated(
-                    "Send the refresh_token cookie or a JSON body {\"refresh_token\": ...}.",
-                ));
-            }
-        },
+    let RefreshCredential::Presented { token, via } = credential else {
+        return Err(ApiError::unauthenticated(
+            "Send the refresh_token cookie or a JSON body {\"refresh_token\": ...}.",
+        ));
     };
-    match state.auth.refresh(&client, &presented).await {
-        Ok(tokens) => {
-            let mut response = HttpResponse::Ok().json(TokenResponse::new(&tokens, from_body));
-            if !from_body {
-                cookies::set_all(&mut response, &tokens);
-            }
-            Ok(response)
-        }
-        Err(err) => {
-            // `from_error` keeps the error on the response, where the metrics layer reads its code.
-            let mut response = HttpResponse::from_error(ApiError::from(err));
-            if !from_body && response.status().is_client_error() {
-                cookies::clear_all(&mut response);
-            }
-            Ok(response)
-        }
-    }
+    let outcome = RefreshOutcome::from(state.auth.refresh(&client, &token).await);
+    Ok(outcome.respond(&state.csrf, via))
 }
 
 /// End this session and clear the cookies. Works with the access token, or with the refresh
@@ -157,45 +137,35 @@ pub async fn logout(
     req: HttpRequest,
     Client(client): Client,
     MaybeAuthUser(user): MaybeAuthUser,
-    OptionalJsonBody(body): OptionalJsonBody<RefreshRequest>,
+    credential: RefreshCredential,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = match (user, body, req.cookie(cookies::REFRESH)) {
-        (Some(user), _, _) => state.auth.logout(&user.actor).await.map_err(ApiError::from),
-        (None, Some(body), _) => end_by_refresh_token(&state, &client, &body.refresh_token).await,
-        (None, None, Some(cookie)) => {
-            match state.auth.session_of_refresh_token(cookie.value()).await {
-                Ok(session) => match require_csrf(&req, &state, session) {
-                    Ok(()) => state
-                        .auth
-                        .logout_session(&client, session)
-                        .await
-                        .map_err(ApiError::from),
-                    Err(err) => Err(err),
-                },
-                Err(err) => Err(err.into()),
-            }
+    let outcome = match (user, credential) {
+        (Some(user), _) => state.auth.logout(&user.actor).await.into(),
+        (None, RefreshCredential::Presented { token, via }) => {
+            end_by_refresh_token(&state, &req, &client, &token, via).await
         }
-        (None, None, None) => Err(ApiError::unauthenticated(
+        (None, RefreshCredential::Absent) => LogoutOutcome::Failed(ApiError::unauthenticated(
             "Send an access token, the refresh_token cookie, or a JSON body {\"refresh_token\": ...}.",
         )),
     };
-    let mut response = match outcome {
-        Ok(()) => HttpResponse::NoContent().finish(),
-        Err(err) => actix_web::ResponseError::error_response(&err),
-    };
-    // A CSRF failure must not let a forged request log the user out by clearing cookies.
-    if response.status() != actix_web::http::StatusCode::FORBIDDEN {
-        cookies::clear_all(&mut response);
-    }
-    Ok(response)
+    Ok(outcome.respond())
 }
 
+/// A refresh token alone ends its session; held in a cookie, it also needs the session's CSRF
+/// token, since a browser sends the cookie with forged requests too.
 async fn end_by_refresh_token(
     state: &AppState,
+    req: &HttpRequest,
     client: &ClientInfo,
     token: &str,
-) -> Result<(), ApiError> {
-    let session = state.auth.session_of_refresh_token(token).await?;
-    state.auth.logout_session(client, session).await?;
-    Ok(())
+    via: Via,
+) -> LogoutOutcome {
+    let session = match state.auth.session_of_refresh_token(token).await {
+        Ok(session) => session,
+        Err(err) => return LogoutOutcome::from(Err(err)),
+    };
+    if via == Via::Cookie && state.csrf.check(req, session).is_err() {
+        return LogoutOutcome::CsrfFailed;
+    }
+    state.auth.logout_session(client, session).await.into()
 }

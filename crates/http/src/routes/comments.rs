@@ -14,7 +14,9 @@ use crate::{
         page::PageParams,
     },
     error::{ApiError, Problem},
-    extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
+    extractors::{
+        AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
+    },
     state::AppState,
 };
 
@@ -43,17 +45,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
 )]
 pub async fn list_comments(
-    req: actix_web::HttpRequest,
+    MaybeAuthUser(reader): MaybeAuthUser,
     state: Data<AppState>,
     id: Path<Uuid>,
     QueryParams(page): QueryParams<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = state
         .comments
-        .list_with(
+        .list_for(
+            reader.as_ref().map(|user| &user.actor),
             PostId::from_uuid(id.into_inner()),
             &page.to_request()?,
-            super::cookies::freshness(&req),
         )
         .await?;
     Ok(HttpResponse::Ok().json(CommentPage::of(page, |c| CommentResponse::from(&c))))
@@ -102,16 +104,16 @@ pub async fn create_comment(
     )
 )]
 pub async fn get_comment(
-    req: actix_web::HttpRequest,
+    MaybeAuthUser(reader): MaybeAuthUser,
     state: Data<AppState>,
     id: Path<Uuid>,
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
     let view = state
         .comments
-        .get_with(
+        .get_for(
+            reader.as_ref().map(|user| &user.actor),
             CommentId::from_uuid(id.into_inner()),
-            super::cookies::freshness(&req),
         )
         .await?;
     Ok(with_etag(

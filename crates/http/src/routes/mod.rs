@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+mod auth_outcomes;
 pub mod comments;
 pub mod cookies;
 pub mod docs;

@@ -15,7 +15,9 @@ use crate::{
         post::{PostFilterParams, PostPage, PostRequest, PostResponse, PostSummaryResponse},
     },
     error::{ApiError, Problem},
-    extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
+    extractors::{
+        AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
+    },
     state::AppState,
 };
 
@@ -47,7 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, body_limit: usize) {
     )
 )]
 pub async fn list_posts(
-    req: actix_web::HttpRequest,
+    MaybeAuthUser(reader): MaybeAuthUser,
     state: Data<AppState>,
     QueryParams(filter): QueryParams<PostFilterParams>,
     QueryParams(page): QueryParams<PageParams>,
@@ -58,10 +60,10 @@ pub async fn list_posts(
     };
     let page = state
         .posts
-        .list_with(
+        .list_for(
+            reader.as_ref().map(|user| &user.actor),
             &filter,
             &page.to_request()?,
-            super::cookies::freshness(&req),
         )
         .await?;
     Ok(HttpResponse::Ok().json(PostPage::of(page, |s| PostSummaryResponse::from(&s))))
@@ -78,16 +80,16 @@ pub async fn list_posts(
     )
 )]
 pub async fn get_post(
-    req: actix_web::HttpRequest,
+    MaybeAuthUser(reader): MaybeAuthUser,
     state: Data<AppState>,
     id: Path<Uuid>,
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
     let view = state
         .posts
-        .get_with(
+        .get_for(
+            reader.as_ref().map(|user| &user.actor),
             PostId::from_uuid(id.into_inner()),
-            super::cookies::freshness(&req),
         )
         .await?;
     Ok(with_etag(

@@ -19,28 +19,43 @@ use crate::{
 /// Any fixed number works: every instance must use the same one.
 const MIGRATION_LOCK_KEY: i64 = 0x6167_6f72_615f_6d67;
 
-/// The connection pool as the metrics endpoint reports it.
+/// The connection pools as the metrics endpoint reports them: summed, the writer's and, on
+/// SQLite, the readers'.
 #[derive(Clone)]
-pub struct PoolStats(DatabaseConnection);
+pub struct PoolStats(Vec<DatabaseConnection>);
 
 impl PoolStats {
     pub fn new(db: &DatabaseConnection) -> Self {
-        Self(db.clone())
+        Self(vec![db.clone()])
+    }
+
+    /// Counts `other` too.
+    #[must_use]
+    pub fn and(mut self, other: &DatabaseConnection) -> Self {
+        self.0.push(other.clone());
+        self
     }
 
     /// Connections open and, of them, idle.
     pub fn sample(&self) -> Option<(u32, usize)> {
-        match self.0.get_database_backend() {
-            DbBackend::Postgres => {
-                let pool = self.0.get_postgres_connection_pool();
-                Some((pool.size(), pool.num_idle()))
-            }
-            DbBackend::Sqlite => {
-                let pool = self.0.get_sqlite_connection_pool();
-                Some((pool.size(), pool.num_idle()))
-            }
-            _ => None,
+        self.0.iter().try_fold((0, 0), |(size, idle), db| {
+            let (s, i) = sample(db)?;
+            Some((size + s, idle + i))
+        })
+    }
+}
+
+fn sample(db: &DatabaseConnection) -> Option<(u32, usize)> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            Some((pool.size(), pool.num_idle()))
         }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            Some((pool.size(), pool.num_idle()))
+        }
+        _ => None,
     }
 }
 
@@ -65,9 +80,10 @@ pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<Dat
                 }
             }
             let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
-            // SQLite takes one writer at a time: a small pool, WAL, and sqlx's busy timeout
-            // (sqlx also turns foreign keys on for every connection).
-            options.max_connections(4).min_connections(1);
+            // SQLite takes one writer at a time: one connection, so this process's writes queue
+            // for it instead of meeting SQLITE_BUSY, and reads go to `connect_readers`' pool.
+            // sqlx's busy timeout covers other processes; it turns foreign keys on too.
+            options.max_connections(1).min_connections(1);
             options
         }
         DatabaseSettings::Postgres {
@@ -103,6 +119,30 @@ pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<Dat
             .context("configuring SQLite")?;
     }
     Ok(db)
+}
+
+/// SQLite only (`None` on PostgreSQL): a pool of read-only connections, one per core, beside
+/// the single writer `connect_database` opens. In WAL mode readers do not block the writer or
+/// each other, and each statement reads the latest committed state, so a read after a write
+/// sees it. Call after `connect_database` (which turns WAL on) and `migrate`.
+pub async fn connect_readers(
+    settings: &DatabaseSettings,
+) -> anyhow::Result<Option<DatabaseConnection>> {
+    let DatabaseSettings::Sqlite { path } = settings else {
+        return Ok(None);
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=ro", path.display()));
+    options
+        .max_connections(u32::try_from(cores).unwrap_or(u32::MAX))
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    let readers = Database::connect(options)
+        .await
+        .context("DATA_DIR: cannot open the database for reading")?;
+    Ok(Some(readers))
 }
 
 /// `DATABASE_SCHEMA` must name a schema that exists: the server never creates one (its role

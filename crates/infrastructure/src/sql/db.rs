@@ -1,8 +1,18 @@
 //! `Db`: the handle every SQL adapter queries through. With a [`CircuitBreaker`] it refuses
 //! calls at once while the database is known to be unreachable, and opens the breaker when a
-//! call finds it so; queries, statements, `BEGIN` and pings all pass through it.
+//! call finds it so; queries, statements, `BEGIN` and pings all pass through it. With readers
+//! (SQLite: a read-only pool beside the single writer) a lone `SELECT` goes to them and every
+//! other statement, and every transaction, to the writer.
 
-use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use sea_orm::{
@@ -21,9 +31,13 @@ const OPEN: &str = "the database is unreachable (circuit open): not trying until
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    readers: Option<DatabaseConnection>,
     breaker: Option<Arc<CircuitBreaker>>,
     /// Set on a read replica's handle: where queries go while the replica is unreachable.
     fallback: Option<Box<Db>>,
+    /// A replica's outage state, shared by its clones: set by the first fallback of an
+    /// outage (which logs it), cleared by the replica's next answer (which logs that).
+    falling_back: Arc<AtomicBool>,
 }
 
 impl From<DatabaseConnection> for Db {
@@ -31,8 +45,10 @@ impl From<DatabaseConnection> for Db {
     fn from(conn: DatabaseConnection) -> Self {
         Self {
             conn,
+            readers: None,
             breaker: None,
             fallback: None,
+            falling_back: Arc::default(),
         }
     }
 }
@@ -53,8 +69,29 @@ impl Db {
         });
         Self {
             conn,
+            readers: None,
             breaker: Some(CircuitBreaker::new(probe, probe_interval)),
             fallback: None,
+            falling_back: Arc::default(),
+        }
+    }
+
+    /// Sends lone `SELECT`s to `readers` (behind the same breaker); the connection given at
+    /// construction stays the writer. `readers` must see what the writer commits as soon as
+    /// it commits (SQLite in WAL mode: each statement reads the latest committed state).
+    #[must_use]
+    pub fn with_readers(mut self, readers: DatabaseConnection) -> Self {
+        self.readers = Some(readers);
+        self
+    }
+
+    /// Where `stmt` runs: the readers for a `SELECT`, else the writer. Only the statement's
+    /// first keyword is read: SQLite accepts `WITH … INSERT`, and an `INSERT … RETURNING`
+    /// comes through the query methods too, so anything but a `SELECT` is a write.
+    fn route(&self, stmt: &Statement) -> &DatabaseConnection {
+        match &self.readers {
+            Some(readers) if is_select(&stmt.sql) => readers,
+            _ => &self.conn,
         }
     }
 
@@ -74,9 +111,23 @@ impl Db {
         if !db_unreachable(err) {
             return None;
         }
-        tracing::warn!(error = %err, "read replica unreachable: reading from the primary");
+        if !self.falling_back.swap(true, Ordering::Relaxed) {
+            // Once per outage, not once per request.
+            tracing::warn!(
+                error = %err,
+                "read replica unreachable: reading from the primary until it answers again"
+            );
+        }
         metrics::counter!("agora_db_replica_fallbacks_total").increment(1);
         Some(primary)
+    }
+
+    /// Passes a replica's answer through, logging the end of an outage.
+    fn answered<T>(&self, result: Result<T, DbErr>) -> Result<T, DbErr> {
+        if self.fallback.is_some() && self.falling_back.swap(false, Ordering::Relaxed) {
+            tracing::info!("read replica answers again: public reads back on it");
+        }
+        result
     }
 
     /// The breaker, when there is one.
@@ -127,6 +178,16 @@ impl Db {
     }
 }
 
+fn is_select(sql: &str) -> bool {
+    let sql = sql.trim_start();
+    sql.get(..6)
+        .is_some_and(|word| word.eq_ignore_ascii_case("SELECT"))
+        && !sql[6..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
 #[async_trait]
 impl ConnectionTrait for Db {
     fn get_database_backend(&self) -> DbBackend {
@@ -142,22 +203,28 @@ impl ConnectionTrait for Db {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self.guard(self.conn.query_one_raw(stmt.clone())).await {
+        match self
+            .guard(self.route(&stmt).query_one_raw(stmt.clone()))
+            .await
+        {
             Err(err) => match self.fall_back(&err) {
                 Some(primary) => primary.query_one_raw(stmt).await,
                 None => Err(err),
             },
-            ok => ok,
+            ok => self.answered(ok),
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.guard(self.conn.query_all_raw(stmt.clone())).await {
+        match self
+            .guard(self.route(&stmt).query_all_raw(stmt.clone()))
+            .await
+        {
             Err(err) => match self.fall_back(&err) {
                 Some(primary) => primary.query_all_raw(stmt).await,
                 None => Err(err),
             },
-            ok => ok,
+            ok => self.answered(ok),
         }
     }
 }
@@ -219,5 +286,27 @@ impl TransactionTrait for Db {
             access_mode,
         ))
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_select;
+
+    #[test]
+    fn only_a_select_is_a_read() {
+        for sql in ["SELECT 1", "  select \"id\" FROM \"posts\"", "SELECT\n1"] {
+            assert!(is_select(sql), "{sql}");
+        }
+        for sql in [
+            "INSERT INTO \"posts\" VALUES (1) RETURNING \"id\"",
+            "WITH x AS (SELECT 1) DELETE FROM \"posts\"",
+            "UPDATE \"posts\" SET \"title\" = 'SELECT '",
+            "SELECTED",
+            "PRAGMA journal_mode = WAL",
+            "",
+        ] {
+            assert!(!is_select(sql), "{sql}");
+        }
     }
 }

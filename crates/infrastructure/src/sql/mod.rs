@@ -18,7 +18,7 @@ mod versioned;
 pub use audit::SqlAudit;
 pub use breaker::CircuitBreaker;
 pub use comments::SqlComments;
-pub use database::{PoolStats, connect_database, connect_replica, migrate};
+pub use database::{PoolStats, connect_database, connect_readers, connect_replica, migrate};
 pub use db::Db;
 pub use email_rotation::{RotationReport, rotate_emails};
 pub use posts::SqlPosts;
