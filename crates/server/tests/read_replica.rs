@@ -1,8 +1,9 @@
 //! A real streaming replica (`DATABASE_READ_URL`): anonymous reads go to it and may lag, the
 //! author reads their own write at once from the primary, and a replica that is down makes
 //! public reads fall back to the primary. Needs PostgreSQL, Redis and the replica `.ci/run`
-//! starts (`AGORA_REPLICA=1 source .ci/services.sh` exports `AGORA_REPLICA_URL`,
-//! `AGORA_REPLICA_STOP` and `AGORA_REPLICA_START`): ignored by default.
+//! starts (`start_replica` in `.ci/services.sh` exports `AGORA_REPLICA_URL`,
+//! `AGORA_REPLICA_STOP` and `AGORA_REPLICA_START`): ignored by default. Under
+//! `--include-ignored` a missing variable fails the test, never skips it.
 
 #[allow(dead_code)]
 #[path = "multi_instance/cluster.rs"]
@@ -22,7 +23,7 @@ fn required(name: &str) -> String {
     std::env::var(name)
         .ok()
         .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| panic!("{name} must be set: AGORA_REPLICA=1 source .ci/services.sh"))
+        .unwrap_or_else(|| panic!("{name} must be set: `start_replica` in .ci/services.sh"))
 }
 
 fn shell(command: &str) {
