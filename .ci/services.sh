@@ -56,7 +56,7 @@ start_replica() {
   as_postgres "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres \
     -D "$SERVICES_DIR/pg/replica" -R -X stream -c fast
   local ctl="$pg_bin/pg_ctl -D $SERVICES_DIR/pg/replica -l $SERVICES_DIR/pg/replica.log -w"
-  local opts="-p $REPLICA_PORT -k $SERVICES_DIR/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c hot_standby=on"
+  local opts="-p $REPLICA_PORT -k $SERVICES_DIR/pg -c listen_addresses=127.0.0.1 -c max_connections=500 -c fsync=off -c hot_standby=on"
   if [ "$(id -u)" = 0 ]; then ctl="runuser -u postgres -- $ctl"; fi
   $ctl -o "$opts" start >/dev/null
   export AGORA_REPLICA_URL="postgres://postgres@127.0.0.1:$REPLICA_PORT/agora_test"
