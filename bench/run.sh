@@ -9,7 +9,7 @@
 # --backend postgres uses DATABASE_URL and REDIS_URL when set (a fresh database is created and
 # dropped), else starts its own with .ci/services.sh.
 # --replica: PostgreSQL with a streaming replica (DATABASE_READ_URL; AGORA_REPLICA_URL when set,
-# else its own .ci/services.sh with AGORA_REPLICA=1), post and comment reads sent anonymously so
+# else its own .ci/services.sh and start_replica), post and comment reads sent anonymously so
 # the replica serves them; results as postgres-replica.
 # --smoke (CI): the dev profile, a tiny data set, one round of one second, BCRYPT_COST=4,
 # results to a temporary directory: it proves the benchmark still runs and asserts no figures.
@@ -73,7 +73,8 @@ if [ "$backend" = postgres ]; then
   if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ] ||
     { [ "${replica:-}" = 1 ] && [ -z "${AGORA_REPLICA_URL:-}" ]; }; then
     # shellcheck source=../.ci/services.sh
-    AGORA_REPLICA="${replica:-}" source .ci/services.sh
+    source .ci/services.sh
+    if [ "${replica:-}" = 1 ]; then start_replica; fi
   fi
   admin_url="$DATABASE_URL"
   bench_db="agora_bench_$$"
