@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The benchmark (README "Performance"):
 #   bash bench/run.sh [--backend embedded|postgres] [--scale N] [--rounds N] [--seconds N]
-#                     [--workers N] [--stem NAME] [--smoke]
+#                     [--workers N] [--stem NAME] [--replica] [--smoke]
 # Builds release, seeds 1,000 users, 20,000 posts and 100,000 comments (times --scale) through
 # the repositories, starts the server and the floor (agora-floor: bare JWT check + one
 # primary-key select, same pool settings) on loopback, drives both with wrk in interleaved
 # rounds and writes docs/perf/<stem>.{json,md,svg}.
 # --backend postgres uses DATABASE_URL and REDIS_URL when set (a fresh database is created and
 # dropped), else starts its own with .ci/services.sh.
+# --replica: PostgreSQL with a streaming replica (DATABASE_READ_URL; AGORA_REPLICA_URL when set,
+# else its own .ci/services.sh and start_replica), post and comment reads sent anonymously so
+# the replica serves them; results as postgres-replica.
 # --smoke (CI): the dev profile, a tiny data set, one round of one second, BCRYPT_COST=4,
 # results to a temporary directory: it proves the benchmark still runs and asserts no figures.
 set -euo pipefail
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
     --workers) workers="$2"; shift 2 ;;
     --stem) stem="$2"; shift 2 ;;
     --smoke) smoke=1; shift ;;
+    --replica) replica=1; backend=postgres; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -51,7 +55,7 @@ else
   export BCRYPT_COST="${BCRYPT_COST:-12}"
   out=docs/perf
 fi
-stem="${stem:-$backend}"
+stem="${stem:-$backend$([ "${replica:-}" = 1 ] && echo -replica)}"
 
 work="$(mktemp -d /tmp/agora-bench.XXXXXX)"
 pids=()
@@ -66,15 +70,18 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$backend" = postgres ]; then
-  if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+  if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ] ||
+    { [ "${replica:-}" = 1 ] && [ -z "${AGORA_REPLICA_URL:-}" ]; }; then
     # shellcheck source=../.ci/services.sh
     source .ci/services.sh
+    if [ "${replica:-}" = 1 ]; then start_replica; fi
   fi
   admin_url="$DATABASE_URL"
   bench_db="agora_bench_$$"
   psql -q "$admin_url" -c "CREATE DATABASE $bench_db" >/dev/null
   export DATABASE_URL="${admin_url%/*}/$bench_db"
   export REDIS_KEY_PREFIX="agora-bench-$$"
+  if [ "${replica:-}" = 1 ]; then export DATABASE_READ_URL="${AGORA_REPLICA_URL%/*}/$bench_db"; fi
 else
   unset DATABASE_URL REDIS_URL
 fi
@@ -97,6 +104,16 @@ hash_concurrency="${PASSWORD_HASH_CONCURRENCY:-$(( $(nproc) > 1 ? $(nproc) - 1 :
 
 "$bin/agora-seed" "$work/setup.json" "${seed_args[@]}"
 
+if [ "${replica:-}" = 1 ]; then
+  # The seed went to the primary: start once the replica has replayed it.
+  lsn="$(psql -Atq "$DATABASE_URL" -c 'SELECT pg_current_wal_lsn()')"
+  for _ in $(seq 1 300); do
+    caught="$(psql -Atq "$DATABASE_READ_URL" -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")"
+    if [ "$caught" = t ]; then break; fi
+    sleep 0.1
+  done
+fi
+
 "$bin/agora" >"$work/server.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
@@ -115,5 +132,6 @@ if [ -n "$(git status --porcelain --untracked-files=no)" ]; then commit="$commit
   --setup "$work/setup.json" --out "$out" --stem "$stem" --backend "$backend" \
   --commit "$commit" --rounds "$rounds" --seconds "$seconds" --connections "$connections" \
   --pid "$server_pid" --bcrypt-cost "$BCRYPT_COST" --hash-concurrency "$hash_concurrency" \
-  --note "${BENCH_NOTE:-}" $([ "$smoke" = 1 ] && echo --smoke)
+  --note "${BENCH_NOTE:-}" $([ "$smoke" = 1 ] && echo --smoke) \
+  $([ "${replica:-}" = 1 ] && echo --anonymous-reads)
 if [ "$smoke" = 1 ]; then echo "benchmark smoke: every route answered under load"; fi

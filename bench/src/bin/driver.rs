@@ -30,15 +30,22 @@ struct Args {
     bcrypt_cost: u32,
     hash_concurrency: f64,
     smoke: bool,
+    /// Public post/comment reads sent without a token (a read replica serves only those).
+    anonymous_reads: bool,
 }
 
 fn args() -> anyhow::Result<Args> {
     let mut map = HashMap::new();
     let mut smoke = false;
+    let mut anonymous_reads = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--smoke" {
             smoke = true;
+            continue;
+        }
+        if flag == "--anonymous-reads" {
+            anonymous_reads = true;
             continue;
         }
         let value = it.next().with_context(|| format!("{flag} needs a value"))?;
@@ -62,6 +69,7 @@ fn args() -> anyhow::Result<Args> {
         bcrypt_cost: get("bcrypt-cost", "12").parse()?,
         hash_concurrency: get("hash-concurrency", "1").parse()?,
         smoke,
+        anonymous_reads,
     })
 }
 
@@ -194,6 +202,8 @@ async fn main() -> anyhow::Result<()> {
         None => "/api/posts?limit=20".into(),
     };
     let b = Some(bearer.as_str());
+    // Post and comment reads: anonymous when asked, so a read replica serves them.
+    let r = if a.anonymous_reads { None } else { b };
     let floor = Target::get("floor (bare JWT + PK select)", format!("/floor/{post}"), b);
     let mut login_target = Target::post(
         "POST /api/auth/login",
@@ -210,22 +220,22 @@ async fn main() -> anyhow::Result<()> {
         ),
         (
             a.server.clone(),
-            Target::get("GET /api/posts/{id}", format!("/api/posts/{post}"), b),
+            Target::get("GET /api/posts/{id}", format!("/api/posts/{post}"), r),
         ),
         (
             a.server.clone(),
-            Target::get("GET /api/posts?limit=20", "/api/posts?limit=20", b),
+            Target::get("GET /api/posts?limit=20", "/api/posts?limit=20", r),
         ),
         (
             a.server.clone(),
-            Target::get(&format!("same list, page {}", setup.deep_page), deep, b),
+            Target::get(&format!("same list, page {}", setup.deep_page), deep, r),
         ),
         (
             a.server.clone(),
             Target::get(
                 "search matching nothing (?q=)",
                 "/api/posts?limit=20&q=zqxjkvw",
-                b,
+                r,
             ),
         ),
         (
@@ -233,7 +243,7 @@ async fn main() -> anyhow::Result<()> {
             Target::get(
                 "GET /api/posts/{id}/comments?limit=20",
                 format!("/api/posts/{post}/comments?limit=20"),
-                b,
+                r,
             ),
         ),
         (

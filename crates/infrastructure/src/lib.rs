@@ -31,7 +31,8 @@ pub use self::redis::{
 };
 pub use self::sql::{
     CircuitBreaker, Db, PoolStats, RotationReport, SqlAccountTokens, SqlAudit, SqlComments,
-    SqlMailOutbox, SqlPosts, SqlUsers, connect_database, connect_readers, migrate, rotate_emails,
+    SqlMailOutbox, SqlPosts, SqlUsers, connect_database, connect_readers, connect_replica, migrate,
+    rotate_emails,
 };
 pub use bcrypt_hasher::BcryptHasher;
 pub use hash_slots::HashSlots;

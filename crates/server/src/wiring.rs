@@ -21,7 +21,7 @@ use infrastructure::{
     RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAccountTokens, SqlAudit, SqlComments,
     SqlMailOutbox, SqlPosts, SqlUsers, SystemClock, TokioTasks, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
-    connect_database, connect_readers, crypto, migrate, random_secret, redis_pool,
+    connect_database, connect_readers, connect_replica, crypto, migrate, random_secret, redis_pool,
 };
 use secrecy::ExposeSecret;
 
@@ -167,6 +167,20 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     };
     let outbox = Arc::new(SqlMailOutbox::new(db.clone(), emails.clone()));
     let account_tokens = Arc::new(SqlAccountTokens::new(db.clone(), emails.clone()));
+    // DATABASE_READ_URL: anonymous post/comment reads go to the replica, which falls back to
+    // the primary while it is unreachable. Everything else stays on the primary.
+    let replica = match &settings.database_read_url {
+        Some(url) => {
+            let conn = connect_replica(url, &settings.database).await?;
+            tracing::info!("database: public reads on the read replica (DATABASE_READ_URL)");
+            Some(Db::replica(
+                conn,
+                settings.database_probe_interval,
+                db.clone(),
+            ))
+        }
+        None => None,
+    };
     let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
@@ -248,8 +262,18 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
             )
             .with_email_changes(mail.account_mail),
             audit: AuditService::new(audit),
-            posts: PostService::new(posts.clone(), clock.clone()),
-            comments: CommentService::new(comments, posts, clock),
+            posts: match &replica {
+                Some(r) => PostService::new(posts.clone(), clock.clone())
+                    .with_public_reads(Arc::new(SqlPosts::new(r.clone()))),
+                None => PostService::new(posts.clone(), clock.clone()),
+            },
+            comments: match &replica {
+                Some(r) => CommentService::new(comments, posts, clock).with_public_reads(
+                    Arc::new(SqlComments::new(r.clone())),
+                    Arc::new(SqlPosts::new(r.clone())),
+                ),
+                None => CommentService::new(comments, posts, clock),
+            },
             readiness: Readiness::new(users, sessions),
             throttle,
             csrf: CsrfTokens::derived_from(secret.expose_secret().as_bytes()),

@@ -18,6 +18,8 @@ use crate::{
 pub struct CommentService {
     comments: Arc<dyn CommentRepository>,
     posts: Arc<dyn PostRepository>,
+    /// Anonymous reads, which may lag: the primary unless a read replica is wired.
+    public_reads: (Arc<dyn CommentRepository>, Arc<dyn PostRepository>),
     clock: Arc<dyn Clock>,
 }
 
@@ -51,12 +53,34 @@ impl CommentService {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            public_reads: (comments.clone(), posts.clone()),
             comments,
             posts,
             clock,
         }
     }
 
+    /// Anonymous reads go to these adapters (a read replica), which may lag the primary.
+    /// Signed-in readers and every write stay on the primary.
+    #[must_use]
+    pub fn with_public_reads(
+        mut self,
+        comments: Arc<dyn CommentRepository>,
+        posts: Arc<dyn PostRepository>,
+    ) -> Self {
+        self.public_reads = (comments, posts);
+        self
+    }
+
+    /// Where a read by `reader` goes: the replica for an anonymous reader, else the primary.
+    fn reader(&self, reader: Option<&Actor>) -> (&dyn CommentRepository, &dyn PostRepository) {
+        match reader {
+            None => (self.public_reads.0.as_ref(), self.public_reads.1.as_ref()),
+            Some(_) => (self.comments.as_ref(), self.posts.as_ref()),
+        }
+    }
+
+    /// A list read on the primary.
     pub async fn list(
         &self,
         post: PostId,
@@ -68,8 +92,33 @@ impl CommentService {
         Ok(self.comments.list_for_post(post, page).await?)
     }
 
+    /// A list read by `reader` (`None`: anonymous, which may be served by the replica).
+    pub async fn list_for(
+        &self,
+        reader: Option<&Actor>,
+        post: PostId,
+        page: &PageRequest,
+    ) -> Result<Page<CommentView>, CommentError> {
+        let (comments, posts) = self.reader(reader);
+        if posts.find(post).await?.is_none() {
+            return Err(CommentError::PostNotFound);
+        }
+        Ok(comments.list_for_post(post, page).await?)
+    }
+
+    /// A read on the primary.
     pub async fn get(&self, id: CommentId) -> Result<CommentView, CommentError> {
         self.comments.find(id).await?.ok_or(CommentError::NotFound)
+    }
+
+    /// A read by `reader` (`None`: anonymous, which may be served by the replica).
+    pub async fn get_for(
+        &self,
+        reader: Option<&Actor>,
+        id: CommentId,
+    ) -> Result<CommentView, CommentError> {
+        let (comments, _) = self.reader(reader);
+        comments.find(id).await?.ok_or(CommentError::NotFound)
     }
 
     pub async fn create(

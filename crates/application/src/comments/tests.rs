@@ -106,3 +106,50 @@ async fn only_the_author_edits_and_a_stale_tag_is_refused() {
         Err(CommentError::NotFound)
     ));
 }
+
+/// Anonymous comment reads go to the public-reads (replica) repositories; signed-in reads and
+/// writes to the primary's. The "replica" here never receives a row.
+#[tokio::test]
+async fn anonymous_comment_reads_go_to_the_replica_signed_in_reads_to_the_primary() {
+    let clock = Arc::new(FakeClock::new(Utc::now()));
+    let users = Arc::new(FakeUsers::default());
+    let primary = Arc::new(FakeContent::new(users.clone()));
+    let replica = Arc::new(FakeContent::new(users));
+    let f = Fixture {
+        posts: PostService::new(primary.clone(), clock.clone()),
+        comments: CommentService::new(primary.clone(), primary, clock.clone())
+            .with_public_reads(replica.clone(), replica),
+        clock,
+    };
+    let author = actor();
+    let post = a_post(&f, &author).await;
+    let comment = f
+        .comments
+        .create(&author, post, body("hi"))
+        .await
+        .expect("comment");
+    let id = comment.comment.id();
+    let page = PageRequest::first(20);
+
+    let mine = f.comments.list_for(Some(&author), post, &page).await;
+    assert_eq!(mine.expect("list").items.len(), 1);
+    assert!(f.comments.get_for(Some(&actor()), id).await.is_ok());
+    assert!(matches!(
+        f.comments.list_for(None, post, &page).await,
+        Err(CommentError::PostNotFound)
+    ));
+    assert!(matches!(
+        f.comments.get_for(None, id).await,
+        Err(CommentError::NotFound)
+    ));
+    assert_eq!(
+        f.comments
+            .list(post, &page)
+            .await
+            .expect("list")
+            .items
+            .len(),
+        1
+    );
+    assert!(f.comments.get(id).await.is_ok());
+}

@@ -17,6 +17,8 @@ use crate::{
 #[derive(Clone)]
 pub struct PostService {
     posts: Arc<dyn PostRepository>,
+    /// Anonymous reads, which may lag: the primary unless a read replica is wired.
+    public_reads: Arc<dyn PostRepository>,
     clock: Arc<dyn Clock>,
 }
 
@@ -41,9 +43,31 @@ crate::repository_errors_are_dependency_failures!(PostError);
 
 impl PostService {
     pub fn new(posts: Arc<dyn PostRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { posts, clock }
+        Self {
+            public_reads: posts.clone(),
+            posts,
+            clock,
+        }
     }
 
+    /// Anonymous reads go to `repo` (a read replica), which may lag the primary. Signed-in
+    /// readers, every write and everything security-related stay on the primary, so an
+    /// author always reads their own writes.
+    #[must_use]
+    pub fn with_public_reads(mut self, repo: Arc<dyn PostRepository>) -> Self {
+        self.public_reads = repo;
+        self
+    }
+
+    /// Where a read by `reader` goes: the replica for an anonymous reader, else the primary.
+    fn reader(&self, reader: Option<&Actor>) -> &dyn PostRepository {
+        match reader {
+            None => self.public_reads.as_ref(),
+            Some(_) => self.posts.as_ref(),
+        }
+    }
+
+    /// A list read on the primary.
     pub async fn list(
         &self,
         filter: &PostFilter,
@@ -52,8 +76,27 @@ impl PostService {
         Ok(self.posts.list(filter, page).await?)
     }
 
+    /// A list read by `reader` (`None`: anonymous, which may be served by the replica).
+    pub async fn list_for(
+        &self,
+        reader: Option<&Actor>,
+        filter: &PostFilter,
+        page: &PageRequest,
+    ) -> Result<Page<PostSummary>, PostError> {
+        Ok(self.reader(reader).list(filter, page).await?)
+    }
+
+    /// A read on the primary.
     pub async fn get(&self, id: PostId) -> Result<PostView, PostError> {
         self.posts.find(id).await?.ok_or(PostError::NotFound)
+    }
+
+    /// A read by `reader` (`None`: anonymous, which may be served by the replica).
+    pub async fn get_for(&self, reader: Option<&Actor>, id: PostId) -> Result<PostView, PostError> {
+        self.reader(reader)
+            .find(id)
+            .await?
+            .ok_or(PostError::NotFound)
     }
 
     pub async fn create(&self, actor: &Actor, input: PostInput) -> Result<PostView, PostError> {

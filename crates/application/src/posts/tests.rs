@@ -89,3 +89,47 @@ async fn another_user_may_not_edit_or_delete_but_a_moderator_deletes() {
         Err(PostError::NotFound)
     ));
 }
+
+/// The routing decision: anonymous reads go to the public-reads (replica) repository; every
+/// signed-in read, the author's included, and every write to the primary's. Here the
+/// "replica" never receives a row, so a read that finds the post came from the primary.
+#[tokio::test]
+async fn anonymous_reads_go_to_the_replica_signed_in_reads_and_writes_to_the_primary() {
+    let clock = Arc::new(FakeClock::new(Utc::now()));
+    let users = Arc::new(FakeUsers::default());
+    let primary = Arc::new(FakeContent::new(users.clone()));
+    let replica = Arc::new(FakeContent::new(users));
+    let posts = PostService::new(primary, clock).with_public_reads(replica);
+    let author = actor(&[Role::User]);
+    let created = posts.create(&author, input("new")).await.expect("create");
+    let id = created.post.id();
+    let tag = IfMatch::Tags(vec![created.version_tag()]);
+    posts
+        .update(&author, id, input("edited"), Some(&tag))
+        .await
+        .expect("update");
+
+    // The author (and any signed-in reader) reads the primary: their own write.
+    let reader = actor(&[Role::User]);
+    for who in [&author, &reader] {
+        let fresh = posts.get_for(Some(who), id).await.expect("get");
+        assert_eq!(fresh.post.title().as_ref(), "edited");
+    }
+    // An anonymous reader reads the replica, which has not seen it.
+    assert!(matches!(
+        posts.get_for(None, id).await,
+        Err(PostError::NotFound)
+    ));
+    let filter = PostFilter::default();
+    let page = PageRequest::first(20);
+    let fresh = posts.list_for(Some(&author), &filter, &page).await;
+    assert_eq!(fresh.expect("list").items.len(), 1);
+    let stale = posts.list_for(None, &filter, &page).await;
+    assert!(stale.expect("list").items.is_empty());
+    // The plain reads (used by writes' own checks) are on the primary.
+    assert!(posts.get(id).await.is_ok());
+    assert_eq!(
+        posts.list(&filter, &page).await.expect("list").items.len(),
+        1
+    );
+}

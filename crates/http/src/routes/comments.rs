@@ -14,7 +14,9 @@ use crate::{
         page::PageParams,
     },
     error::{ApiError, Problem},
-    extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
+    extractors::{
+        AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
+    },
     state::AppState,
 };
 
@@ -43,13 +45,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
 )]
 pub async fn list_comments(
+    MaybeAuthUser(reader): MaybeAuthUser,
     state: Data<AppState>,
     id: Path<Uuid>,
     QueryParams(page): QueryParams<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = state
         .comments
-        .list(PostId::from_uuid(id.into_inner()), &page.to_request()?)
+        .list_for(
+            reader.as_ref().map(|user| &user.actor),
+            PostId::from_uuid(id.into_inner()),
+            &page.to_request()?,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(CommentPage::of(page, |c| CommentResponse::from(&c))))
 }
@@ -99,13 +106,17 @@ pub async fn create_comment(
     )
 )]
 pub async fn get_comment(
+    MaybeAuthUser(reader): MaybeAuthUser,
     state: Data<AppState>,
     id: Path<Uuid>,
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
     let view = state
         .comments
-        .get(CommentId::from_uuid(id.into_inner()))
+        .get_for(
+            reader.as_ref().map(|user| &user.actor),
+            CommentId::from_uuid(id.into_inner()),
+        )
         .await?;
     Ok(with_etag(
         &view.version_tag(),

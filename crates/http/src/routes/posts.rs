@@ -15,7 +15,9 @@ use crate::{
         post::{PostFilterParams, PostPage, PostRequest, PostResponse, PostSummaryResponse},
     },
     error::{ApiError, Problem},
-    extractors::{AuthUser, JsonBody, Preconditions, QueryParams, tagged, with_etag},
+    extractors::{
+        AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
+    },
     state::AppState,
 };
 
@@ -47,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, body_limit: usize) {
     )
 )]
 pub async fn list_posts(
+    MaybeAuthUser(reader): MaybeAuthUser,
     state: Data<AppState>,
     QueryParams(filter): QueryParams<PostFilterParams>,
     QueryParams(page): QueryParams<PageParams>,
@@ -55,7 +58,14 @@ pub async fn list_posts(
         author: filter.author_id.map(UserId::from_uuid),
         title_contains: page::search(filter.q.as_deref())?,
     };
-    let page = state.posts.list(&filter, &page.to_request()?).await?;
+    let page = state
+        .posts
+        .list_for(
+            reader.as_ref().map(|user| &user.actor),
+            &filter,
+            &page.to_request()?,
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(PostPage::of(page, |s| PostSummaryResponse::from(&s))))
 }
 
@@ -70,11 +80,18 @@ pub async fn list_posts(
     )
 )]
 pub async fn get_post(
+    MaybeAuthUser(reader): MaybeAuthUser,
     state: Data<AppState>,
     id: Path<Uuid>,
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.posts.get(PostId::from_uuid(id.into_inner())).await?;
+    let view = state
+        .posts
+        .get_for(
+            reader.as_ref().map(|user| &user.actor),
+            PostId::from_uuid(id.into_inner()),
+        )
+        .await?;
     Ok(with_etag(
         &view.version_tag(),
         &PostResponse::from(&view),

@@ -79,6 +79,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// While the database is unreachable, how often a probe checks whether it is back.
     pub database_probe_interval: Duration,
+    /// `DATABASE_READ_URL`: a streaming replica (PostgreSQL only) for public reads that may
+    /// lag; `None` sends every query to `database`.
+    pub database_read_url: Option<SecretString>,
     pub sessions: SessionStoreSettings,
     /// `None` outside production means: generate one at start (and warn).
     pub jwt_secret: Option<SecretString>,
@@ -123,6 +126,7 @@ impl Default for Settings {
                 path: PathBuf::from("./data/agora.db"),
             },
             database_probe_interval: Duration::from_millis(250),
+            database_read_url: None,
             sessions: SessionStoreSettings::Memory,
             jwt_secret: None,
             data_key: None,
@@ -191,6 +195,18 @@ impl Settings {
                 path: PathBuf::from(url.trim_start_matches("sqlite://")),
             },
             Some(_) => bail!("DATABASE_URL: expected a postgres:// or sqlite:// URL"),
+        };
+        let database_read_url = match var("DATABASE_READ_URL") {
+            None => None,
+            Some(url)
+                if matches!(database, DatabaseSettings::Postgres { .. })
+                    && (url.starts_with("postgres://") || url.starts_with("postgresql://")) =>
+            {
+                Some(SecretString::from(url))
+            }
+            Some(_) => bail!(
+                "DATABASE_READ_URL: expected a postgres:// URL, with DATABASE_URL on PostgreSQL"
+            ),
         };
         let sessions = match var("REDIS_URL") {
             None => SessionStoreSettings::Memory,
@@ -283,6 +299,7 @@ impl Settings {
             http_redirect_addr,
             data_dir,
             database,
+            database_read_url,
             database_probe_interval: Duration::from_millis(vars.number(
                 "DATABASE_PROBE_INTERVAL_MS",
                 250,

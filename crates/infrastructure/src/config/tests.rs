@@ -175,3 +175,30 @@ fn debug_output_hides_secrets() {
     assert!(!shown.contains("hunter2"));
     assert!(!shown.contains(KEY));
 }
+
+#[test]
+fn a_read_replica_is_postgres_only() {
+    let replica = ("DATABASE_READ_URL", "postgres://agora@127.0.0.1:5433/agora");
+    // SQLite (the default, or named) refuses a replica at start.
+    for vars in [
+        vec![replica],
+        vec![("DATABASE_URL", "sqlite://x.db"), replica],
+    ] {
+        let err = load(&vars)
+            .expect_err("a replica beside SQLite")
+            .to_string();
+        assert!(err.contains("DATABASE_READ_URL"), "{err}");
+    }
+    let primary = ("DATABASE_URL", "postgres://agora@127.0.0.1:5432/agora");
+    let err = load(&[primary, ("DATABASE_READ_URL", "mysql://x")]).expect_err("not postgres");
+    assert!(err.to_string().contains("DATABASE_READ_URL"));
+    assert!(load(&[primary]).expect("loads").database_read_url.is_none());
+    let settings = load(&[primary, replica]).expect("loads");
+    assert_eq!(
+        settings
+            .database_read_url
+            .as_ref()
+            .map(|url| url.expose_secret().to_owned()),
+        Some(replica.1.to_owned())
+    );
+}

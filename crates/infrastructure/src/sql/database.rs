@@ -9,7 +9,7 @@ use sea_orm::{
     TransactionTrait,
     sea_query::{Expr, ExprTrait, Query},
 };
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
     config::DatabaseSettings,
@@ -219,4 +219,33 @@ mod tests {
             assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
         }
     }
+}
+
+/// The read replica's pool (`DATABASE_READ_URL`), with the primary's schema and pool size.
+/// Lazy: a replica that is down at start delays nothing; its reads fall back to the primary.
+pub async fn connect_replica(
+    url: &SecretString,
+    primary: &DatabaseSettings,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.expose_secret().to_owned());
+    if let DatabaseSettings::Postgres {
+        schema,
+        max_connections,
+        ..
+    } = primary
+    {
+        options.max_connections(*max_connections).min_connections(0);
+        if let Some(schema) = schema {
+            options.set_schema_search_path(schema.clone());
+        }
+    }
+    options
+        .connect_lazy(true)
+        .connect_timeout(Duration::from_secs(2))
+        .acquire_timeout(Duration::from_secs(2))
+        .sqlx_logging(false);
+    // `connect` with `connect_lazy` only builds the pool: nothing is dialled yet.
+    Database::connect(options)
+        .await
+        .context("DATABASE_READ_URL: invalid replica URL")
 }

@@ -4,7 +4,15 @@
 //! (SQLite: a read-only pool beside the single writer) a lone `SELECT` goes to them and every
 //! other statement, and every transaction, to the writer.
 
-use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use sea_orm::{
@@ -25,6 +33,11 @@ pub struct Db {
     conn: DatabaseConnection,
     readers: Option<DatabaseConnection>,
     breaker: Option<Arc<CircuitBreaker>>,
+    /// Set on a read replica's handle: where queries go while the replica is unreachable.
+    fallback: Option<Box<Db>>,
+    /// A replica's outage state, shared by its clones: set by the first fallback of an
+    /// outage (which logs it), cleared by the replica's next answer (which logs that).
+    falling_back: Arc<AtomicBool>,
 }
 
 impl From<DatabaseConnection> for Db {
@@ -34,6 +47,8 @@ impl From<DatabaseConnection> for Db {
             conn,
             readers: None,
             breaker: None,
+            fallback: None,
+            falling_back: Arc::default(),
         }
     }
 }
@@ -56,6 +71,8 @@ impl Db {
             conn,
             readers: None,
             breaker: Some(CircuitBreaker::new(probe, probe_interval)),
+            fallback: None,
+            falling_back: Arc::default(),
         }
     }
 
@@ -76,6 +93,41 @@ impl Db {
             Some(readers) if is_select(&stmt.sql) => readers,
             _ => &self.conn,
         }
+    }
+
+    /// A read replica's handle: its own breaker, and queries it cannot answer because it is
+    /// unreachable (or its breaker is open) are asked of `primary` instead, with a warning,
+    /// so a replica outage never fails a read the primary can serve.
+    pub fn replica(conn: DatabaseConnection, probe_interval: Duration, primary: Db) -> Self {
+        Self {
+            fallback: Some(Box::new(primary)),
+            ..Self::with_breaker(conn, probe_interval)
+        }
+    }
+
+    /// The primary this replica falls back to, if `err` means the replica is unreachable.
+    fn fall_back(&self, err: &DbErr) -> Option<&Db> {
+        let primary = self.fallback.as_deref()?;
+        if !db_unreachable(err) {
+            return None;
+        }
+        if !self.falling_back.swap(true, Ordering::Relaxed) {
+            // Once per outage, not once per request.
+            tracing::warn!(
+                error = %err,
+                "read replica unreachable: reading from the primary until it answers again"
+            );
+        }
+        metrics::counter!("agora_db_replica_fallbacks_total").increment(1);
+        Some(primary)
+    }
+
+    /// Passes a replica's answer through, logging the end of an outage.
+    fn answered<T>(&self, result: Result<T, DbErr>) -> Result<T, DbErr> {
+        if self.fallback.is_some() && self.falling_back.swap(false, Ordering::Relaxed) {
+            tracing::info!("read replica answers again: public reads back on it");
+        }
+        result
     }
 
     /// The breaker, when there is one.
@@ -151,11 +203,29 @@ impl ConnectionTrait for Db {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.guard(self.route(&stmt).query_one_raw(stmt)).await
+        match self
+            .guard(self.route(&stmt).query_one_raw(stmt.clone()))
+            .await
+        {
+            Err(err) => match self.fall_back(&err) {
+                Some(primary) => primary.query_one_raw(stmt).await,
+                None => Err(err),
+            },
+            ok => self.answered(ok),
+        }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.guard(self.route(&stmt).query_all_raw(stmt)).await
+        match self
+            .guard(self.route(&stmt).query_all_raw(stmt.clone()))
+            .await
+        {
+            Err(err) => match self.fall_back(&err) {
+                Some(primary) => primary.query_all_raw(stmt).await,
+                None => Err(err),
+            },
+            ok => self.answered(ok),
+        }
     }
 }
 
