@@ -23,11 +23,11 @@ use uuid::Uuid;
 
 use super::{
     audit::append,
-    entities::{user_roles, users},
+    entities::{roles, user_roles, users},
     keyset,
     roles::{
         admin_count, grant, holders_of, is_admin, lock_admin_changes, parse_roles, role_ids,
-        role_names,
+        role_names, with_roles,
     },
     versioned::{delete_guarded, update_guarded},
 };
@@ -117,15 +117,26 @@ impl SqlUsers {
         Ok(Some((sealed, self.emails.index(email))))
     }
 
-    async fn with_roles(
+    /// The one account `select` finds, with its roles, in one statement.
+    async fn find_one(
         &self,
-        model: Option<users::Model>,
+        select: Select<users::Entity>,
+        what: &'static str,
     ) -> Result<Option<User>, RepositoryError> {
-        let Some(model) = model else {
+        let rows = with_roles(select)
+            .select_also(roles::Entity)
+            .all(&self.db)
+            .await
+            .db_context(what)?;
+        let mut rows = rows.into_iter();
+        let Some((model, first)) = rows.next() else {
             return Ok(None);
         };
-        let mut roles = role_names(&self.db, vec![model.id]).await?;
-        let names = roles.remove(&model.id).unwrap_or_default();
+        let names: Vec<String> = first
+            .into_iter()
+            .chain(rows.filter_map(|(_, role)| role))
+            .map(|role| role.name)
+            .collect();
         self.to_domain(model, &names).map(Some)
     }
 }
@@ -201,20 +212,20 @@ impl UserRepository for SqlUsers {
     }
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
-        let model = users::Entity::find_by_id(id.as_uuid())
-            .one(&self.db)
-            .await
-            .db_context("finding a user by id")?;
-        self.with_roles(model).await
+        self.find_one(
+            users::Entity::find_by_id(id.as_uuid()),
+            "finding a user by id",
+        )
+        .await
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
-        let model = users::Entity::find()
-            .filter(users::Column::EmailBlindIndex.eq(self.emails.index(email)))
-            .one(&self.db)
-            .await
-            .db_context("finding a user by email")?;
-        self.with_roles(model).await
+        self.find_one(
+            users::Entity::find()
+                .filter(users::Column::EmailBlindIndex.eq(self.emails.index(email))),
+            "finding a user by email",
+        )
+        .await
     }
 
     async fn ping(&self) -> Result<(), RepositoryError> {
@@ -223,20 +234,19 @@ impl UserRepository for SqlUsers {
     }
 
     async fn roles_of(&self, id: UserId) -> Result<Option<Vec<Role>>, RepositoryError> {
-        let exists = users::Entity::find_by_id(id.as_uuid())
+        // One row per role, or one row with a NULL name; no row: no account.
+        let rows: Vec<(Uuid, Option<String>)> = with_roles(users::Entity::find_by_id(id.as_uuid()))
             .select_only()
             .column(users::Column::Id)
-            .into_tuple::<Uuid>()
-            .one(&self.db)
+            .column(roles::Column::Name)
+            .into_tuple()
+            .all(&self.db)
             .await
-            .db_context("checking a user exists")?;
-        if exists.is_none() {
+            .db_context("reading a user's roles")?;
+        if rows.is_empty() {
             return Ok(None);
         }
-        let names = role_names(&self.db, vec![id.as_uuid()])
-            .await?
-            .remove(&id.as_uuid())
-            .unwrap_or_default();
+        let names: Vec<String> = rows.into_iter().filter_map(|(_, name)| name).collect();
         Ok(Some(parse_roles(&names)?))
     }
 
