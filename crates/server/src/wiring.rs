@@ -15,10 +15,11 @@ use application::{
     users::UserService,
 };
 use infrastructure::{
-    BcryptHasher, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
-    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, Pools, RedisLoginAttempts,
-    RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAudit, SqlComments, SqlPosts, SqlUsers,
-    SystemClock, ZxcvbnStrength,
+    BcryptHasher, CachedUsers, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots,
+    JwtTokens, MemoryLoginAttempts, MemoryRateLimiter, MemoryRoles, MemorySessions, PoolStats,
+    Pools, ROLES_CACHE_TTL, RedisLoginAttempts, RedisPoolStats, RedisRateLimiter, RedisRoles,
+    RedisSessions, RolesCache, SqlAudit, SqlComments, SqlPosts, SqlUsers, SystemClock,
+    ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, crypto, migrate, random_secret, redis_pool,
 };
@@ -149,7 +150,17 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     );
     // Once a call finds the database unreachable, the others fail at once until it is back.
     let db = Db::with_breaker(db, settings.database_probe_interval);
-    let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
+    // Roles are cached beside the sessions, so authenticating a request needs no SQL.
+    let roles: Arc<dyn RolesCache> = match (&settings.sessions, &redis) {
+        (SessionStoreSettings::Redis { key_prefix, .. }, Some(pool)) => {
+            Arc::new(RedisRoles::new(pool.clone(), key_prefix, ROLES_CACHE_TTL))
+        }
+        _ => Arc::new(MemoryRoles::new(ROLES_CACHE_TTL)),
+    };
+    let users: Arc<dyn UserRepository> = Arc::new(CachedUsers::new(
+        Arc::new(SqlUsers::new(db.clone(), emails)),
+        roles,
+    ));
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
     let comments = Arc::new(SqlComments::new(db));
