@@ -4,7 +4,7 @@
 
 use std::{
     collections::HashMap,
-    sync::Mutex,
+    sync::{Mutex, MutexGuard},
     time::{Duration, Instant},
 };
 
@@ -16,10 +16,12 @@ use crate::cached_users::RolesCache;
 
 const CAPACITY: usize = 100_000;
 
+/// The roles, or `None` for the mark, and when the entry expires.
+type Entries = HashMap<UserId, (Option<Vec<Role>>, Instant)>;
+
 pub struct MemoryRoles {
     ttl: Duration,
-    /// `None` is the mark.
-    entries: Mutex<HashMap<UserId, (Option<Vec<Role>>, Instant)>>,
+    entries: Mutex<Entries>,
 }
 
 impl MemoryRoles {
@@ -30,7 +32,7 @@ impl MemoryRoles {
         }
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, (Option<Vec<Role>>, Instant)>> {
+    fn entries(&self) -> MutexGuard<'_, Entries> {
         // A panic while holding the lock leaves a map that is still consistent.
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
