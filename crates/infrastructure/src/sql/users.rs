@@ -15,8 +15,8 @@ use application::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, SqlErr, Statement, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use uuid::Uuid;
@@ -171,6 +171,13 @@ fn duplicate_field(err: &DbErr) -> Option<UniqueField> {
     }
 }
 
+/// Rolls back a transaction that wrote but must not be saved. Dropping it would only queue
+/// the rollback on the connection: on SQLite its write lock would outlive the call, and the
+/// next write transaction (one that read first) would fail at once with "database is locked".
+async fn abandon(txn: DatabaseTransaction) -> Result<(), RepositoryError> {
+    txn.rollback().await.map_err(write_error)
+}
+
 fn write_error(err: DbErr) -> RepositoryError {
     match duplicate_field(&err) {
         Some(field) => RepositoryError::Duplicate(field),
@@ -302,6 +309,7 @@ impl UserRepository for SqlUsers {
             .await
             .map_err(write_error)?
         {
+            abandon(txn).await?;
             return Ok(false);
         }
         if let Some(audit) = audit {
@@ -325,6 +333,7 @@ impl UserRepository for SqlUsers {
             .await
             .map_err(write_error)?
         {
+            abandon(txn).await?;
             return Ok(false);
         }
         // Written first, so a refusal below (last admin) visibly takes the event with it.
@@ -339,6 +348,7 @@ impl UserRepository for SqlUsers {
             .await
             .map_err(write_error)?;
         if admin_count(&txn).await.map_err(write_error)? == 0 {
+            abandon(txn).await?;
             return Err(RepositoryError::LastAdmin);
         }
         txn.commit().await.map_err(write_error)?;
@@ -359,10 +369,12 @@ impl UserRepository for SqlUsers {
             .await
             .map_err(write_error)?
         {
+            abandon(txn).await?;
             return Ok(false);
         }
         append(&txn, audit).await.map_err(write_error)?;
         if was_admin && admin_count(&txn).await.map_err(write_error)? == 0 {
+            abandon(txn).await?;
             return Err(RepositoryError::LastAdmin);
         }
         txn.commit().await.map_err(write_error)?;
