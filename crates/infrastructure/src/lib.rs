@@ -4,6 +4,7 @@
 //! configuration that selects them.
 
 mod bcrypt_hasher;
+mod cached_users;
 pub mod config;
 pub mod crypto;
 mod hash_slots;
@@ -23,11 +24,11 @@ mod zxcvbn_strength;
 pub use self::mail::{FileMailer, SmtpMailer};
 pub use self::memory::{
     FallbackLoginAttempts, FallbackRateLimiter, MemoryLoginAttempts, MemoryRateLimiter,
-    MemorySessions,
+    MemoryRoles, MemorySessions,
 };
 pub use self::pools::Pools;
 pub use self::redis::{
-    RedisLoginAttempts, RedisPoolStats, RedisRateLimiter, RedisSessions, redis_pool,
+    RedisLoginAttempts, RedisPoolStats, RedisRateLimiter, RedisRoles, RedisSessions, redis_pool,
 };
 pub use self::sql::{
     CircuitBreaker, Db, PoolStats, RotationReport, SqlAccountTokens, SqlAudit, SqlComments,
@@ -35,6 +36,7 @@ pub use self::sql::{
     rotate_emails,
 };
 pub use bcrypt_hasher::BcryptHasher;
+pub use cached_users::{CachedUsers, ROLES_CACHE_TTL, RolesCache};
 pub use hash_slots::HashSlots;
 pub use jwt_tokens::JwtTokens;
 pub use secrets::random_secret;

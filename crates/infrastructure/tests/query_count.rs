@@ -14,7 +14,7 @@ use application::{
 use chrono::Utc;
 use domain::{
     AuditAction, AuditEvent, Comment, CommentBody, CommentId, Email, PasswordHash, Post, PostBody,
-    PostId, PostTitle, User, UserId, Username,
+    PostId, PostTitle, Role, User, UserId, Username,
 };
 use infrastructure::{
     SqlComments, SqlPosts, SqlUsers,
@@ -169,4 +169,63 @@ async fn listing_users_costs_the_same_statements_for_one_or_many() {
     assert_eq!(page.expect("lists").items.len(), 30);
     assert_eq!(one, 2, "users, then the roles of all of them");
     assert_eq!(many, one);
+}
+
+#[tokio::test]
+async fn an_account_and_its_roles_are_one_statement() {
+    let f = fixture().await;
+    f.seed(1, 0).await;
+    let page = f
+        .users
+        .list(&UserFilter::default(), &PageRequest::first(1))
+        .await
+        .expect("lists");
+    let mut user = page.items[0].clone();
+    // Two roles: the join gives two rows, which must fold into one account.
+    let before = user.updated_at();
+    user.set_roles(vec![Role::Admin], Utc::now());
+    let event = AuditEvent::new(AuditAction::RolesChanged, Some(user.id()), Utc::now());
+    assert_eq!(
+        f.users
+            .set_roles(
+                &user,
+                Some(before),
+                &event,
+                &domain::AdminTally::keeps_an_administrator
+            )
+            .await
+            .expect("sets"),
+        application::ports::AdminChange::Applied
+    );
+    let email = user.email().expect("readable").clone();
+    let nobody = UserId::from_uuid(Uuid::now_v7());
+
+    let (roles, roles_cost) = f.count(f.users.roles_of(user.id())).await;
+    let mut roles = roles.expect("reads").expect("exists");
+    roles.sort_by_key(|r| r.as_str());
+    assert_eq!(roles, vec![Role::Admin, Role::User]);
+    assert_eq!(roles_cost, 1, "roles_of: the account and its roles at once");
+    let (none, none_cost) = f.count(f.users.roles_of(nobody)).await;
+    assert_eq!(none.expect("reads"), None, "no account: no roles");
+    assert_eq!(none_cost, 1);
+
+    let same = |found: Option<User>| {
+        let found = found.expect("exists");
+        assert_eq!(found.id(), user.id());
+        assert_eq!(found.username(), user.username());
+        assert!(found.has_role(Role::Admin) && found.has_role(Role::User));
+        assert_eq!(found.roles().len(), 2);
+    };
+    let (found, by_id) = f.count(f.users.find_by_id(user.id())).await;
+    same(found.expect("reads"));
+    assert_eq!(by_id, 1, "find_by_id: the account and its roles at once");
+    let (found, by_email) = f.count(f.users.find_by_email(&email)).await;
+    same(found.expect("reads"));
+    assert_eq!(
+        by_email, 1,
+        "find_by_email: the account and its roles at once"
+    );
+    let (none, none_cost) = f.count(f.users.find_by_id(nobody)).await;
+    assert!(none.expect("reads").is_none());
+    assert_eq!(none_cost, 1);
 }

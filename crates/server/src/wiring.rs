@@ -16,10 +16,11 @@ use application::{
     users::UserService,
 };
 use infrastructure::{
-    BcryptHasher, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots, JwtTokens,
-    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, PoolStats, Pools, RedisLoginAttempts,
-    RedisPoolStats, RedisRateLimiter, RedisSessions, SqlAccountTokens, SqlAudit, SqlComments,
-    SqlMailOutbox, SqlPosts, SqlUsers, SystemClock, TokioTasks, ZxcvbnStrength,
+    BcryptHasher, CachedUsers, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots,
+    JwtTokens, MemoryLoginAttempts, MemoryRateLimiter, MemoryRoles, MemorySessions, PoolStats,
+    Pools, ROLES_CACHE_TTL, RedisLoginAttempts, RedisPoolStats, RedisRateLimiter, RedisRoles,
+    RedisSessions, RolesCache, SqlAccountTokens, SqlAudit, SqlComments, SqlMailOutbox, SqlPosts,
+    SqlUsers, SystemClock, TokioTasks, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, connect_readers, connect_replica, crypto, migrate, random_secret, redis_pool,
 };
@@ -181,7 +182,17 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         }
         None => None,
     };
-    let users: Arc<dyn UserRepository> = Arc::new(SqlUsers::new(db.clone(), emails));
+    // Roles are cached beside the sessions, so authenticating a request needs no SQL.
+    let roles: Arc<dyn RolesCache> = match (&settings.sessions, &redis) {
+        (SessionStoreSettings::Redis { key_prefix, .. }, Some(pool)) => {
+            Arc::new(RedisRoles::new(pool.clone(), key_prefix, ROLES_CACHE_TTL))
+        }
+        _ => Arc::new(MemoryRoles::new(ROLES_CACHE_TTL)),
+    };
+    let users: Arc<dyn UserRepository> = Arc::new(CachedUsers::new(
+        Arc::new(SqlUsers::new(db.clone(), emails)),
+        roles,
+    ));
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(db.clone()));
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
     let comments = Arc::new(SqlComments::new(db));

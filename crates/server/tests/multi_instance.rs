@@ -234,6 +234,65 @@ async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request()
     assert_eq!(denied.status(), 403);
 }
 
+/// B keeps serving the user (each request reading, and on a miss caching, their roles in the
+/// shared roles cache) while A grants and revokes `admin`: after each change answers, B's next
+/// request has the new roles, whatever B's concurrent requests put in the cache meanwhile.
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
+async fn a_role_change_on_one_instance_beats_requests_filling_the_roles_cache_on_the_other() {
+    let deployment = Deployment::new().await;
+    deployment.create_admin(
+        "root@example.com",
+        "root_admin",
+        "admin-password-long-enough",
+    );
+    let limits = [("RATE_LIMIT_GENERAL_PER_MIN", "1000000")];
+    let [a, b]: [Instance; 2] = deployment.start(2, &limits).try_into().ok().expect("two");
+    let admin = a
+        .login("root@example.com", "admin-password-long-enough")
+        .await;
+    let user = a.member().await;
+    let roles = format!("/api/users/{}/roles", user.id);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fillers: Vec<_> = (0..3)
+        .map(|_| {
+            let (client, url) = (b.client.clone(), format!("{}{ME}", b.base));
+            let (token, stop) = (user.access_token.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut served = 0_u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let status = client.get(&url).bearer_auth(&token).send().await;
+                    served += u32::from(status.is_ok_and(|r| r.status() == 200));
+                }
+                served
+            })
+        })
+        .collect();
+    for round in 0..6 {
+        let (wanted, expected) = if round % 2 == 0 {
+            (json!({"roles": ["admin"]}), 200)
+        } else {
+            (json!({"roles": ["user"]}), 403)
+        };
+        let changed = a
+            .send(Method::PUT, &roles, &admin.access_token, Some(wanted))
+            .await;
+        assert_eq!(changed.status(), 200);
+        assert_eq!(
+            b.status("/api/users", &user.access_token).await,
+            expected,
+            "round {round}: B served roles older than the change A answered"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for filler in fillers {
+        assert!(
+            filler.await.expect("filler") > 0,
+            "B served none of the load"
+        );
+    }
+}
+
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_post_written_on_one_instance_is_read_and_conditionally_edited_on_the_other() {

@@ -4,9 +4,11 @@
 mod fallback;
 mod login_attempts;
 mod rate_limiter;
+mod roles;
 mod sessions;
 
 pub use fallback::{FallbackLoginAttempts, FallbackRateLimiter};
 pub use login_attempts::MemoryLoginAttempts;
 pub use rate_limiter::MemoryRateLimiter;
+pub use roles::MemoryRoles;
 pub use sessions::MemorySessions;

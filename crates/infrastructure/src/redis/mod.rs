@@ -1,11 +1,13 @@
-//! Adapters on Redis, shared by every instance: sessions, rate limits and lock-outs.
+//! Adapters on Redis, shared by every instance: sessions, rate limits, lock-outs and the roles cache.
 
 mod login_attempts;
 mod pool;
 mod rate_limiter;
+mod roles;
 mod sessions;
 
 pub use login_attempts::RedisLoginAttempts;
 pub use pool::{RedisPoolStats, redis_pool};
 pub use rate_limiter::RedisRateLimiter;
+pub use roles::RedisRoles;
 pub use sessions::RedisSessions;

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{roles, user_roles};
+use super::entities::{roles, user_roles, users};
 use crate::unavailable::DbContext;
 
 /// The role names of several users in one query.
@@ -48,6 +48,20 @@ pub(super) fn parse_roles(names: &[String]) -> Result<Vec<Role>, RepositoryError
         .map(|name| name.parse::<Role>())
         .collect::<Result<Vec<_>, _>>()
         .context("a stored role is unknown to this version")?)
+}
+
+/// `users` LEFT JOIN their roles: one row for each role the account holds, or one row with
+/// no role, so an account and its roles come in one statement.
+pub(super) fn with_roles<S: QuerySelect>(select: S) -> S {
+    select
+        .join_rev(
+            JoinType::LeftJoin,
+            user_roles::Entity::belongs_to(users::Entity)
+                .from(user_roles::Column::UserId)
+                .to(users::Column::Id)
+                .into(),
+        )
+        .join(JoinType::LeftJoin, user_roles::Relation::Role.def())
 }
 
 /// `SELECT user_id` of every holder of `role`, for an `IN (...)` filter.

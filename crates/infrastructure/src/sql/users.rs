@@ -26,11 +26,11 @@ use uuid::Uuid;
 
 use super::{
     audit::append,
-    entities::{user_roles, users},
+    entities::{roles, user_roles, users},
     keyset,
     roles::{
         admin_count, grant, holders_of, is_admin, lock_admin_changes, parse_roles, role_ids,
-        role_names,
+        role_names, with_roles,
     },
     versioned::{delete_guarded, update_guarded},
 };
@@ -128,15 +128,26 @@ impl SqlUsers {
         Ok(txn)
     }
 
-    async fn with_roles(
+    /// The one account `select` finds, with its roles, in one statement.
+    async fn find_one(
         &self,
-        model: Option<users::Model>,
+        select: Select<users::Entity>,
+        what: &'static str,
     ) -> Result<Option<User>, RepositoryError> {
-        let Some(model) = model else {
+        let rows = with_roles(select)
+            .select_also(roles::Entity)
+            .all(&self.db)
+            .await
+            .db_context(what)?;
+        let mut rows = rows.into_iter();
+        let Some((model, first)) = rows.next() else {
             return Ok(None);
         };
-        let mut roles = role_names(&self.db, vec![model.id]).await?;
-        let names = roles.remove(&model.id).unwrap_or_default();
+        let names: Vec<String> = first
+            .into_iter()
+            .chain(rows.filter_map(|(_, role)| role))
+            .map(|role| role.name)
+            .collect();
         self.to_domain(model, &names).map(Some)
     }
 }
@@ -170,6 +181,13 @@ fn duplicate_field(err: &DbErr) -> Option<UniqueField> {
         }
         _ => None,
     }
+}
+
+/// Rolls back a transaction that wrote but must not be saved. Dropping it would only queue
+/// the rollback on the connection: on SQLite its write lock would outlive the call, and the
+/// next write transaction (one that read first) would fail at once with "database is locked".
+async fn abandon(txn: DatabaseTransaction) -> Result<(), RepositoryError> {
+    txn.rollback().await.map_err(write_error)
 }
 
 fn write_error(err: DbErr) -> RepositoryError {
@@ -214,20 +232,20 @@ impl UserRepository for SqlUsers {
     }
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
-        let model = users::Entity::find_by_id(id.as_uuid())
-            .one(&self.db)
-            .await
-            .db_context("finding a user by id")?;
-        self.with_roles(model).await
+        self.find_one(
+            users::Entity::find_by_id(id.as_uuid()),
+            "finding a user by id",
+        )
+        .await
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
-        let model = users::Entity::find()
-            .filter(users::Column::EmailBlindIndex.eq(self.emails.index(email)))
-            .one(&self.db)
-            .await
-            .db_context("finding a user by email")?;
-        self.with_roles(model).await
+        self.find_one(
+            users::Entity::find()
+                .filter(users::Column::EmailBlindIndex.eq(self.emails.index(email))),
+            "finding a user by email",
+        )
+        .await
     }
 
     async fn ping(&self) -> Result<(), RepositoryError> {
@@ -236,20 +254,19 @@ impl UserRepository for SqlUsers {
     }
 
     async fn roles_of(&self, id: UserId) -> Result<Option<Vec<Role>>, RepositoryError> {
-        let exists = users::Entity::find_by_id(id.as_uuid())
+        // One row per role, or one row with a NULL name; no row: no account.
+        let rows: Vec<(Uuid, Option<String>)> = with_roles(users::Entity::find_by_id(id.as_uuid()))
             .select_only()
             .column(users::Column::Id)
-            .into_tuple::<Uuid>()
-            .one(&self.db)
+            .column(roles::Column::Name)
+            .into_tuple()
+            .all(&self.db)
             .await
-            .db_context("checking a user exists")?;
-        if exists.is_none() {
+            .db_context("reading a user's roles")?;
+        if rows.is_empty() {
             return Ok(None);
         }
-        let names = role_names(&self.db, vec![id.as_uuid()])
-            .await?
-            .remove(&id.as_uuid())
-            .unwrap_or_default();
+        let names: Vec<String> = rows.into_iter().filter_map(|(_, name)| name).collect();
         Ok(Some(parse_roles(&names)?))
     }
 
@@ -306,6 +323,7 @@ impl UserRepository for SqlUsers {
             .await
             .map_err(write_error)?
         {
+            abandon(txn).await?;
             return Ok(false);
         }
         if let Some(audit) = audit {
@@ -329,6 +347,7 @@ impl UserRepository for SqlUsers {
             .await
             .map_err(write_error)?
         {
+            abandon(txn).await?;
             return Ok(AdminChange::Stale);
         }
         let target_was_admin = is_admin(&txn, user.id().as_uuid())
@@ -360,6 +379,7 @@ impl UserRepository for SqlUsers {
             .await
             .map_err(write_error)?
         {
+            abandon(txn).await?;
             return Ok(AdminChange::Stale);
         }
         finish(txn, target_was_admin, audit, rule).await
