@@ -55,7 +55,8 @@ else
   export BCRYPT_COST="${BCRYPT_COST:-12}"
   out=docs/perf
 fi
-stem="${stem:-$backend$([ "${replica:-}" = 1 ] && echo -replica)}"
+suffix=""; if [ "${replica:-}" = 1 ]; then suffix=-replica; fi
+stem="${stem:-$backend$suffix}"
 
 work="$(mktemp -d /tmp/agora-bench.XXXXXX)"
 pids=()
