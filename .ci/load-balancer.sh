@@ -7,6 +7,7 @@
 # DATABASE_URL and REDIS_URL (.ci/run's second pass); installs nginx-light when root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/lib.sh
 : "${DATABASE_URL:?DATABASE_URL: a PostgreSQL the replicas share}"
 : "${REDIS_URL:?REDIS_URL: a Redis the replicas share}"
 if ! command -v nginx >/dev/null; then
@@ -27,10 +28,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 "$psql" -q "$DATABASE_URL" -c "CREATE SCHEMA $schema"
 
-api_port=$(port)
+api_port=$(free_port)
 upstream=""
 for i in 2 3 4; do
   mkdir -p "$work/d$i"
@@ -45,7 +45,7 @@ for i in 2 3 4; do
   upstream+="server 127.0.0.$i:$api_port; "
 done
 
-lb_port=$(port)
+lb_port=$(free_port)
 sed -e "s/server api-replica:8080 .*;/$upstream/" -e "s/listen 80;/listen 127.0.0.1:$lb_port;/" \
   deploy/nginx.conf > "$work/site.conf"
 grep -q "127.0.0.4:$api_port" "$work/site.conf" || { echo "deploy/nginx.conf: upstream line not found" >&2; exit 1; }

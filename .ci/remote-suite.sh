@@ -4,6 +4,7 @@
 # (embedded SQLite, default budgets) on a free loopback port and sets AGORA_BASE_URL to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/lib.sh
 target="${CARGO_TARGET_DIR:-target}"
 cargo build -q --locked --workspace --all-targets
 cargo test -q --locked --workspace --test remote --no-run
@@ -13,7 +14,7 @@ work=$(mktemp -d)
 log="$work/agora.log"
 server=""
 cleanup() {
-  if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  stop_process "$server"
   rm -rf "$work"
 }
 trap cleanup EXIT

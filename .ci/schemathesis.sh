@@ -12,6 +12,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
+source .ci/lib.sh
 
 SCHEMATHESIS_VERSION="4.32.5"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
@@ -20,11 +21,7 @@ max_examples="${FUZZ_MAX_EXAMPLES:-40}"
 max_time="${FUZZ_MAX_TIME:-150}"
 seed="${FUZZ_SEED:-$(date +%s)}"
 
-if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
-  echo "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
-fi
+python_tool "$venv" schemathesis "$SCHEMATHESIS_VERSION" schemathesis
 
 cargo build --quiet --locked --workspace --all-targets
 agora="$target_dir/debug/agora"
@@ -32,15 +29,12 @@ agora="$target_dir/debug/agora"
 work="$(mktemp -d /tmp/agora-fuzz.XXXXXX)"
 server_pid=""
 stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_process "$server_pid"
   rm -rf "$work"
 }
 trap stop_server EXIT
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+port="$(free_port)"
 base="http://127.0.0.1:$port"
 
 fuzz_as="${FUZZ_AS:-user}"
@@ -72,16 +66,7 @@ esac
 "$agora" serve >"$work/server.log" 2>&1 &
 server_pid=$!
 
-for _ in $(seq 1 100); do
-  if curl -fsS "$base/health/ready" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    cat "$work/server.log" >&2
-    echo "agora did not start" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-curl -fsS "$base/health/ready" >/dev/null
+wait_ready "$base" "$server_pid" "$work/server.log"
 
 # The fuzzer's account (as admin: another account), opened through the API itself.
 register_email="$AGORA_FUZZ_EMAIL"

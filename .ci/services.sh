@@ -6,9 +6,7 @@ set -euo pipefail
 
 SERVICES_DIR="$(mktemp -d /tmp/agora-services.XXXXXX)"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
