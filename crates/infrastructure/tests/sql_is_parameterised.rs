@@ -53,23 +53,15 @@ const REVIEWED: &[(&str, &str)] = &[
         "crates/infrastructure/src/sql/db.rs",
         "async fn query_all_raw(&self, stmt: Statement)",
     ),
-    // A lone `SELECT` to SQLite's readers, any other statement to the writer; a replica's
-    // unreachable answer asks the primary the same statement.
+    // `Db::routed`: a lone `SELECT` to SQLite's readers, any other statement to the writer; a
+    // replica's unreachable answer asks the primary the same statement.
     (
         "crates/infrastructure/src/sql/db.rs",
-        ".guard(self.route(&stmt).query_one_raw(stmt.clone()))",
+        "self.routed(stmt, |conn, stmt| conn.query_one_raw(stmt))",
     ),
     (
         "crates/infrastructure/src/sql/db.rs",
-        ".guard(self.route(&stmt).query_all_raw(stmt.clone()))",
-    ),
-    (
-        "crates/infrastructure/src/sql/db.rs",
-        "Some(primary) => primary.query_one_raw(stmt).await,",
-    ),
-    (
-        "crates/infrastructure/src/sql/db.rs",
-        "Some(primary) => primary.query_all_raw(stmt).await,",
+        "self.routed(stmt, |conn, stmt| conn.query_all_raw(stmt))",
     ),
     (
         "migrations/src/m20261125_000001_create_users.rs",

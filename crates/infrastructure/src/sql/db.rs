@@ -28,6 +28,12 @@ use crate::unavailable::db_unreachable;
 /// as "unavailable" (503 with `Retry-After`) like the failure that opened the breaker.
 const OPEN: &str = "the database is unreachable (circuit open): not trying until a probe succeeds";
 
+/// A query as sea-orm's `ConnectionTrait` returns it: boxed, borrowing the connection.
+type BoxedQuery<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbErr>> + Send + 'a>>;
+
+/// One of `ConnectionTrait`'s raw query methods, called on the connection chosen for it.
+type RawQuery<'a, T> = fn(&'a DatabaseConnection, Statement) -> BoxedQuery<'a, T>;
+
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
@@ -130,6 +136,24 @@ impl Db {
         result
     }
 
+    /// Runs the query `call` where [`Db::route`] sends `stmt`, behind the breaker; when a
+    /// replica cannot answer, the primary runs it the same way (its own route and breaker).
+    fn routed<'a, T: Send + 'a>(
+        &'a self,
+        stmt: Statement,
+        call: RawQuery<'a, T>,
+    ) -> BoxedQuery<'a, T> {
+        Box::pin(async move {
+            match self.guard(call(self.route(&stmt), stmt.clone())).await {
+                Err(err) => match self.fall_back(&err) {
+                    Some(primary) => primary.routed(stmt, call).await,
+                    None => Err(err),
+                },
+                ok => self.answered(ok),
+            }
+        })
+    }
+
     /// The breaker, when there is one.
     pub fn breaker(&self) -> Option<&Arc<CircuitBreaker>> {
         self.breaker.as_ref()
@@ -203,29 +227,13 @@ impl ConnectionTrait for Db {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self
-            .guard(self.route(&stmt).query_one_raw(stmt.clone()))
+        self.routed(stmt, |conn, stmt| conn.query_one_raw(stmt))
             .await
-        {
-            Err(err) => match self.fall_back(&err) {
-                Some(primary) => primary.query_one_raw(stmt).await,
-                None => Err(err),
-            },
-            ok => self.answered(ok),
-        }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self
-            .guard(self.route(&stmt).query_all_raw(stmt.clone()))
+        self.routed(stmt, |conn, stmt| conn.query_all_raw(stmt))
             .await
-        {
-            Err(err) => match self.fall_back(&err) {
-                Some(primary) => primary.query_all_raw(stmt).await,
-                None => Err(err),
-            },
-            ok => self.answered(ok),
-        }
     }
 }
 
