@@ -13,7 +13,7 @@
 //! such as Redis restarted from an older snapshot; a reader stalled for longer than the TTL
 //! between its database read and its `put_if_absent`).
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use application::{
     RepositoryError, StoreError,
@@ -51,13 +51,16 @@ impl CachedUsers {
         Self { inner, cache }
     }
 
-    /// Before a change of roles: unless the mark is stored, the change must not happen.
-    async fn mark_before(&self, user: UserId) -> Result<(), RepositoryError> {
-        self.cache.mark(user).await.map_err(RepositoryError::from)
-    }
-
-    /// After it: the mark from before already keeps old roles out; a failure here is logged.
-    async fn mark_after(&self, user: UserId) {
+    /// Runs `change` (a change of the account's roles) between two marks. Unless the mark
+    /// before is stored, the change does not happen; a failure of the mark after is logged
+    /// (the mark from before already keeps old roles out).
+    async fn marked<T>(
+        &self,
+        user: UserId,
+        change: impl Future<Output = Result<T, RepositoryError>>,
+    ) -> Result<T, RepositoryError> {
+        self.cache.mark(user).await.map_err(RepositoryError::from)?;
+        let changed = change.await;
         if let Err(err) = self.cache.mark(user).await {
             tracing::warn!(
                 %user,
@@ -65,25 +68,48 @@ impl CachedUsers {
                 "the roles cache could not be marked after a change; the mark from before holds"
             );
         }
+        changed
     }
 }
 
-#[async_trait]
-impl UserRepository for CachedUsers {
-    async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        self.inner.insert(user, audit).await
-    }
+/// `impl UserRepository for CachedUsers`: the methods listed in `pass_through` go to the
+/// wrapped repository unchanged; those the cache concerns follow it, written out.
+macro_rules! impl_user_repository {
+    (
+        pass_through {
+            $(fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;)*
+        }
+        $($concerned:item)*
+    ) => {
+        #[async_trait]
+        impl UserRepository for CachedUsers {
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    self.inner.$name($($arg),*).await
+                }
+            )*
+            $($concerned)*
+        }
+    };
+}
 
-    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
-        self.inner.find_by_id(id).await
-    }
-
-    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
-        self.inner.find_by_email(email).await
-    }
-
-    async fn ping(&self) -> Result<(), RepositoryError> {
-        self.inner.ping().await
+impl_user_repository! {
+    pass_through {
+        fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError>;
+        fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError>;
+        fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError>;
+        fn ping(&self) -> Result<(), RepositoryError>;
+        fn list(
+            &self,
+            filter: &UserFilter,
+            page: &PageRequest,
+        ) -> Result<Page<User>, RepositoryError>;
+        fn update(
+            &self,
+            user: &User,
+            expected_updated_at: Option<DateTime<Utc>>,
+            audit: Option<&AuditEvent>,
+        ) -> Result<bool, RepositoryError>;
     }
 
     async fn roles_of(&self, id: UserId) -> Result<Option<Vec<Role>>, RepositoryError> {
@@ -105,23 +131,6 @@ impl UserRepository for CachedUsers {
         Ok(roles)
     }
 
-    async fn list(
-        &self,
-        filter: &UserFilter,
-        page: &PageRequest,
-    ) -> Result<Page<User>, RepositoryError> {
-        self.inner.list(filter, page).await
-    }
-
-    async fn update(
-        &self,
-        user: &User,
-        expected_updated_at: Option<DateTime<Utc>>,
-        audit: Option<&AuditEvent>,
-    ) -> Result<bool, RepositoryError> {
-        self.inner.update(user, expected_updated_at, audit).await
-    }
-
     async fn set_roles(
         &self,
         user: &User,
@@ -129,13 +138,8 @@ impl UserRepository for CachedUsers {
         audit: &AuditEvent,
         rule: AdminRule<'_>,
     ) -> Result<AdminChange, RepositoryError> {
-        self.mark_before(user.id()).await?;
-        let changed = self
-            .inner
-            .set_roles(user, expected_updated_at, audit, rule)
-            .await;
-        self.mark_after(user.id()).await;
-        changed
+        let change = self.inner.set_roles(user, expected_updated_at, audit, rule);
+        self.marked(user.id(), change).await
     }
 
     async fn delete(
@@ -145,13 +149,8 @@ impl UserRepository for CachedUsers {
         audit: &AuditEvent,
         rule: AdminRule<'_>,
     ) -> Result<AdminChange, RepositoryError> {
-        self.mark_before(id).await?;
-        let deleted = self
-            .inner
-            .delete(id, expected_updated_at, audit, rule)
-            .await;
-        self.mark_after(id).await;
-        deleted
+        let change = self.inner.delete(id, expected_updated_at, audit, rule);
+        self.marked(id, change).await
     }
 }
 
