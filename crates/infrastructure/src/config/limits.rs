@@ -76,59 +76,50 @@ impl Default for LimitSettings {
 impl LimitSettings {
     /// Each number is checked against its range (see `vars.rs`); the README states them.
     pub(crate) fn from_vars(vars: &Vars) -> anyhow::Result<Self> {
-        let d = Self::default();
-        let var = |name: &str| vars.text(name);
         const MIB: usize = 1024 * 1024;
-        Ok(Self {
-            general_per_min: vars.number(
-                "RATE_LIMIT_GENERAL_PER_MIN",
-                d.general_per_min,
-                1..=1_000_000,
-            )?,
-            auth_per_min: vars.number("RATE_LIMIT_AUTH_PER_MIN", d.auth_per_min, 1..=1_000_000)?,
-            lockout_threshold: vars.number(
-                "LOGIN_LOCKOUT_THRESHOLD",
-                d.lockout_threshold,
-                1..=1_000_000,
-            )?,
-            lockout_base: vars.seconds("LOGIN_LOCKOUT_SECONDS", d.lockout_base, 1..=3600)?,
-            trusted_proxies: trusted_proxies(var("TRUSTED_PROXIES"))?,
-            cors_origins: cors_origins(var("CORS_ORIGINS"))?,
-            post_body_limit: vars.number(
-                "POST_BODY_LIMIT_BYTES",
-                d.post_body_limit,
-                1024..=16 * MIB,
-            )?,
-            header_timeout: vars.seconds(
-                "CLIENT_HEADER_TIMEOUT_SECONDS",
-                d.header_timeout,
-                1..=300,
-            )?,
-            request_timeout: vars.seconds(
-                "REQUEST_TIMEOUT_SECONDS",
-                d.request_timeout,
-                1..=3600,
-            )?,
-            max_connections: vars.number("MAX_CONNECTIONS", d.max_connections, 1..=1_000_000)?,
-            hash_concurrency: vars.number(
-                "PASSWORD_HASH_CONCURRENCY",
-                d.hash_concurrency,
-                1..=1024,
-            )?,
-            keep_alive: vars.seconds("KEEP_ALIVE_SECONDS", d.keep_alive, 1..=300)?,
-            max_connections_per_client: vars.number(
-                "MAX_CONNECTIONS_PER_CLIENT",
-                d.max_connections_per_client,
-                1..=1_000_000,
-            )?,
-            ipv6_prefix: vars.number("RATE_LIMIT_IPV6_PREFIX", d.ipv6_prefix, 32..=128)?,
-            hash_queue: Duration::from_millis(vars.number(
-                "PASSWORD_HASH_QUEUE_MS",
-                u64::try_from(d.hash_queue.as_millis()).unwrap_or(2_000),
-                1..=60_000,
-            )?),
-            password_min_score: vars.number("PASSWORD_MIN_SCORE", d.password_min_score, 0..=4)?,
-        })
+        let mut s = Self::default();
+        vars.read(
+            &mut s.general_per_min,
+            "RATE_LIMIT_GENERAL_PER_MIN",
+            1..=1_000_000,
+        )?;
+        vars.read(
+            &mut s.auth_per_min,
+            "RATE_LIMIT_AUTH_PER_MIN",
+            1..=1_000_000,
+        )?;
+        vars.read(
+            &mut s.lockout_threshold,
+            "LOGIN_LOCKOUT_THRESHOLD",
+            1..=1_000_000,
+        )?;
+        vars.read_seconds(&mut s.lockout_base, "LOGIN_LOCKOUT_SECONDS", 1..=3600)?;
+        s.trusted_proxies = trusted_proxies(vars.text("TRUSTED_PROXIES"))?;
+        s.cors_origins = cors_origins(vars.text("CORS_ORIGINS"))?;
+        vars.read(
+            &mut s.post_body_limit,
+            "POST_BODY_LIMIT_BYTES",
+            1024..=16 * MIB,
+        )?;
+        vars.read_seconds(
+            &mut s.header_timeout,
+            "CLIENT_HEADER_TIMEOUT_SECONDS",
+            1..=300,
+        )?;
+        vars.read_seconds(&mut s.request_timeout, "REQUEST_TIMEOUT_SECONDS", 1..=3600)?;
+        vars.read(&mut s.max_connections, "MAX_CONNECTIONS", 1..=1_000_000)?;
+        vars.read(
+            &mut s.hash_concurrency,
+            "PASSWORD_HASH_CONCURRENCY",
+            1..=1024,
+        )?;
+        vars.read_seconds(&mut s.keep_alive, "KEEP_ALIVE_SECONDS", 1..=300)?;
+        let per_client = &mut s.max_connections_per_client;
+        vars.read(per_client, "MAX_CONNECTIONS_PER_CLIENT", 1..=1_000_000)?;
+        vars.read(&mut s.ipv6_prefix, "RATE_LIMIT_IPV6_PREFIX", 32..=128)?;
+        vars.read_millis(&mut s.hash_queue, "PASSWORD_HASH_QUEUE_MS", 1..=60_000)?;
+        vars.read(&mut s.password_min_score, "PASSWORD_MIN_SCORE", 0..=4)?;
+        Ok(s)
     }
 }
 

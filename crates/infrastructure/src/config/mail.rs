@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use lettre::message::Mailbox;
 use secrecy::SecretString;
 
@@ -44,7 +44,6 @@ impl Default for MailConfig {
 
 impl MailConfig {
     pub(crate) fn from_vars(vars: &Vars) -> anyhow::Result<Self> {
-        let d = Self::default();
         let smtp_url = match vars.text("SMTP_URL") {
             None => None,
             Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => {
@@ -52,41 +51,32 @@ impl MailConfig {
             }
             Some(_) => bail!("SMTP_URL: expected an smtp:// or smtps:// URL"),
         };
-        let mail_from = match vars.text("MAIL_FROM") {
-            None => d.mail_from,
-            Some(raw) => raw.trim().parse().with_context(|| {
-                format!("MAIL_FROM: expected an address like 'Agora <no-reply@example.com>', got '{raw}'")
-            })?,
+        let mut s = Self {
+            smtp_url,
+            ..Self::default()
         };
-        let public_base_url = match vars.text("PUBLIC_BASE_URL") {
-            None => d.public_base_url,
+        let expected = "an address like 'Agora <no-reply@example.com>'";
+        if let Some(from) = vars.parsed("MAIL_FROM", expected)? {
+            s.mail_from = from;
+        }
+        match vars.text("PUBLIC_BASE_URL") {
+            None => {}
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                url.trim().trim_end_matches('/').to_owned()
+                s.public_base_url = url.trim().trim_end_matches('/').to_owned();
             }
             Some(_) => bail!("PUBLIC_BASE_URL: expected an http:// or https:// URL"),
-        };
-        let require_verified_email = match vars.text("REQUIRE_VERIFIED_EMAIL").as_deref() {
+        }
+        s.require_verified_email = match vars.text("REQUIRE_VERIFIED_EMAIL").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
             Some(other) => {
                 bail!("REQUIRE_VERIFIED_EMAIL: expected 'true' or 'false', got '{other}'")
             }
         };
-        Ok(Self {
-            smtp_url,
-            mail_from,
-            public_base_url,
-            email_token_ttl: vars.seconds(
-                "EMAIL_TOKEN_TTL_SECONDS",
-                d.email_token_ttl,
-                60..=30 * 24 * 3600,
-            )?,
-            password_reset_ttl: vars.seconds(
-                "PASSWORD_RESET_TTL_SECONDS",
-                d.password_reset_ttl,
-                60..=24 * 3600,
-            )?,
-            require_verified_email,
-        })
+        let email = &mut s.email_token_ttl;
+        vars.read_seconds(email, "EMAIL_TOKEN_TTL_SECONDS", 60..=30 * 24 * 3600)?;
+        let reset = &mut s.password_reset_ttl;
+        vars.read_seconds(reset, "PASSWORD_RESET_TTL_SECONDS", 60..=24 * 3600)?;
+        Ok(s)
     }
 }

@@ -9,7 +9,7 @@ mod vars;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use self::limits::LimitSettings;
@@ -254,18 +254,10 @@ impl Settings {
             Some("json") => LogFormat::Json,
             Some(other) => bail!("LOG_FORMAT: expected 'pretty' or 'json', got '{other}'"),
         };
-        let bind_addr = match var("BIND_ADDR") {
-            None => defaults.bind_addr,
-            Some(raw) => raw.trim().parse().with_context(|| {
-                format!("BIND_ADDR: expected an address like 127.0.0.1:8080, got '{raw}'")
-            })?,
-        };
-        let metrics_addr = match var("METRICS_ADDR") {
-            None => None,
-            Some(raw) => Some(raw.trim().parse().with_context(|| {
-                format!("METRICS_ADDR: expected an address like 127.0.0.1:9090, got '{raw}'")
-            })?),
-        };
+        let bind_addr = vars
+            .parsed("BIND_ADDR", "an address like 127.0.0.1:8080")?
+            .unwrap_or(defaults.bind_addr);
+        let metrics_addr = vars.parsed("METRICS_ADDR", "an address like 127.0.0.1:9090")?;
         let tls = match (var("TLS_CERT_FILE"), var("TLS_KEY_FILE")) {
             (None, None) => None,
             (Some(cert), Some(key)) => Some(TlsSettings {
@@ -286,12 +278,10 @@ impl Settings {
             Some(_) if tls.is_none() => bail!(
                 "HTTP_REDIRECT_ADDR: redirects to HTTPS, so it needs TLS_CERT_FILE and TLS_KEY_FILE"
             ),
-            Some(raw) => Some(raw.trim().parse().with_context(|| {
-                format!("HTTP_REDIRECT_ADDR: expected an address like 0.0.0.0:80, got '{raw}'")
-            })?),
+            Some(_) => vars.parsed("HTTP_REDIRECT_ADDR", "an address like 0.0.0.0:80")?,
         };
         const DAY: u64 = 24 * 3600;
-        Ok(Self {
+        let mut s = Self {
             app_env,
             bind_addr,
             metrics_addr,
@@ -300,59 +290,38 @@ impl Settings {
             data_dir,
             database,
             database_read_url,
-            database_probe_interval: Duration::from_millis(vars.number(
-                "DATABASE_PROBE_INTERVAL_MS",
-                250,
-                10..=60_000,
-            )?),
             sessions,
             jwt_secret,
             data_key,
             data_keys_previous,
             blind_index_key,
-            bcrypt_cost: vars.number("BCRYPT_COST", defaults.bcrypt_cost, 4..=31)?,
-            access_token_ttl: vars.seconds(
-                "ACCESS_TOKEN_TTL_SECONDS",
-                defaults.access_token_ttl,
-                1..=DAY,
-            )?,
-            refresh_token_ttl: vars.seconds(
-                "REFRESH_TOKEN_TTL_SECONDS",
-                defaults.refresh_token_ttl,
-                60..=365 * DAY,
-            )?,
-            refresh_reuse_grace: vars.seconds(
-                "REFRESH_REUSE_GRACE_SECONDS",
-                defaults.refresh_reuse_grace,
-                0..=300,
-            )?,
-            json_body_limit: vars.number(
-                "JSON_BODY_LIMIT_BYTES",
-                defaults.json_body_limit,
-                1024..=16 * 1024 * 1024,
-            )?,
-            compress_min_bytes: vars.number(
-                "COMPRESS_MIN_BYTES",
-                defaults.compress_min_bytes,
-                0..=1024 * 1024,
-            )?,
-            shutdown_drain: vars.seconds(
-                "SHUTDOWN_DRAIN_SECONDS",
-                defaults.shutdown_drain,
-                0..=300,
-            )?,
-            shutdown_timeout: vars.seconds(
-                "SHUTDOWN_TIMEOUT_SECONDS",
-                defaults.shutdown_timeout,
-                0..=3600,
-            )?,
-            workers: vars.optional_number("WORKERS", 1..=1024)?,
             log_format,
-            sentry_dsn: var("SENTRY_DSN").map(SecretString::from),
-            limits: LimitSettings::from_vars(vars)?,
-            lifetimes: LifetimeSettings::from_vars(vars)?,
-            mail: MailConfig::from_vars(vars)?,
-        })
+            ..defaults
+        };
+        let probe = &mut s.database_probe_interval;
+        vars.read_millis(probe, "DATABASE_PROBE_INTERVAL_MS", 10..=60_000)?;
+        vars.read(&mut s.bcrypt_cost, "BCRYPT_COST", 4..=31)?;
+        vars.read_seconds(&mut s.access_token_ttl, "ACCESS_TOKEN_TTL_SECONDS", 1..=DAY)?;
+        let refresh = &mut s.refresh_token_ttl;
+        vars.read_seconds(refresh, "REFRESH_TOKEN_TTL_SECONDS", 60..=365 * DAY)?;
+        let grace = &mut s.refresh_reuse_grace;
+        vars.read_seconds(grace, "REFRESH_REUSE_GRACE_SECONDS", 0..=300)?;
+        let json = &mut s.json_body_limit;
+        vars.read(json, "JSON_BODY_LIMIT_BYTES", 1024..=16 * 1024 * 1024)?;
+        let compress = &mut s.compress_min_bytes;
+        vars.read(compress, "COMPRESS_MIN_BYTES", 0..=1024 * 1024)?;
+        vars.read_seconds(&mut s.shutdown_drain, "SHUTDOWN_DRAIN_SECONDS", 0..=300)?;
+        vars.read_seconds(
+            &mut s.shutdown_timeout,
+            "SHUTDOWN_TIMEOUT_SECONDS",
+            0..=3600,
+        )?;
+        s.workers = vars.optional_number("WORKERS", 1..=1024)?;
+        s.sentry_dsn = var("SENTRY_DSN").map(SecretString::from);
+        s.limits = LimitSettings::from_vars(vars)?;
+        s.lifetimes = LifetimeSettings::from_vars(vars)?;
+        s.mail = MailConfig::from_vars(vars)?;
+        Ok(s)
     }
 }
 

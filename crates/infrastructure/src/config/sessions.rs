@@ -34,29 +34,22 @@ impl LifetimeSettings {
     /// Each number is checked against its range (see `vars.rs`); the README states them.
     pub(crate) fn from_vars(vars: &Vars) -> anyhow::Result<Self> {
         const DAY: u64 = 24 * 3600;
-        let d = Self::default();
-        Ok(Self {
-            max_sessions_per_user: vars.number(
-                "MAX_SESSIONS_PER_USER",
-                d.max_sessions_per_user,
-                1..=1_000,
-            )?,
-            session_max_lifetime: vars.seconds(
-                "SESSION_MAX_LIFETIME_SECONDS",
-                d.session_max_lifetime,
-                1..=365 * DAY,
-            )?,
-            audit_retention_days: vars.number(
-                "AUDIT_RETENTION_DAYS",
-                d.audit_retention_days,
-                1..=36_500,
-            )?,
-            audit_prune_interval: vars.seconds(
-                "AUDIT_PRUNE_INTERVAL_SECONDS",
-                d.audit_prune_interval,
-                1..=DAY,
-            )?,
-        })
+        let mut s = Self::default();
+        vars.read(
+            &mut s.max_sessions_per_user,
+            "MAX_SESSIONS_PER_USER",
+            1..=1_000,
+        )?;
+        let lifetime = &mut s.session_max_lifetime;
+        vars.read_seconds(lifetime, "SESSION_MAX_LIFETIME_SECONDS", 1..=365 * DAY)?;
+        vars.read(
+            &mut s.audit_retention_days,
+            "AUDIT_RETENTION_DAYS",
+            1..=36_500,
+        )?;
+        let prune = &mut s.audit_prune_interval;
+        vars.read_seconds(prune, "AUDIT_PRUNE_INTERVAL_SECONDS", 1..=DAY)?;
+        Ok(s)
     }
 }
 

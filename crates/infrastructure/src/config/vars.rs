@@ -87,6 +87,68 @@ impl<'a> Vars<'a> {
             .map(Duration::from_secs)
     }
 
+    /// Replaces `value` (the setting's default) with `name`'s whole number in `range`, when
+    /// it is set.
+    pub fn read<T>(&self, value: &mut T, name: &str, range: RangeInclusive<T>) -> anyhow::Result<()>
+    where
+        T: FromStr + PartialOrd + Display,
+    {
+        self.read_as(value, name, range, |n| n)
+    }
+
+    /// [`Vars::read`] for a duration in whole seconds.
+    pub fn read_seconds(
+        &self,
+        value: &mut Duration,
+        name: &str,
+        range: RangeInclusive<u64>,
+    ) -> anyhow::Result<()> {
+        self.read_as(value, name, range, Duration::from_secs)
+    }
+
+    /// [`Vars::read`] for a duration in milliseconds.
+    pub fn read_millis(
+        &self,
+        value: &mut Duration,
+        name: &str,
+        range: RangeInclusive<u64>,
+    ) -> anyhow::Result<()> {
+        self.read_as(value, name, range, Duration::from_millis)
+    }
+
+    fn read_as<T, N>(
+        &self,
+        value: &mut T,
+        name: &str,
+        range: RangeInclusive<N>,
+        convert: impl FnOnce(N) -> T,
+    ) -> anyhow::Result<()>
+    where
+        N: FromStr + PartialOrd + Display,
+    {
+        if let Some(n) = self.optional_number(name, range)? {
+            *value = convert(n);
+        }
+        Ok(())
+    }
+
+    /// `name` parsed as a `T`, or `None` when unset; a value that does not parse is refused
+    /// with `name: expected {expected}, got '{raw}'`.
+    pub fn parsed<T>(&self, name: &str, expected: &str) -> anyhow::Result<Option<T>>
+    where
+        T: FromStr,
+        anyhow::Error: From<T::Err>,
+    {
+        let Some(raw) = self.text(name) else {
+            return Ok(None);
+        };
+        match raw.trim().parse::<T>() {
+            Ok(value) => Ok(Some(value)),
+            Err(err) => Err(anyhow::Error::from(err)
+                .context(format!("{name}: expected {expected}, got '{raw}'"))),
+        }
+    }
+
     /// Every numeric setting read so far, with its range.
     pub fn numeric_settings(&self) -> Vec<NumericSetting> {
         self.numeric.borrow().clone()
