@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use application::ports::{Mail, MailError, Mailer};
 use async_trait::async_trait;
-use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor, message::Mailbox};
+use lettre::{AsyncFileTransport, Tokio1Executor, message::Mailbox};
 
-use super::message;
+use super::deliver;
 use crate::private_files::create_private_dir;
 
 pub struct FileMailer {
@@ -36,11 +36,6 @@ impl FileMailer {
 #[async_trait]
 impl Mailer for FileMailer {
     async fn send(&self, mail: &Mail) -> Result<(), MailError> {
-        let message = message(&self.from, mail).map_err(MailError)?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError(anyhow::Error::new(e).context("writing a mail file")))
+        deliver(&self.transport, &self.from, mail, "writing a mail file").await
     }
 }

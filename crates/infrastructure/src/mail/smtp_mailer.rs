@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use application::ports::{Mail, MailError, Mailer};
 use async_trait::async_trait;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor, message::Mailbox};
+use lettre::{AsyncSmtpTransport, Tokio1Executor, message::Mailbox};
 
-use super::message;
+use super::deliver;
 
 /// One SMTP exchange may take this long before it counts as failed (and is retried later).
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,12 +34,13 @@ impl SmtpMailer {
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, mail: &Mail) -> Result<(), MailError> {
-        let message = message(&self.from, mail).map_err(MailError)?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError(anyhow::Error::new(e).context("sending a mail over SMTP")))
+        deliver(
+            &self.transport,
+            &self.from,
+            mail,
+            "sending a mail over SMTP",
+        )
+        .await
     }
 }
 
