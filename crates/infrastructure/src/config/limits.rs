@@ -117,7 +117,12 @@ impl LimitSettings {
         let per_client = &mut s.max_connections_per_client;
         vars.read(per_client, "MAX_CONNECTIONS_PER_CLIENT", 1..=1_000_000)?;
         vars.read(&mut s.ipv6_prefix, "RATE_LIMIT_IPV6_PREFIX", 32..=128)?;
-        vars.read_millis(&mut s.hash_queue, "PASSWORD_HASH_QUEUE_MS", 1..=60_000)?;
+        vars.read_as(
+            &mut s.hash_queue,
+            "PASSWORD_HASH_QUEUE_MS",
+            1..=60_000,
+            Duration::from_millis,
+        )?;
         vars.read(&mut s.password_min_score, "PASSWORD_MIN_SCORE", 0..=4)?;
         Ok(s)
     }
@@ -168,16 +173,11 @@ fn cors_origins(raw: Option<String>) -> anyhow::Result<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::vars::load_from;
     use super::*;
 
     fn load(pairs: &[(&str, &str)]) -> anyhow::Result<LimitSettings> {
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        };
-        LimitSettings::from_vars(&Vars::new(&get))
+        load_from(pairs, LimitSettings::from_vars)
     }
 
     #[test]

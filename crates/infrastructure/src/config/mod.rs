@@ -299,7 +299,12 @@ impl Settings {
             ..defaults
         };
         let probe = &mut s.database_probe_interval;
-        vars.read_millis(probe, "DATABASE_PROBE_INTERVAL_MS", 10..=60_000)?;
+        vars.read_as(
+            probe,
+            "DATABASE_PROBE_INTERVAL_MS",
+            10..=60_000,
+            Duration::from_millis,
+        )?;
         vars.read(&mut s.bcrypt_cost, "BCRYPT_COST", 4..=31)?;
         vars.read_seconds(&mut s.access_token_ttl, "ACCESS_TOKEN_TTL_SECONDS", 1..=DAY)?;
         let refresh = &mut s.refresh_token_ttl;

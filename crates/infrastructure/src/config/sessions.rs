@@ -55,16 +55,11 @@ impl LifetimeSettings {
 
 #[cfg(test)]
 mod tests {
+    use super::super::vars::load_from;
     use super::*;
 
     fn load(pairs: &[(&str, &str)]) -> anyhow::Result<LifetimeSettings> {
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        };
-        LifetimeSettings::from_vars(&Vars::new(&get))
+        load_from(pairs, LifetimeSettings::from_vars)
     }
 
     #[test]

@@ -106,17 +106,8 @@ impl<'a> Vars<'a> {
         self.read_as(value, name, range, Duration::from_secs)
     }
 
-    /// [`Vars::read`] for a duration in milliseconds.
-    pub fn read_millis(
-        &self,
-        value: &mut Duration,
-        name: &str,
-        range: RangeInclusive<u64>,
-    ) -> anyhow::Result<()> {
-        self.read_as(value, name, range, Duration::from_millis)
-    }
-
-    fn read_as<T, N>(
+    /// [`Vars::read`] with the number converted (`Duration::from_millis`).
+    pub fn read_as<T, N>(
         &self,
         value: &mut T,
         name: &str,
@@ -153,6 +144,21 @@ impl<'a> Vars<'a> {
     pub fn numeric_settings(&self) -> Vec<NumericSetting> {
         self.numeric.borrow().clone()
     }
+}
+
+/// Runs `load` on the variables `pairs` (the settings files' unit tests).
+#[cfg(test)]
+pub(crate) fn load_from<T>(
+    pairs: &[(&str, &str)],
+    load: impl FnOnce(&Vars) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    load(&Vars::new(&get))
 }
 
 #[cfg(test)]
