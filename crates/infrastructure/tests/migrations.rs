@@ -2,33 +2,17 @@
 //! again on a real SQLite file (and on PostgreSQL when `DATABASE_URL` is set, in a schema of
 //! its own).
 
+mod common;
+
 use infrastructure::{config::DatabaseSettings, connect_database, migrate};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
-use secrecy::SecretString;
-use uuid::Uuid;
 
 async fn settings() -> (DatabaseSettings, Option<tempfile::TempDir>) {
     match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-        Some(url) => {
-            let schema = format!("test_{}", Uuid::now_v7().simple());
-            let db = sea_orm::Database::connect(&url).await.expect("connect");
-            db.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
-                .await
-                .expect("schema");
-            db.close().await.ok();
-            let settings = DatabaseSettings::Postgres {
-                url: SecretString::from(url),
-                schema: Some(schema),
-                max_connections: 2,
-            };
-            (settings, None)
-        }
+        Some(url) => (common::postgres_settings(url, 2).await, None),
         None => {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let settings = DatabaseSettings::Sqlite {
-                path: dir.path().join("agora.db"),
-            };
+            let (settings, dir) = common::sqlite_settings();
             (settings, Some(dir))
         }
     }

@@ -2,6 +2,8 @@
 //! and a page of comments with their authors each cost a fixed number of SQL statements,
 //! whatever the page size. Counted with sea-orm's statement callback on a real SQLite file.
 
+mod common;
+
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
@@ -13,16 +15,10 @@ use application::{
 };
 use chrono::Utc;
 use domain::{
-    AuditAction, AuditEvent, Comment, CommentBody, CommentId, Email, PasswordHash, Post, PostBody,
-    PostId, PostTitle, Role, User, UserId, Username,
+    AuditAction, AuditEvent, Comment, CommentBody, CommentId, Post, PostBody, PostId, PostTitle,
+    Role, User, UserId,
 };
-use infrastructure::{
-    SqlComments, SqlPosts, SqlUsers,
-    config::DatabaseSettings,
-    connect_database,
-    crypto::{BlindIndex, DataKeyring, EmailProtection},
-    migrate,
-};
+use infrastructure::{SqlComments, SqlPosts, SqlUsers, connect_database, migrate};
 use uuid::Uuid;
 
 struct Fixture {
@@ -34,10 +30,7 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let settings = DatabaseSettings::Sqlite {
-        path: dir.path().join("agora.db"),
-    };
+    let (settings, dir) = common::sqlite_settings();
     let mut db = connect_database(&settings).await.expect("connect");
     migrate(&db).await.expect("migrate");
     let statements = Arc::new(AtomicUsize::new(0));
@@ -46,13 +39,7 @@ async fn fixture() -> Fixture {
         counter.fetch_add(1, Ordering::SeqCst);
     });
     Fixture {
-        users: SqlUsers::new(
-            db.clone(),
-            Arc::new(EmailProtection::new(
-                DataKeyring::new(&[1; 32], &[]),
-                BlindIndex::new(&[2; 32]),
-            )),
-        ),
+        users: common::sql_users(db.clone()),
         posts: SqlPosts::new(db.clone()),
         comments: SqlComments::new(db),
         statements,
@@ -71,16 +58,7 @@ impl Fixture {
     async fn seed(&self, authors: usize, posts_each: usize) -> Vec<PostId> {
         let mut ids = Vec::new();
         for a in 0..authors {
-            let user = User::register(
-                UserId::from_uuid(Uuid::now_v7()),
-                Username::parse(&format!("author{a}")).expect("valid"),
-                Email::parse(&format!("author{a}@example.com")).expect("valid"),
-                PasswordHash::new("$2b$04$unused".into()),
-                Utc::now(),
-            );
-            let event =
-                AuditEvent::new(AuditAction::AccountRegistered, Some(user.id()), Utc::now());
-            self.users.insert(&user, &event).await.expect("user");
+            let user = common::register(&self.users, &format!("author{a}"), Utc::now()).await;
             for p in 0..posts_each {
                 let post = Post::create(
                     PostId::from_uuid(Uuid::now_v7()),

@@ -4,6 +4,8 @@
 //! lost after the commit serves no stale roles; an unreachable cache leaves reads correct; and
 //! nothing outlives the TTL. The Redis cases need PostgreSQL and Redis (`.ci/run`).
 
+mod common;
+
 use std::{
     sync::{
         Arc,
@@ -19,97 +21,25 @@ use application::{
 };
 use async_trait::async_trait;
 use chrono::Utc;
-use domain::{
-    AdminTally, AuditAction, AuditEvent, Email, PasswordHash, Role, User, UserId, Username,
-};
-use infrastructure::{
-    CachedUsers, MemoryRoles, RedisRoles, RolesCache, SqlUsers,
-    config::DatabaseSettings,
-    connect_database,
-    crypto::{BlindIndex, DataKeyring, EmailProtection},
-    migrate, redis_pool,
-};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
-use secrecy::SecretString;
+use common::{TestDb, postgres, sqlite};
+use domain::{AdminTally, AuditAction, AuditEvent, Role, User, UserId};
+use infrastructure::{CachedUsers, MemoryRoles, RedisRoles, RolesCache, SqlUsers, redis_pool};
 use uuid::Uuid;
 
 const TTL: Duration = Duration::from_secs(60);
 
-struct Db {
-    conn: DatabaseConnection,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Db {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let settings = DatabaseSettings::Sqlite {
-        path: dir.path().join("agora.db"),
-    };
-    let conn = connect_database(&settings).await.expect("connect");
-    migrate(&conn).await.expect("migrate");
-    Db {
-        conn,
-        _dir: Some(dir),
-    }
-}
-
-async fn postgres() -> Db {
-    let url = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-        .expect("DATABASE_URL names a PostgreSQL server (.ci/run starts one)");
-    let schema = format!("test_{}", Uuid::now_v7().simple());
-    let admin = sea_orm::Database::connect(&url).await.expect("connect");
-    admin
-        .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
-        .await
-        .expect("schema");
-    admin.close().await.ok();
-    let settings = DatabaseSettings::Postgres {
-        url: SecretString::from(url),
-        schema: Some(schema),
-        max_connections: 8,
-    };
-    let conn = connect_database(&settings).await.expect("connect");
-    migrate(&conn).await.expect("migrate");
-    Db { conn, _dir: None }
-}
-
-fn sql_users(db: &Db) -> Arc<SqlUsers> {
-    Arc::new(SqlUsers::new(
-        db.conn.clone(),
-        Arc::new(EmailProtection::new(
-            DataKeyring::new(&[1; 32], &[]),
-            BlindIndex::new(&[2; 32]),
-        )),
-    ))
+fn sql_users(db: &TestDb) -> Arc<SqlUsers> {
+    Arc::new(common::sql_users(db.conn.clone()))
 }
 
 fn redis_roles(ttl: Duration) -> Arc<RedisRoles> {
-    let url = std::env::var("REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .expect("REDIS_URL names a Redis server (.ci/run starts one)");
-    let prefix = format!("test-{}", Uuid::now_v7());
-    Arc::new(RedisRoles::new(
-        redis_pool(&url).expect("pool"),
-        &prefix,
-        ttl,
-    ))
+    let (pool, prefix) = common::redis();
+    Arc::new(RedisRoles::new(pool, &prefix, ttl))
 }
 
 async fn account(users: &dyn UserRepository) -> User {
     let n = Uuid::now_v7().simple().to_string();
-    let user = User::register(
-        UserId::from_uuid(Uuid::now_v7()),
-        Username::parse(&format!("u{}", &n[20..])).expect("valid"),
-        Email::parse(&format!("u{}@example.com", &n[20..])).expect("valid"),
-        PasswordHash::new("$2b$04$unused".into()),
-        Utc::now(),
-    );
-    let event = AuditEvent::new(AuditAction::AccountRegistered, Some(user.id()), Utc::now());
-    users.insert(&user, &event).await.expect("insert");
-    user
+    common::register(users, &format!("u{}", &n[20..]), Utc::now()).await
 }
 
 async fn set_roles(
@@ -148,7 +78,7 @@ async fn cached_users_on_sqlite_with_memory_roles_pass_the_user_repository_contr
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn cached_users_on_postgres_with_redis_roles_pass_the_user_repository_contract() {
-    let db = postgres().await;
+    let db = postgres(8).await;
     let users = CachedUsers::new(sql_users(&db), redis_roles(TTL));
     contract::user_repository(&users).await;
 }
@@ -156,7 +86,7 @@ async fn cached_users_on_postgres_with_redis_roles_pass_the_user_repository_cont
 /// Readers keep missing and filling the cache while roles change under them: after each
 /// change returns, every read gives the new roles; after the deletion, none.
 async fn a_change_is_in_force_at_once_against_readers_filling_the_cache(
-    db: Db,
+    db: TestDb,
     cache: Arc<dyn RolesCache>,
 ) {
     let users = Arc::new(CachedUsers::new(sql_users(&db), cache));
@@ -231,7 +161,7 @@ async fn memory_roles_a_change_is_in_force_at_once_against_readers_filling_the_c
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn redis_roles_a_change_is_in_force_at_once_against_readers_filling_the_cache() {
     a_change_is_in_force_at_once_against_readers_filling_the_cache(
-        postgres().await,
+        postgres(8).await,
         redis_roles(TTL),
     )
     .await;
@@ -304,7 +234,7 @@ impl RolesCache for LosesMarks {
 /// written before the change keeps the old roles out. Redis down before the change: the
 /// change is refused (503 upstream) and nothing changed.
 async fn losing_the_cache_around_a_change_serves_no_stale_roles(
-    db: Db,
+    db: TestDb,
     cache: Arc<dyn RolesCache>,
 ) {
     let sql = sql_users(&db);
@@ -368,7 +298,7 @@ async fn memory_roles_losing_the_cache_around_a_change_serves_no_stale_roles() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn redis_roles_losing_the_cache_around_a_change_serves_no_stale_roles() {
-    losing_the_cache_around_a_change_serves_no_stale_roles(postgres().await, redis_roles(TTL))
+    losing_the_cache_around_a_change_serves_no_stale_roles(postgres(8).await, redis_roles(TTL))
         .await;
 }
 

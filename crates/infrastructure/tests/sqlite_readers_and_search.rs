@@ -2,7 +2,9 @@
 //! lone `SELECT` to the readers and everything else to the writer), and the FTS5 trigram index
 //! behind `?q=` on posts, which must change nothing about what a search matches.
 
-use std::{collections::BTreeSet, sync::Arc};
+mod common;
+
+use std::collections::BTreeSet;
 
 use application::{
     pagination::PageRequest,
@@ -11,15 +13,12 @@ use application::{
 };
 use chrono::{Duration, Utc};
 use domain::{
-    AdminTally, AuditAction, AuditEvent, Email, PasswordHash, Post, PostBody, PostId, PostTitle,
-    SearchText, User, UserId, Username,
+    AdminTally, AuditAction, AuditEvent, Post, PostBody, PostId, PostTitle, SearchText, User,
+    UserId,
 };
 use infrastructure::{
-    Db, SqlAudit, SqlComments, SqlPosts, SqlUsers,
-    config::DatabaseSettings,
-    connect_database, connect_readers,
-    crypto::{BlindIndex, DataKeyring, EmailProtection},
-    migrate,
+    Db, SqlAudit, SqlComments, SqlPosts, SqlUsers, config::DatabaseSettings, connect_database,
+    connect_readers, migrate,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use uuid::Uuid;
@@ -32,10 +31,7 @@ struct Sqlite {
 }
 
 async fn sqlite() -> Sqlite {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let settings = DatabaseSettings::Sqlite {
-        path: dir.path().join("agora.db"),
-    };
+    let (settings, dir) = common::sqlite_settings();
     let writer = connect_database(&settings).await.expect("connect");
     migrate(&writer).await.expect("migrate");
     let readers = connect_readers(&settings)
@@ -50,27 +46,12 @@ async fn sqlite() -> Sqlite {
 }
 
 fn users(db: &Db) -> SqlUsers {
-    SqlUsers::new(
-        db.clone(),
-        Arc::new(EmailProtection::new(
-            DataKeyring::new(&[1; 32], &[]),
-            BlindIndex::new(&[2; 32]),
-        )),
-    )
+    common::sql_users(db.clone())
 }
 
 async fn author(users: &SqlUsers) -> User {
     let tag = format!("a{}", &Uuid::now_v7().simple().to_string()[22..]);
-    let user = User::register(
-        UserId::from_uuid(Uuid::now_v7()),
-        Username::parse(&tag).expect("valid"),
-        Email::parse(&format!("{tag}@example.com")).expect("valid"),
-        PasswordHash::new("$2b$04$search".into()),
-        Utc::now() - Duration::hours(1),
-    );
-    let event = AuditEvent::new(AuditAction::AccountRegistered, Some(user.id()), Utc::now());
-    users.insert(&user, &event).await.expect("author");
-    user
+    common::register(users, &tag, Utc::now() - Duration::hours(1)).await
 }
 
 fn post(author: UserId, title: &str, minutes_ago: i64) -> Post {
