@@ -60,7 +60,7 @@ fn sample(db: &DatabaseConnection) -> Option<(u32, usize)> {
 }
 
 pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
-    let mut options = match settings {
+    let options = match settings {
         DatabaseSettings::Sqlite { path } => {
             // It holds password hashes and encrypted emails: owner only. SQLite gives its
             // -wal and -shm files the database file's mode.
@@ -99,13 +99,7 @@ pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<Dat
             options
         }
     };
-    options
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
-        .sqlx_logging(false);
-    let db = Database::connect(options)
-        .await
-        .context("DATABASE_URL: cannot connect to the database")?;
+    let db = connect(options, "DATABASE_URL: cannot connect to the database").await?;
     if let DatabaseSettings::Postgres {
         schema: Some(schema),
         ..
@@ -135,14 +129,22 @@ pub async fn connect_readers(
     let mut options = ConnectOptions::new(format!("sqlite://{}?mode=ro", path.display()));
     options
         .max_connections(u32::try_from(cores).unwrap_or(u32::MAX))
-        .min_connections(1)
+        .min_connections(1);
+    let readers = connect(options, "DATA_DIR: cannot open the database for reading").await?;
+    Ok(Some(readers))
+}
+
+/// Connects with the timeouts every pool here has, and no statement logging; a failure is
+/// reported as `failure`.
+async fn connect(
+    mut options: ConnectOptions,
+    failure: &'static str,
+) -> anyhow::Result<DatabaseConnection> {
+    options
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
-    let readers = Database::connect(options)
-        .await
-        .context("DATA_DIR: cannot open the database for reading")?;
-    Ok(Some(readers))
+    Database::connect(options).await.context(failure)
 }
 
 /// `DATABASE_SCHEMA` must name a schema that exists: the server never creates one (its role
