@@ -229,6 +229,16 @@ impl RedisSessions {
     async fn conn(&self) -> Result<deadpool_redis::Connection, StoreError> {
         redis_connection(&self.pool).await
     }
+
+    /// Runs a script call on a pooled connection; a failure is reported as `doing`.
+    async fn invoke<T: redis::FromRedisValue>(
+        &self,
+        call: &redis::ScriptInvocation<'_>,
+        doing: &'static str,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn().await?;
+        call.invoke_async(&mut conn).await.store_context(doing)
+    }
 }
 
 fn ttl_millis(session: &Session) -> i64 {
@@ -248,20 +258,20 @@ impl SessionStore for RedisSessions {
         session: &Session,
         keep_at_most: usize,
     ) -> Result<Vec<SessionId>, StoreError> {
-        let mut conn = self.conn().await?;
         let ended: Vec<String> = self
-            .create
-            .key(self.session_key(session.id()))
-            .key(self.user_key(session.user_id()))
-            .arg(json(session)?)
-            .arg(ttl_millis(session))
-            .arg(session.id().to_string())
-            .arg(session.parts().created_at.timestamp_micros())
-            .arg(keep_at_most.max(1))
-            .arg(self.session_prefix())
-            .invoke_async(&mut conn)
-            .await
-            .store_context("storing a session")?;
+            .invoke(
+                self.create
+                    .key(self.session_key(session.id()))
+                    .key(self.user_key(session.user_id()))
+                    .arg(json(session)?)
+                    .arg(ttl_millis(session))
+                    .arg(session.id().to_string())
+                    .arg(session.parts().created_at.timestamp_micros())
+                    .arg(keep_at_most.max(1))
+                    .arg(self.session_prefix()),
+                "storing a session",
+            )
+            .await?;
         Ok(ended
             .iter()
             .filter_map(|id| id.parse::<Uuid>().ok().map(SessionId::from_uuid))
@@ -282,17 +292,17 @@ impl SessionStore for RedisSessions {
         session: &Session,
         expected: &TokenDigest,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn().await?;
         let replaced: i64 = self
-            .replace
-            .key(self.session_key(session.id()))
-            .key(self.user_key(session.user_id()))
-            .arg(encode_digest(expected))
-            .arg(json(session)?)
-            .arg(ttl_millis(session))
-            .invoke_async(&mut conn)
-            .await
-            .store_context("rotating a session")?;
+            .invoke(
+                self.replace
+                    .key(self.session_key(session.id()))
+                    .key(self.user_key(session.user_id()))
+                    .arg(encode_digest(expected))
+                    .arg(json(session)?)
+                    .arg(ttl_millis(session)),
+                "rotating a session",
+            )
+            .await?;
         Ok(replaced == 1)
     }
 
@@ -300,27 +310,27 @@ impl SessionStore for RedisSessions {
         let Some(session) = self.get(id).await? else {
             return Ok(false);
         };
-        let mut conn = self.conn().await?;
         let deleted: i64 = self
-            .delete
-            .key(self.session_key(id))
-            .key(self.user_key(session.user_id()))
-            .arg(id.to_string())
-            .invoke_async(&mut conn)
-            .await
-            .store_context("deleting a session")?;
+            .invoke(
+                self.delete
+                    .key(self.session_key(id))
+                    .key(self.user_key(session.user_id()))
+                    .arg(id.to_string()),
+                "deleting a session",
+            )
+            .await?;
         Ok(deleted == 1)
     }
 
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Session>, StoreError> {
-        let mut conn = self.conn().await?;
         let values: Vec<String> = self
-            .list
-            .key(self.user_key(user))
-            .arg(self.session_prefix())
-            .invoke_async(&mut conn)
-            .await
-            .store_context("listing a user's sessions")?;
+            .invoke(
+                self.list
+                    .key(self.user_key(user))
+                    .arg(self.session_prefix()),
+                "listing a user's sessions",
+            )
+            .await?;
         Ok(values
             .iter()
             .map(|json| parse(json))
@@ -328,14 +338,14 @@ impl SessionStore for RedisSessions {
     }
 
     async fn delete_all_for_user(&self, user: UserId) -> Result<u64, StoreError> {
-        let mut conn = self.conn().await?;
         let ended: i64 = self
-            .delete_all
-            .key(self.user_key(user))
-            .arg(self.session_prefix())
-            .invoke_async(&mut conn)
-            .await
-            .store_context("ending a user's sessions")?;
+            .invoke(
+                self.delete_all
+                    .key(self.user_key(user))
+                    .arg(self.session_prefix()),
+                "ending a user's sessions",
+            )
+            .await?;
         Ok(u64::try_from(ended).unwrap_or(0))
     }
 
