@@ -114,15 +114,22 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
-    /// A probe that answers `up` and counts its calls.
-    fn probe(up: Arc<AtomicBool>, calls: Arc<AtomicUsize>) -> Probe {
-        Arc::new(move || {
+    /// A breaker probing every `interval_ms` with a probe that answers `up` and counts its
+    /// calls in `calls`.
+    fn breaker(
+        up: &Arc<AtomicBool>,
+        calls: &Arc<AtomicUsize>,
+        interval_ms: u64,
+    ) -> Arc<CircuitBreaker> {
+        let (up, calls) = (up.clone(), calls.clone());
+        let probe: Probe = Arc::new(move || {
             let (up, calls) = (up.clone(), calls.clone());
             Box::pin(async move {
                 calls.fetch_add(1, Ordering::SeqCst);
                 up.load(Ordering::SeqCst)
             })
-        })
+        });
+        CircuitBreaker::new(probe, Duration::from_millis(interval_ms))
     }
 
     async fn eventually(what: &str, check: impl Fn() -> bool) {
@@ -138,10 +145,7 @@ mod tests {
     #[tokio::test]
     async fn a_failure_opens_it_and_a_successful_probe_closes_it() {
         let (up, calls) = (Arc::new(AtomicBool::new(false)), Arc::default());
-        let breaker = CircuitBreaker::new(
-            probe(up.clone(), Arc::clone(&calls)),
-            Duration::from_millis(10),
-        );
+        let breaker = breaker(&up, &calls, 10);
         let call = breaker.admit().expect("closed at first");
         breaker.failed(call, &"connection refused");
         assert!(breaker.admit().is_none(), "open: calls fail at once");
@@ -155,7 +159,7 @@ mod tests {
     #[tokio::test]
     async fn a_failure_of_a_call_let_in_before_the_recovery_does_not_reopen_it() {
         let up = Arc::new(AtomicBool::new(true));
-        let breaker = CircuitBreaker::new(probe(up, Arc::default()), Duration::from_millis(10));
+        let breaker = breaker(&up, &Arc::default(), 10);
         let stale = breaker.admit().expect("closed");
         let first = breaker.admit().expect("closed");
         breaker.failed(first, &"connection reset");
@@ -167,10 +171,7 @@ mod tests {
     #[tokio::test]
     async fn many_failures_start_one_probe() {
         let calls = Arc::new(AtomicUsize::new(0));
-        let breaker = CircuitBreaker::new(
-            probe(Arc::new(AtomicBool::new(false)), Arc::clone(&calls)),
-            Duration::from_millis(50),
-        );
+        let breaker = breaker(&Arc::new(AtomicBool::new(false)), &calls, 50);
         let call = breaker.admit().expect("closed");
         for _ in 0..100 {
             breaker.failed(call, &"connection refused");
@@ -183,10 +184,7 @@ mod tests {
     #[tokio::test]
     async fn a_failure_right_after_a_close_opens_it_again_and_probes_again() {
         let (up, calls) = (Arc::new(AtomicBool::new(true)), Arc::default());
-        let breaker = CircuitBreaker::new(
-            probe(up.clone(), Arc::clone(&calls)),
-            Duration::from_millis(10),
-        );
+        let breaker = breaker(&up, &calls, 10);
         breaker.failed(breaker.admit().expect("closed"), &"refused");
         eventually("the close", || !breaker.is_open()).await;
         up.store(false, Ordering::SeqCst);
