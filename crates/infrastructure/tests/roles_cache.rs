@@ -28,6 +28,23 @@ use uuid::Uuid;
 
 const TTL: Duration = Duration::from_secs(60);
 
+/// Runs each `scenario(db, cache)` as two tests: the first name on SQLite with `MemoryRoles`,
+/// the second on PostgreSQL with `RedisRoles` (ignored unless `.ci/run` provides both).
+macro_rules! on_both_backends {
+    ($($scenario:ident: $memory:ident, $redis:ident;)*) => {$(
+        #[tokio::test]
+        async fn $memory() {
+            $scenario(sqlite().await, Arc::new(MemoryRoles::new(TTL))).await;
+        }
+
+        #[tokio::test]
+        #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
+        async fn $redis() {
+            $scenario(postgres(8).await, redis_roles(TTL)).await;
+        }
+    )*};
+}
+
 fn sql_users(db: &TestDb) -> Arc<SqlUsers> {
     Arc::new(common::sql_users(db.conn.clone()))
 }
@@ -68,19 +85,14 @@ async fn roles(users: &dyn UserRepository, id: UserId) -> Option<Vec<Role>> {
     })
 }
 
-#[tokio::test]
-async fn cached_users_on_sqlite_with_memory_roles_pass_the_user_repository_contract() {
-    let db = sqlite().await;
-    let users = CachedUsers::new(sql_users(&db), Arc::new(MemoryRoles::new(TTL)));
-    contract::user_repository(&users).await;
+async fn the_user_repository_contract(db: TestDb, cache: Arc<dyn RolesCache>) {
+    contract::user_repository(&CachedUsers::new(sql_users(&db), cache)).await;
 }
 
-#[tokio::test]
-#[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
-async fn cached_users_on_postgres_with_redis_roles_pass_the_user_repository_contract() {
-    let db = postgres(8).await;
-    let users = CachedUsers::new(sql_users(&db), redis_roles(TTL));
-    contract::user_repository(&users).await;
+on_both_backends! {
+    the_user_repository_contract:
+        cached_users_on_sqlite_with_memory_roles_pass_the_user_repository_contract,
+        cached_users_on_postgres_with_redis_roles_pass_the_user_repository_contract;
 }
 
 /// Readers keep missing and filling the cache while roles change under them: after each
@@ -148,23 +160,10 @@ async fn a_change_is_in_force_at_once_against_readers_filling_the_cache(
     }
 }
 
-#[tokio::test]
-async fn memory_roles_a_change_is_in_force_at_once_against_readers_filling_the_cache() {
-    a_change_is_in_force_at_once_against_readers_filling_the_cache(
-        sqlite().await,
-        Arc::new(MemoryRoles::new(TTL)),
-    )
-    .await;
-}
-
-#[tokio::test]
-#[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
-async fn redis_roles_a_change_is_in_force_at_once_against_readers_filling_the_cache() {
-    a_change_is_in_force_at_once_against_readers_filling_the_cache(
-        postgres(8).await,
-        redis_roles(TTL),
-    )
-    .await;
+on_both_backends! {
+    a_change_is_in_force_at_once_against_readers_filling_the_cache:
+        memory_roles_a_change_is_in_force_at_once_against_readers_filling_the_cache,
+        redis_roles_a_change_is_in_force_at_once_against_readers_filling_the_cache;
 }
 
 /// The race the mark closes, step by step: a reader read the old roles before the change
@@ -286,20 +285,10 @@ async fn losing_the_cache_around_a_change_serves_no_stale_roles(
     );
 }
 
-#[tokio::test]
-async fn memory_roles_losing_the_cache_around_a_change_serves_no_stale_roles() {
-    losing_the_cache_around_a_change_serves_no_stale_roles(
-        sqlite().await,
-        Arc::new(MemoryRoles::new(TTL)),
-    )
-    .await;
-}
-
-#[tokio::test]
-#[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
-async fn redis_roles_losing_the_cache_around_a_change_serves_no_stale_roles() {
-    losing_the_cache_around_a_change_serves_no_stale_roles(postgres(8).await, redis_roles(TTL))
-        .await;
+on_both_backends! {
+    losing_the_cache_around_a_change_serves_no_stale_roles:
+        memory_roles_losing_the_cache_around_a_change_serves_no_stale_roles,
+        redis_roles_losing_the_cache_around_a_change_serves_no_stale_roles;
 }
 
 /// Redis not there at all: reads are answered by the database, changes are refused.
