@@ -71,6 +71,26 @@ impl Drop for QueueDepth {
 }
 
 #[cfg(test)]
+impl HashSlots {
+    /// A job that holds a slot for `held` (a busy hasher, for tests); its handle yields the
+    /// job's outcome.
+    pub(crate) fn occupy(
+        self: &std::sync::Arc<Self>,
+        held: Duration,
+    ) -> tokio::task::JoinHandle<Result<(), DependencyError>> {
+        let slots = self.clone();
+        tokio::spawn(async move {
+            slots
+                .run(move || {
+                    std::thread::sleep(held);
+                    Ok(())
+                })
+                .await
+        })
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
@@ -79,17 +99,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_job_that_waits_past_the_bound_is_shed_not_queued() {
         let slots = Arc::new(HashSlots::new(1, Duration::from_millis(50)));
-        let busy = {
-            let slots = slots.clone();
-            tokio::spawn(async move {
-                slots
-                    .run(|| {
-                        std::thread::sleep(Duration::from_millis(400));
-                        Ok(())
-                    })
-                    .await
-            })
-        };
+        let busy = slots.occupy(Duration::from_millis(400));
         tokio::time::sleep(Duration::from_millis(50)).await;
         let started = std::time::Instant::now();
         let shed = slots.run(|| Ok(())).await;

@@ -85,17 +85,7 @@ mod tests {
         let weak = Password::parse("password123").expect("valid");
         assert!(strength.check(&weak, &[]).await.expect("judged").is_err());
 
-        let busy = tokio::spawn({
-            let slots = slots.clone();
-            async move {
-                slots
-                    .run(|| {
-                        std::thread::sleep(Duration::from_millis(300));
-                        Ok(())
-                    })
-                    .await
-            }
-        });
+        let busy = slots.occupy(Duration::from_millis(300));
         tokio::time::sleep(Duration::from_millis(30)).await;
         let shed = strength.check(&strong, &[]).await;
         assert!(shed.is_err_and(|e| e.is_unavailable()));

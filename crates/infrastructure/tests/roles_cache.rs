@@ -170,19 +170,14 @@ on_both_backends! {
 /// committed, and tries to cache them after the change marked the account.
 async fn a_reader_late_with_old_roles_cannot_cache_them(cache: Arc<dyn RolesCache>) {
     let user = UserId::from_uuid(Uuid::now_v7());
-    cache
-        .put_if_absent(user, &[Role::Admin, Role::User])
-        .await
-        .expect("put");
+    let cache_old_roles = || cache.put_if_absent(user, &[Role::Admin, Role::User]);
+    cache_old_roles().await.expect("put");
     assert_eq!(
         cache.get(user).await.expect("get"),
         Some(vec![Role::Admin, Role::User])
     );
     cache.mark(user).await.expect("mark");
-    cache
-        .put_if_absent(user, &[Role::Admin, Role::User])
-        .await
-        .expect("put");
+    cache_old_roles().await.expect("put");
     assert_eq!(
         cache.get(user).await.expect("get"),
         None,

@@ -49,6 +49,12 @@ fn users(db: &Db) -> SqlUsers {
     common::sql_users(db.clone())
 }
 
+/// An author, and the posts adapter on `store`'s `Db` (readers included).
+async fn author_and_posts(store: &Sqlite) -> (User, SqlPosts) {
+    let writer = author(&users(&store.db)).await;
+    (writer, SqlPosts::new(store.db.clone()))
+}
+
 async fn author(users: &SqlUsers) -> User {
     let tag = format!("a{}", &Uuid::now_v7().simple().to_string()[22..]);
     common::register(users, &tag, Utc::now() - Duration::hours(1)).await
@@ -171,9 +177,7 @@ async fn a_select_reads_from_the_readers_and_every_other_statement_writes_on_the
 #[tokio::test]
 async fn a_write_is_seen_by_the_next_read_on_the_reader_pool() {
     let store = sqlite().await;
-    let users = users(&store.db);
-    let writer = author(&users).await;
-    let posts = SqlPosts::new(store.db.clone());
+    let (writer, posts) = author_and_posts(&store).await;
     // Many rounds, each write followed at once by reads that may land on any reader.
     for n in 0..40 {
         let p = post(writer.id(), &format!("fresh {n:03} post"), 0);
@@ -190,9 +194,7 @@ async fn a_write_is_seen_by_the_next_read_on_the_reader_pool() {
 #[tokio::test]
 async fn the_search_index_changes_nothing_about_what_a_search_matches() {
     let store = sqlite().await;
-    let users = users(&store.db);
-    let writer = author(&users).await;
-    let posts = SqlPosts::new(store.db.clone());
+    let (writer, posts) = author_and_posts(&store).await;
     let titles = [
         "Rust 100% safe_ly",
         "More rust",

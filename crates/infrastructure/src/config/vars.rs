@@ -161,6 +161,21 @@ pub(crate) fn load_from<T>(
     load(&Vars::new(&get))
 }
 
+/// Asserts that `load` refuses each `(name, value)` set alone, with an error naming `name`.
+#[cfg(test)]
+pub(crate) fn assert_each_refused<T: std::fmt::Debug>(
+    bad: &[(&str, &str)],
+    load: impl Fn(&Vars) -> anyhow::Result<T>,
+) {
+    for &(name, value) in bad {
+        let err = load_from(&[(name, value)], &load).expect_err("must fail");
+        assert!(
+            format!("{err:#}").contains(name),
+            "{err:#} should name {name}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -230,6 +230,17 @@ impl RedisSessions {
         redis_connection(&self.pool).await
     }
 
+    /// Runs `script` on `user`'s index, with the sessions' key prefix (listing, ending all).
+    async fn invoke_for_user<T: redis::FromRedisValue>(
+        &self,
+        script: &Script,
+        user: UserId,
+        doing: &'static str,
+    ) -> Result<T, StoreError> {
+        let mut call = script.key(self.user_key(user));
+        self.invoke(call.arg(self.session_prefix()), doing).await
+    }
+
     /// Runs a script call on a pooled connection; a failure is reported as `doing`.
     async fn invoke<T: redis::FromRedisValue>(
         &self,
@@ -324,12 +335,7 @@ impl SessionStore for RedisSessions {
 
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Session>, StoreError> {
         let values: Vec<String> = self
-            .invoke(
-                self.list
-                    .key(self.user_key(user))
-                    .arg(self.session_prefix()),
-                "listing a user's sessions",
-            )
+            .invoke_for_user(&self.list, user, "listing a user's sessions")
             .await?;
         Ok(values
             .iter()
@@ -339,12 +345,7 @@ impl SessionStore for RedisSessions {
 
     async fn delete_all_for_user(&self, user: UserId) -> Result<u64, StoreError> {
         let ended: i64 = self
-            .invoke(
-                self.delete_all
-                    .key(self.user_key(user))
-                    .arg(self.session_prefix()),
-                "ending a user's sessions",
-            )
+            .invoke_for_user(&self.delete_all, user, "ending a user's sessions")
             .await?;
         Ok(u64::try_from(ended).unwrap_or(0))
     }

@@ -12,14 +12,4 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::AuthorId",
-        to = "super::users::Column::Id"
-    )]
-    Author,
-}
-
-impl ActiveModelBehavior for ActiveModel {}
+written_by_a_user!();
