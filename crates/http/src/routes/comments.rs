@@ -17,6 +17,7 @@ use crate::{
     extractors::{
         AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
     },
+    openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
     state::AppState,
 };
 
@@ -69,7 +70,7 @@ pub async fn list_comments(
     responses(
         (status = 201, description = "Created", body = CommentResponse,
             headers(("Location" = String, description = "/api/comments/{id}"), ("ETag" = String))),
-        (status = 403, description = "`email_not_verified` (with `REQUIRE_VERIFIED_EMAIL`) or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        PublishForbidden,
         (status = 404, description = "`not_found`: no such post", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
@@ -102,7 +103,7 @@ pub async fn create_comment(
     responses(
         (status = 200, description = "The comment", body = CommentResponse, headers(("ETag" = String))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 pub async fn get_comment(
@@ -132,9 +133,7 @@ pub async fn get_comment(
     request_body(content = CommentRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = CommentResponse, headers(("ETag" = String))),
-        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        GuardedWrite,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -167,9 +166,7 @@ pub async fn update_comment(
     params(("id" = Uuid, Path, description = "Comment id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        GuardedWrite,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]

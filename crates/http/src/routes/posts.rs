@@ -18,6 +18,7 @@ use crate::{
     extractors::{
         AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
     },
+    openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
     state::AppState,
 };
 
@@ -76,7 +77,7 @@ pub async fn list_posts(
     responses(
         (status = 200, description = "The post", body = PostResponse, headers(("ETag" = String))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 pub async fn get_post(
@@ -106,7 +107,7 @@ pub async fn get_post(
     responses(
         (status = 201, description = "Created", body = PostResponse,
             headers(("Location" = String, description = "/api/posts/{id}"), ("ETag" = String))),
-        (status = 403, description = "`email_not_verified` (with `REQUIRE_VERIFIED_EMAIL`) or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        PublishForbidden,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -132,9 +133,7 @@ pub async fn create_post(
     request_body(content = PostRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = PostResponse, headers(("ETag" = String))),
-        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        GuardedWrite,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -167,9 +166,7 @@ pub async fn update_post(
     params(("id" = Uuid, Path, description = "Post id")),
     responses(
         (status = 204, description = "Deleted, with its comments"),
-        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        GuardedWrite,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
