@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use listening::wait_listening;
+use listening::{on_loopback, wait_listening};
 use serde_json::{Value, json};
 
 #[path = "binary/commands.rs"]
@@ -30,23 +30,18 @@ const SECRET: &str = "binary-test-secret-of-at-least-32-bytes";
 
 fn agora(data_dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
-    command
+    // `dir` is also the working directory: no stray `.env` from a developer's checkout.
+    on_loopback(&mut command, data_dir)
         .env_remove("DATABASE_URL")
         .env_remove("REDIS_URL")
         .env_remove("APP_ENV")
         .env_remove("DATA_KEY")
         .env_remove("DATA_KEYS_PREVIOUS")
         .env_remove("BLIND_INDEX_KEY")
-        .env("DATA_DIR", data_dir)
         .env("JWT_SECRET", SECRET)
         .env("BCRYPT_COST", "4")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("BIND_ADDR", "127.0.0.1:0")
         // Stop at once on SIGTERM unless a test is about the drain.
-        .env("SHUTDOWN_DRAIN_SECONDS", "0")
-        // No stray `.env` from a developer's checkout.
-        .current_dir(data_dir);
+        .env("SHUTDOWN_DRAIN_SECONDS", "0");
     command
 }
 

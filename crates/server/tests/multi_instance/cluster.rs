@@ -72,26 +72,21 @@ impl Deployment {
 
     fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
-        command
-            .env_clear()
+        command.env_clear();
+        listening::on_loopback(&mut command, self.dir.path())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", &self.database_url)
             .env("DATABASE_SCHEMA", &self.schema)
             .env("DATABASE_MAX_CONNECTIONS", "4")
             .env("REDIS_URL", &self.redis_url)
             .env("REDIS_KEY_PREFIX", &self.prefix)
-            .env("DATA_DIR", self.dir.path())
             .env("JWT_SECRET", JWT_SECRET)
             .env("DATA_KEY", DATA_KEY)
             .env("BLIND_INDEX_KEY", BLIND_INDEX_KEY)
             .env("BCRYPT_COST", "4")
             .env("WORKERS", "1")
             .env("RATE_LIMIT_GENERAL_PER_MIN", "100000")
-            .env("RATE_LIMIT_AUTH_PER_MIN", "100000")
-            .env("LOG_FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .current_dir(self.dir.path());
+            .env("RATE_LIMIT_AUTH_PER_MIN", "100000");
         command
     }
 
