@@ -7,11 +7,11 @@
 mod listening;
 
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Child, Command, Output, Stdio},
     time::Duration,
 };
 
-use listening::{on_loopback, wait_listening};
+use listening::{assert_succeeded, on_loopback, wait_listening};
 use serde_json::{Value, json};
 
 #[path = "binary/commands.rs"]
@@ -43,6 +43,15 @@ fn agora(data_dir: &std::path::Path) -> Command {
         // Stop at once on SIGTERM unless a test is about the drain.
         .env("SHUTDOWN_DRAIN_SECONDS", "0");
     command
+}
+
+/// `agora create-admin` with the password every test uses.
+fn create_admin(data_dir: &std::path::Path, email: &str, username: &str) -> Output {
+    agora(data_dir)
+        .args(["create-admin", "--email", email, "--username", username])
+        .env("ADMIN_PASSWORD", "admin password 1")
+        .output()
+        .expect("runs")
 }
 
 /// Starts the server and reads its port from the `listening` log line.
@@ -132,17 +141,7 @@ const OTHER_KEY: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
 #[tokio::test]
 async fn rotate_data_key_moves_emails_to_the_new_key_and_a_rerun_does_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let created = agora(dir.path())
-        .args([
-            "create-admin",
-            "--email",
-            "rot@example.com",
-            "--username",
-            "rot",
-        ])
-        .env("ADMIN_PASSWORD", "admin password 1")
-        .output()
-        .expect("runs");
+    let created = create_admin(dir.path(), "rot@example.com", "rot");
     assert!(created.status.success());
     // Development: the generated key was kept in DATA_DIR, readable by its owner only.
     let kept = std::fs::read_to_string(dir.path().join("data-key")).expect("kept key");
@@ -165,11 +164,7 @@ async fn rotate_data_key_moves_emails_to_the_new_key_and_a_rerun_does_nothing() 
             .expect("runs")
     };
     let first = rotate();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_succeeded(&first);
     assert!(String::from_utf8_lossy(&first.stdout).contains("re-encrypted 1 email(s)"));
     let second = rotate();
     assert!(String::from_utf8_lossy(&second.stdout).contains("re-encrypted 0 email(s)"));
@@ -201,34 +196,10 @@ fn openapi_prints_the_committed_contract() {
 #[tokio::test]
 async fn create_admin_makes_an_administrator_who_can_log_in() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = agora(dir.path())
-        .args([
-            "create-admin",
-            "--email",
-            "root@example.com",
-            "--username",
-            "root",
-        ])
-        .env("ADMIN_PASSWORD", "admin password 1")
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = create_admin(dir.path(), "root@example.com", "root");
+    assert_succeeded(&output);
 
-    let again = agora(dir.path())
-        .args([
-            "create-admin",
-            "--email",
-            "root@example.com",
-            "--username",
-            "root2",
-        ])
-        .env("ADMIN_PASSWORD", "admin password 1")
-        .output()
-        .expect("runs");
+    let again = create_admin(dir.path(), "root@example.com", "root2");
     assert!(!again.status.success(), "the email is taken");
 
     let (child, port) = serve(agora(dir.path()));

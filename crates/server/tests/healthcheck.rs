@@ -34,11 +34,7 @@ fn healthcheck_passes_while_the_server_lives_and_fails_once_it_is_gone() {
     let (mut server, port) = serve(dir.path());
     // The image binds every address; the check asks loopback on the same port.
     let live = healthcheck(&format!("0.0.0.0:{port}"));
-    assert!(
-        live.status.success(),
-        "{}",
-        String::from_utf8_lossy(&live.stderr)
-    );
+    listening::assert_succeeded(&live);
 
     server.kill().expect("killed");
     server.wait().expect("reaped");

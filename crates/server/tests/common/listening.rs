@@ -6,7 +6,7 @@
 use std::{
     io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command, Output, Stdio},
 };
 
 use serde_json::Value;
@@ -61,4 +61,13 @@ pub fn spawn_listening(command: &mut Command) -> (Child, u16) {
         .expect("agora starts");
     let port = wait_listening(&mut child).port;
     (child, port)
+}
+
+/// Fails the test with the command's stderr unless it exited successfully.
+pub fn assert_succeeded(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -90,6 +90,11 @@ impl Deployment {
         command
     }
 
+    /// Two replicas, started as `start` does.
+    pub fn start_two(&self, extra: &[(&str, &str)]) -> [Instance; 2] {
+        self.start(2, extra).try_into().ok().expect("two")
+    }
+
     /// Starts `count` replicas at once (all spawned before any is waited for); each is
     /// returned once it logged `listening`. `extra` adds settings to every one.
     pub fn start(&self, count: usize, extra: &[(&str, &str)]) -> Vec<Instance> {
@@ -121,11 +126,7 @@ impl Deployment {
             .args(["create-admin", "--email", email, "--username", username])
             .output()
             .expect("create-admin runs");
-        assert!(
-            output.status.success(),
-            "create-admin: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        listening::assert_succeeded(&output);
     }
 }
 
