@@ -39,8 +39,7 @@ async fn refused_on(b: &Instance, session: &Session, how: &str) {
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
-    let deployment = Deployment::new().await;
-    let [a, b] = deployment.start_two(&[]);
+    let (_deployment, [a, b]) = Deployment::pair().await;
 
     // Logout.
     let session = a.member().await;
@@ -296,8 +295,7 @@ async fn a_role_change_on_one_instance_beats_requests_filling_the_roles_cache_on
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_post_written_on_one_instance_is_read_and_conditionally_edited_on_the_other() {
-    let deployment = Deployment::new().await;
-    let [a, b] = deployment.start_two(&[]);
+    let (_deployment, [a, b]) = Deployment::pair().await;
     let author = a.member().await;
     let path = post_by(&a, &author, "written on A").await;
 

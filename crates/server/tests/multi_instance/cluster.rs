@@ -90,6 +90,14 @@ impl Deployment {
         command
     }
 
+    /// A fresh deployment with two replicas of the default settings; keep the deployment alive
+    /// while they run.
+    pub async fn pair() -> (Self, [Instance; 2]) {
+        let deployment = Self::new().await;
+        let pair = deployment.start_two(&[]);
+        (deployment, pair)
+    }
+
     /// Two replicas, started as `start` does.
     pub fn start_two(&self, extra: &[(&str, &str)]) -> [Instance; 2] {
         self.start(2, extra).try_into().ok().expect("two")
