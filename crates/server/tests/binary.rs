@@ -54,6 +54,16 @@ fn create_admin(data_dir: &std::path::Path, email: &str, username: &str) -> Outp
         .expect("runs")
 }
 
+/// Logs in on the server at `port` with the password `create_admin` sets.
+async fn log_in(port: u16, email: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
+        .json(&json!({"email": email, "password": "admin password 1"}))
+        .send()
+        .await
+        .expect("sent")
+}
+
 /// Starts the server and reads its port from the `listening` log line.
 fn serve(command: Command) -> (Child, u16) {
     let (child, port, _) = serve_logging(command);
@@ -174,12 +184,7 @@ async fn rotate_data_key_moves_emails_to_the_new_key_and_a_rerun_does_nothing() 
         command.env("DATA_KEY", OTHER_KEY);
         command
     });
-    let response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
-        .json(&json!({"email": "rot@example.com", "password": "admin password 1"}))
-        .send()
-        .await
-        .expect("sent");
+    let response = log_in(port, "rot@example.com").await;
     assert_eq!(response.status(), 200);
     terminate(&child);
 }
@@ -203,12 +208,7 @@ async fn create_admin_makes_an_administrator_who_can_log_in() {
     assert!(!again.status.success(), "the email is taken");
 
     let (child, port) = serve(agora(dir.path()));
-    let response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
-        .json(&json!({"email": "root@example.com", "password": "admin password 1"}))
-        .send()
-        .await
-        .expect("sent");
+    let response = log_in(port, "root@example.com").await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["user"]["roles"], json!(["user", "admin"]));
