@@ -2,7 +2,6 @@
 
 use actix_web::{
     HttpResponse,
-    http::header,
     web::{self, Data, Path},
 };
 use domain::{CommentId, PostId};
@@ -14,10 +13,9 @@ use crate::{
         page::PageParams,
     },
     error::{ApiError, Problem},
-    extractors::{
-        AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
-    },
+    extractors::{AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag},
     openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
+    routes::{created, updated},
     state::AppState,
 };
 
@@ -87,13 +85,11 @@ pub async fn create_comment(
         .comments
         .create(&user.actor, PostId::from_uuid(id.into_inner()), body)
         .await?;
-    let response = HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/comments/{}", view.comment.id()),
-        ))
-        .json(CommentResponse::from(&view));
-    Ok(tagged(response, &view.version_tag()))
+    Ok(created(
+        format!("/api/comments/{}", view.comment.id()),
+        &CommentResponse::from(&view),
+        &view.version_tag(),
+    ))
 }
 
 /// One comment. Sends an `ETag`; honours `If-None-Match`.
@@ -154,10 +150,7 @@ pub async fn update_comment(
             pre.if_match.as_ref(),
         )
         .await?;
-    Ok(tagged(
-        HttpResponse::Ok().json(CommentResponse::from(&view)),
-        &view.version_tag(),
-    ))
+    Ok(updated(&CommentResponse::from(&view), &view.version_tag()))
 }
 
 /// Delete a comment: its author, a moderator or an admin. Honours `If-Match`.

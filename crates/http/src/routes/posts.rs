@@ -2,7 +2,6 @@
 
 use actix_web::{
     HttpResponse,
-    http::header,
     web::{self, Data, Path},
 };
 use application::ports::PostFilter;
@@ -15,10 +14,9 @@ use crate::{
         post::{PostFilterParams, PostPage, PostRequest, PostResponse, PostSummaryResponse},
     },
     error::{ApiError, Problem},
-    extractors::{
-        AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
-    },
+    extractors::{AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag},
     openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
+    routes::{created, updated},
     state::AppState,
 };
 
@@ -119,10 +117,11 @@ pub async fn create_post(
     let input = body.into_input()?;
     state.account.ensure_may_publish(&user.actor).await?;
     let view = state.posts.create(&user.actor, input).await?;
-    let response = HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/posts/{}", view.post.id())))
-        .json(PostResponse::from(&view));
-    Ok(tagged(response, &view.version_tag()))
+    Ok(created(
+        format!("/api/posts/{}", view.post.id()),
+        &PostResponse::from(&view),
+        &view.version_tag(),
+    ))
 }
 
 /// Edit a post: its author or an admin. Send `If-Match` with the `ETag` you read to avoid
@@ -154,10 +153,7 @@ pub async fn update_post(
             pre.if_match.as_ref(),
         )
         .await?;
-    Ok(tagged(
-        HttpResponse::Ok().json(PostResponse::from(&view)),
-        &view.version_tag(),
-    ))
+    Ok(updated(&PostResponse::from(&view), &view.version_tag()))
 }
 
 /// Delete a post and its comments: its author, a moderator or an admin. Honours `If-Match`.

@@ -18,9 +18,7 @@ use crate::{
         },
     },
     error::{ApiError, Problem},
-    extractors::{
-        AuthUser, JsonBody, OptionalJsonBody, Preconditions, QueryParams, tagged, with_etag,
-    },
+    extractors::{AuthUser, JsonBody, OptionalJsonBody, Preconditions, QueryParams, with_etag},
     middleware::auth_budget,
     openapi::responses::{NotFound, StaleIfMatch},
     state::AppState,
@@ -50,10 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// An account's full record as a change answers it, with its `ETag`.
 fn full_record(account: &FullUser) -> HttpResponse {
-    tagged(
-        HttpResponse::Ok().json(UserResponse::from(account.user())),
-        &account.version_tag(),
-    )
+    super::updated(&UserResponse::from(account.user()), &account.version_tag())
 }
 
 /// The caller's own account. Sends an `ETag`; honours `If-None-Match`.
