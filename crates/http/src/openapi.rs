@@ -3,6 +3,7 @@
 
 #[cfg(test)]
 mod contract_tests;
+pub(crate) mod responses;
 mod shared;
 
 use utoipa::{

@@ -7,11 +7,11 @@
 mod listening;
 
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Child, Command, Output, Stdio},
     time::Duration,
 };
 
-use listening::wait_listening;
+use listening::{assert_succeeded, on_loopback, wait_listening};
 use serde_json::{Value, json};
 
 #[path = "binary/commands.rs"]
@@ -30,24 +30,38 @@ const SECRET: &str = "binary-test-secret-of-at-least-32-bytes";
 
 fn agora(data_dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
-    command
+    // `dir` is also the working directory: no stray `.env` from a developer's checkout.
+    on_loopback(&mut command, data_dir)
         .env_remove("DATABASE_URL")
         .env_remove("REDIS_URL")
         .env_remove("APP_ENV")
         .env_remove("DATA_KEY")
         .env_remove("DATA_KEYS_PREVIOUS")
         .env_remove("BLIND_INDEX_KEY")
-        .env("DATA_DIR", data_dir)
         .env("JWT_SECRET", SECRET)
         .env("BCRYPT_COST", "4")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("BIND_ADDR", "127.0.0.1:0")
         // Stop at once on SIGTERM unless a test is about the drain.
-        .env("SHUTDOWN_DRAIN_SECONDS", "0")
-        // No stray `.env` from a developer's checkout.
-        .current_dir(data_dir);
+        .env("SHUTDOWN_DRAIN_SECONDS", "0");
     command
+}
+
+/// `agora create-admin` with the password every test uses.
+fn create_admin(data_dir: &std::path::Path, email: &str, username: &str) -> Output {
+    agora(data_dir)
+        .args(["create-admin", "--email", email, "--username", username])
+        .env("ADMIN_PASSWORD", "admin password 1")
+        .output()
+        .expect("runs")
+}
+
+/// Logs in on the server at `port` with the password `create_admin` sets.
+async fn log_in(port: u16, email: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
+        .json(&json!({"email": email, "password": "admin password 1"}))
+        .send()
+        .await
+        .expect("sent")
 }
 
 /// Starts the server and reads its port from the `listening` log line.
@@ -137,17 +151,7 @@ const OTHER_KEY: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
 #[tokio::test]
 async fn rotate_data_key_moves_emails_to_the_new_key_and_a_rerun_does_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let created = agora(dir.path())
-        .args([
-            "create-admin",
-            "--email",
-            "rot@example.com",
-            "--username",
-            "rot",
-        ])
-        .env("ADMIN_PASSWORD", "admin password 1")
-        .output()
-        .expect("runs");
+    let created = create_admin(dir.path(), "rot@example.com", "rot");
     assert!(created.status.success());
     // Development: the generated key was kept in DATA_DIR, readable by its owner only.
     let kept = std::fs::read_to_string(dir.path().join("data-key")).expect("kept key");
@@ -170,11 +174,7 @@ async fn rotate_data_key_moves_emails_to_the_new_key_and_a_rerun_does_nothing() 
             .expect("runs")
     };
     let first = rotate();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_succeeded(&first);
     assert!(String::from_utf8_lossy(&first.stdout).contains("re-encrypted 1 email(s)"));
     let second = rotate();
     assert!(String::from_utf8_lossy(&second.stdout).contains("re-encrypted 0 email(s)"));
@@ -184,12 +184,7 @@ async fn rotate_data_key_moves_emails_to_the_new_key_and_a_rerun_does_nothing() 
         command.env("DATA_KEY", OTHER_KEY);
         command
     });
-    let response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
-        .json(&json!({"email": "rot@example.com", "password": "admin password 1"}))
-        .send()
-        .await
-        .expect("sent");
+    let response = log_in(port, "rot@example.com").await;
     assert_eq!(response.status(), 200);
     terminate(&child);
 }
@@ -206,43 +201,14 @@ fn openapi_prints_the_committed_contract() {
 #[tokio::test]
 async fn create_admin_makes_an_administrator_who_can_log_in() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = agora(dir.path())
-        .args([
-            "create-admin",
-            "--email",
-            "root@example.com",
-            "--username",
-            "root",
-        ])
-        .env("ADMIN_PASSWORD", "admin password 1")
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = create_admin(dir.path(), "root@example.com", "root");
+    assert_succeeded(&output);
 
-    let again = agora(dir.path())
-        .args([
-            "create-admin",
-            "--email",
-            "root@example.com",
-            "--username",
-            "root2",
-        ])
-        .env("ADMIN_PASSWORD", "admin password 1")
-        .output()
-        .expect("runs");
+    let again = create_admin(dir.path(), "root@example.com", "root2");
     assert!(!again.status.success(), "the email is taken");
 
     let (child, port) = serve(agora(dir.path()));
-    let response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
-        .json(&json!({"email": "root@example.com", "password": "admin password 1"}))
-        .send()
-        .await
-        .expect("sent");
+    let response = log_in(port, "root@example.com").await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["user"]["roles"], json!(["user", "admin"]));

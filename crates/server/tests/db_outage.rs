@@ -4,6 +4,8 @@
 //! the service recovers by itself with every acknowledged write in place.
 //! Needs PostgreSQL's binaries: ignored by default, run by `.ci/run`'s PostgreSQL + Redis pass.
 
+#[path = "common/listening.rs"]
+mod listening;
 #[allow(dead_code)]
 #[path = "../../../tests/faults/servers.rs"]
 mod servers;
@@ -14,6 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use listening::on_loopback;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use servers::Postgres;
@@ -40,25 +43,22 @@ fn start(database_url: &str) -> Instance {
     // Logs go to a file, not a pipe: a test too busy to drain a pipe would stall the server.
     let log_path = dir.path().join("agora.log");
     let log = std::fs::File::create(&log_path).expect("log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_agora"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
+    on_loopback(&mut command, dir.path())
         .env_remove("REDIS_URL")
         .env_remove("APP_ENV")
         .env_remove("SENTRY_DSN")
         .env("DATABASE_URL", database_url)
         .env("DATABASE_MAX_CONNECTIONS", "8")
-        .env("DATA_DIR", dir.path())
         .env("JWT_SECRET", "db-outage-test-secret-of-32-bytes-or-more")
         .env("BCRYPT_COST", "4")
         .env("RATE_LIMIT_GENERAL_PER_MIN", "1000000")
         .env("RATE_LIMIT_AUTH_PER_MIN", "1000000")
         .env("METRICS_ADDR", "127.0.0.1:0")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("BIND_ADDR", "127.0.0.1:0")
         // A backtrace captured and printed with every logged 5xx costs milliseconds each.
         .env("RUST_BACKTRACE", "0")
-        .env("RUST_LIB_BACKTRACE", "0")
-        .current_dir(dir.path())
+        .env("RUST_LIB_BACKTRACE", "0");
+    let child = command
         .stdout(log)
         .stderr(Stdio::null())
         .spawn()

@@ -10,12 +10,12 @@ mod listening;
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::{TcpListener, TcpStream},
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-use listening::wait_listening;
+use listening::{on_loopback, spawn_listening};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
@@ -75,23 +75,15 @@ impl Drop for Instance {
 }
 
 fn start(dir: &std::path::Path, dsn: &str) -> (Instance, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
+    on_loopback(&mut command, dir)
         .env_remove("DATABASE_URL")
         .env_remove("REDIS_URL")
         .env_remove("APP_ENV")
         .env("SENTRY_DSN", dsn)
-        .env("DATA_DIR", dir)
         .env("JWT_SECRET", "error-tracking-test-secret-of-32-bytes")
-        .env("BCRYPT_COST", "4")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("agora starts");
-    let port = wait_listening(&mut child).port;
+        .env("BCRYPT_COST", "4");
+    let (child, port) = spawn_listening(&mut command);
     (Instance(child), format!("http://127.0.0.1:{port}"))
 }
 

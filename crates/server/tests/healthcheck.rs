@@ -7,10 +7,10 @@ mod listening;
 use std::{
     io::{Read, Write},
     net::TcpListener,
-    process::{Child, Command, Output, Stdio},
+    process::{Child, Command, Output},
 };
 
-use listening::wait_listening;
+use listening::{on_loopback, spawn_listening};
 
 fn healthcheck(bind_addr: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_agora"))
@@ -22,20 +22,10 @@ fn healthcheck(bind_addr: &str) -> Output {
 }
 
 fn serve(dir: &std::path::Path) -> (Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
-        .env_clear()
-        .env("DATA_DIR", dir)
-        .env("JWT_SECRET", "healthcheck-test-secret-of-32-bytes-or-more")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("agora starts");
-    let port = wait_listening(&mut child).port;
-    (child, port)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
+    command.env_clear();
+    on_loopback(&mut command, dir).env("JWT_SECRET", "healthcheck-test-secret-of-32-bytes-or-more");
+    spawn_listening(&mut command)
 }
 
 #[test]
@@ -44,11 +34,7 @@ fn healthcheck_passes_while_the_server_lives_and_fails_once_it_is_gone() {
     let (mut server, port) = serve(dir.path());
     // The image binds every address; the check asks loopback on the same port.
     let live = healthcheck(&format!("0.0.0.0:{port}"));
-    assert!(
-        live.status.success(),
-        "{}",
-        String::from_utf8_lossy(&live.stderr)
-    );
+    listening::assert_succeeded(&live);
 
     server.kill().expect("killed");
     server.wait().expect("reaped");

@@ -39,8 +39,7 @@ async fn refused_on(b: &Instance, session: &Session, how: &str) {
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
-    let deployment = Deployment::new().await;
-    let [a, b]: [Instance; 2] = deployment.start(2, &[]).try_into().ok().expect("two");
+    let (_deployment, [a, b]) = Deployment::pair().await;
 
     // Logout.
     let session = a.member().await;
@@ -166,7 +165,7 @@ async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request()
         "root_admin",
         "admin-password-long-enough",
     );
-    let [a, b]: [Instance; 2] = deployment.start(2, &[]).try_into().ok().expect("two");
+    let [a, b] = deployment.start_two(&[]);
     let admin = a
         .login("root@example.com", "admin-password-long-enough")
         .await;
@@ -247,7 +246,7 @@ async fn a_role_change_on_one_instance_beats_requests_filling_the_roles_cache_on
         "admin-password-long-enough",
     );
     let limits = [("RATE_LIMIT_GENERAL_PER_MIN", "1000000")];
-    let [a, b]: [Instance; 2] = deployment.start(2, &limits).try_into().ok().expect("two");
+    let [a, b] = deployment.start_two(&limits);
     let admin = a
         .login("root@example.com", "admin-password-long-enough")
         .await;
@@ -296,8 +295,7 @@ async fn a_role_change_on_one_instance_beats_requests_filling_the_roles_cache_on
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_post_written_on_one_instance_is_read_and_conditionally_edited_on_the_other() {
-    let deployment = Deployment::new().await;
-    let [a, b]: [Instance; 2] = deployment.start(2, &[]).try_into().ok().expect("two");
+    let (_deployment, [a, b]) = Deployment::pair().await;
     let author = a.member().await;
     let path = post_by(&a, &author, "written on A").await;
 
@@ -400,7 +398,7 @@ async fn a_lock_out_earned_across_instances_holds_on_every_one() {
         ("LOGIN_LOCKOUT_THRESHOLD", "3"),
         ("LOGIN_LOCKOUT_SECONDS", "60"),
     ];
-    let [a, b]: [Instance; 2] = deployment.start(2, &extra).try_into().ok().expect("two");
+    let [a, b] = deployment.start_two(&extra);
     let (email, password) = a.register().await;
     let login = |instance: &Instance, password: &str| {
         instance

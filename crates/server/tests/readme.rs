@@ -7,11 +7,11 @@ mod listening;
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::Command,
 };
 
 use infrastructure::config::Settings;
-use listening::wait_listening;
+use listening::{on_loopback, spawn_listening};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -114,21 +114,13 @@ fn try_it_block(readme: &str, base: &str) -> String {
 #[ignore = "needs curl and jq: .ci/run runs it"]
 fn the_readme_curl_walk_through_works_against_the_quick_start_server() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
+    on_loopback(&mut command, dir.path())
         .env_remove("DATABASE_URL")
         .env_remove("REDIS_URL")
         .env_remove("APP_ENV")
-        .env("DATA_DIR", dir.path())
-        .env("BCRYPT_COST", "4")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("agora starts");
-    let port = wait_listening(&mut child).port;
+        .env("BCRYPT_COST", "4");
+    let (mut child, port) = spawn_listening(&mut command);
 
     let script = try_it_block(&readme(), &format!("http://127.0.0.1:{port}"));
     let output = Command::new("bash")

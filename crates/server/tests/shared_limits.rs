@@ -6,9 +6,9 @@
 #[path = "common/listening.rs"]
 mod listening;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
-use listening::wait_listening;
+use listening::{on_loopback, spawn_listening};
 
 struct Instance {
     child: Child,
@@ -25,26 +25,19 @@ impl Drop for Instance {
 
 fn start(redis_url: &str, prefix: &str) -> Instance {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
+    on_loopback(&mut command, dir.path())
         .env_remove("DATABASE_URL")
         .env("REDIS_URL", redis_url)
         .env("REDIS_KEY_PREFIX", prefix)
-        .env("DATA_DIR", dir.path())
         .env(
             "JWT_SECRET",
             "shared-limits-test-secret-of-32-bytes-or-more",
         )
         .env("BCRYPT_COST", "4")
         .env("RATE_LIMIT_GENERAL_PER_MIN", "6")
-        .env("RATE_LIMIT_AUTH_PER_MIN", "3")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("agora starts");
-    let port = wait_listening(&mut child).port;
+        .env("RATE_LIMIT_AUTH_PER_MIN", "3");
+    let (child, port) = spawn_listening(&mut command);
     Instance {
         child,
         base: format!("http://127.0.0.1:{port}"),

@@ -1,62 +1,67 @@
 //! How the audit trail is shown. Events hold no password, token or email address.
 
-use chrono::{DateTime, Utc};
 use domain::{AuditAction, AuditEvent};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use utoipa::{
+    IntoParams, PartialSchema, ToSchema,
+    openapi::{ObjectBuilder, RefOr, Schema, Type},
+};
 use uuid::Uuid;
 
 use super::page::listed;
 
-/// Declares the contract's action names alongside conversions to and from the domain's, so
+/// What happened, named in the contract by the domain's stored name (`AuditAction::as_str`), so
 /// the two lists cannot drift apart.
-macro_rules! action_names {
-    ($($variant:ident),* $(,)?) => {
-        /// What happened (`login_locked_out` is recorded by login rate limiting).
-        #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-        #[serde(rename_all = "snake_case")]
-        pub enum AuditActionName {
-            $($variant),*
-        }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditActionName(AuditAction);
 
-        impl From<AuditAction> for AuditActionName {
-            fn from(action: AuditAction) -> Self {
-                match action {
-                    $(AuditAction::$variant => Self::$variant),*
-                }
-            }
-        }
+/// Every stored name, in the domain's order.
+static NAMES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| AuditAction::ALL.iter().map(AuditAction::as_str).collect());
 
-        impl From<AuditActionName> for AuditAction {
-            fn from(action: AuditActionName) -> Self {
-                match action {
-                    $(AuditActionName::$variant => Self::$variant),*
-                }
-            }
-        }
-    };
+impl From<AuditAction> for AuditActionName {
+    fn from(action: AuditAction) -> Self {
+        Self(action)
+    }
 }
 
-action_names!(
-    AccountRegistered,
-    AdminCreated,
-    LoginSucceeded,
-    LoginFailed,
-    LoginLockedOut,
-    RefreshTokenReused,
-    LoggedOut,
-    LoggedOutAll,
-    SessionEnded,
-    UserSessionsEnded,
-    PasswordChanged,
-    EmailChanged,
-    RolesChanged,
-    AccountDeleted,
-    EmailVerified,
-    PasswordResetRequested,
-    PasswordResetCompleted,
-    EmailChangeRequested,
-);
+impl From<AuditActionName> for AuditAction {
+    fn from(action: AuditActionName) -> Self {
+        action.0
+    }
+}
+
+impl Serialize for AuditActionName {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditActionName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse()
+            .map(Self)
+            .map_err(|_| de::Error::unknown_variant(&name, NAMES.as_slice()))
+    }
+}
+
+impl PartialSchema for AuditActionName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "What happened (`login_locked_out` is recorded by login rate limiting).",
+            ))
+            .enum_values(Some(NAMES.iter().copied()))
+            .into()
+    }
+}
+
+impl ToSchema for AuditActionName {}
 
 /// One security event.
 #[derive(Debug, Serialize, ToSchema)]
@@ -116,6 +121,9 @@ mod tests {
             let name = serde_json::to_value(AuditActionName::from(action)).expect("serialises");
             assert_eq!(name, action.as_str());
             assert_eq!(AuditAction::from(AuditActionName::from(action)), action);
+            let parsed: AuditActionName = serde_json::from_value(name).expect("parses");
+            assert_eq!(AuditAction::from(parsed), action);
         }
+        assert!(serde_json::from_value::<AuditActionName>("logged_in".into()).is_err());
     }
 }

@@ -2,7 +2,6 @@
 
 use actix_web::{
     HttpResponse,
-    http::header,
     web::{self, Data, Path},
 };
 use domain::{CommentId, PostId};
@@ -14,9 +13,9 @@ use crate::{
         page::PageParams,
     },
     error::{ApiError, Problem},
-    extractors::{
-        AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
-    },
+    extractors::{AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag},
+    openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
+    routes::{created, updated},
     state::AppState,
 };
 
@@ -69,7 +68,7 @@ pub async fn list_comments(
     responses(
         (status = 201, description = "Created", body = CommentResponse,
             headers(("Location" = String, description = "/api/comments/{id}"), ("ETag" = String))),
-        (status = 403, description = "`email_not_verified` (with `REQUIRE_VERIFIED_EMAIL`) or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        PublishForbidden,
         (status = 404, description = "`not_found`: no such post", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
@@ -86,13 +85,11 @@ pub async fn create_comment(
         .comments
         .create(&user.actor, PostId::from_uuid(id.into_inner()), body)
         .await?;
-    let response = HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/comments/{}", view.comment.id()),
-        ))
-        .json(CommentResponse::from(&view));
-    Ok(tagged(response, &view.version_tag()))
+    Ok(created(
+        format!("/api/comments/{}", view.comment.id()),
+        &CommentResponse::from(&view),
+        &view.version_tag(),
+    ))
 }
 
 /// One comment. Sends an `ETag`; honours `If-None-Match`.
@@ -102,7 +99,7 @@ pub async fn create_comment(
     responses(
         (status = 200, description = "The comment", body = CommentResponse, headers(("ETag" = String))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 pub async fn get_comment(
@@ -132,9 +129,7 @@ pub async fn get_comment(
     request_body(content = CommentRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = CommentResponse, headers(("ETag" = String))),
-        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        GuardedWrite,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -155,10 +150,7 @@ pub async fn update_comment(
             pre.if_match.as_ref(),
         )
         .await?;
-    Ok(tagged(
-        HttpResponse::Ok().json(CommentResponse::from(&view)),
-        &view.version_tag(),
-    ))
+    Ok(updated(&CommentResponse::from(&view), &view.version_tag()))
 }
 
 /// Delete a comment: its author, a moderator or an admin. Honours `If-Match`.
@@ -167,9 +159,7 @@ pub async fn update_comment(
     params(("id" = Uuid, Path, description = "Comment id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        GuardedWrite,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]

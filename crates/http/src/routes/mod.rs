@@ -12,9 +12,10 @@ pub mod posts;
 pub mod sessions;
 pub mod users;
 
-use actix_web::web;
+use actix_web::{HttpResponse, http::header, web};
+use serde::Serialize;
 
-use crate::HttpSettings;
+use crate::{HttpSettings, extractors::tagged};
 
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &HttpSettings) {
     auth::configure(cfg);
@@ -26,4 +27,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &HttpSettings) {
     health::configure(cfg);
     audit::configure(cfg);
     docs::configure(cfg);
+}
+
+/// `200 OK` with the edited representation and its new `ETag`.
+fn updated(body: &impl Serialize, tag: &str) -> HttpResponse {
+    tagged(HttpResponse::Ok().json(body), tag)
+}
+
+/// `201 Created` at `location`, with the new representation and its `ETag`.
+fn created(location: String, body: &impl Serialize, tag: &str) -> HttpResponse {
+    let response = HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(body);
+    tagged(response, tag)
 }

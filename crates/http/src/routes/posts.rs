@@ -2,7 +2,6 @@
 
 use actix_web::{
     HttpResponse,
-    http::header,
     web::{self, Data, Path},
 };
 use application::ports::PostFilter;
@@ -15,9 +14,9 @@ use crate::{
         post::{PostFilterParams, PostPage, PostRequest, PostResponse, PostSummaryResponse},
     },
     error::{ApiError, Problem},
-    extractors::{
-        AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, tagged, with_etag,
-    },
+    extractors::{AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag},
+    openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
+    routes::{created, updated},
     state::AppState,
 };
 
@@ -76,7 +75,7 @@ pub async fn list_posts(
     responses(
         (status = 200, description = "The post", body = PostResponse, headers(("ETag" = String))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 pub async fn get_post(
@@ -106,7 +105,7 @@ pub async fn get_post(
     responses(
         (status = 201, description = "Created", body = PostResponse,
             headers(("Location" = String, description = "/api/posts/{id}"), ("ETag" = String))),
-        (status = 403, description = "`email_not_verified` (with `REQUIRE_VERIFIED_EMAIL`) or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        PublishForbidden,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -118,10 +117,11 @@ pub async fn create_post(
     let input = body.into_input()?;
     state.account.ensure_may_publish(&user.actor).await?;
     let view = state.posts.create(&user.actor, input).await?;
-    let response = HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/posts/{}", view.post.id())))
-        .json(PostResponse::from(&view));
-    Ok(tagged(response, &view.version_tag()))
+    Ok(created(
+        format!("/api/posts/{}", view.post.id()),
+        &PostResponse::from(&view),
+        &view.version_tag(),
+    ))
 }
 
 /// Edit a post: its author or an admin. Send `If-Match` with the `ETag` you read to avoid
@@ -132,9 +132,7 @@ pub async fn create_post(
     request_body(content = PostRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = PostResponse, headers(("ETag" = String))),
-        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        GuardedWrite,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -155,10 +153,7 @@ pub async fn update_post(
             pre.if_match.as_ref(),
         )
         .await?;
-    Ok(tagged(
-        HttpResponse::Ok().json(PostResponse::from(&view)),
-        &view.version_tag(),
-    ))
+    Ok(updated(&PostResponse::from(&view), &view.version_tag()))
 }
 
 /// Delete a post and its comments: its author, a moderator or an admin. Honours `If-Match`.
@@ -167,9 +162,7 @@ pub async fn update_post(
     params(("id" = Uuid, Path, description = "Post id")),
     responses(
         (status = 204, description = "Deleted, with its comments"),
-        (status = 403, description = "`forbidden`, or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        GuardedWrite,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]

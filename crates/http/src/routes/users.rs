@@ -18,10 +18,9 @@ use crate::{
         },
     },
     error::{ApiError, Problem},
-    extractors::{
-        AuthUser, JsonBody, OptionalJsonBody, Preconditions, QueryParams, tagged, with_etag,
-    },
+    extractors::{AuthUser, JsonBody, OptionalJsonBody, Preconditions, QueryParams, with_etag},
     middleware::auth_budget,
+    openapi::responses::{NotFound, StaleIfMatch},
     state::AppState,
 };
 
@@ -49,10 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// An account's full record as a change answers it, with its `ETag`.
 fn full_record(account: &FullUser) -> HttpResponse {
-    tagged(
-        HttpResponse::Ok().json(UserResponse::from(account.user())),
-        &account.version_tag(),
-    )
+    super::updated(&UserResponse::from(account.user()), &account.version_tag())
 }
 
 /// The caller's own account. Sends an `ETag`; honours `If-None-Match`.
@@ -119,7 +115,7 @@ pub async fn list_users(
     responses(
         (status = 200, description = "The account as the caller may see it", body = UserProfile, headers(("ETag" = String))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -149,9 +145,9 @@ pub async fn get_user(
     responses(
         (status = 200, description = "Updated", body = UserResponse, headers(("ETag" = String))),
         (status = 403, description = "`forbidden`, `invalid_current_password` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`username_taken` or `email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -209,9 +205,9 @@ pub async fn change_password(
     responses(
         (status = 204, description = "Deleted, with its posts and comments; its sessions ended"),
         (status = 403, description = "`forbidden`, `reauthentication_required` (your own account, no password sent), `invalid_current_password` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`last_admin`: the last administrator cannot be deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -242,9 +238,9 @@ pub async fn delete_user(
     responses(
         (status = 200, description = "The account with its new roles", body = UserResponse, headers(("ETag" = String))),
         (status = 403, description = "`forbidden` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`last_admin`: no administrator would remain", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`precondition_failed`: `If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        StaleIfMatch,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -275,7 +271,7 @@ pub async fn set_roles(
     responses(
         (status = 204, description = "All of the user's sessions ended"),
         (status = 403, description = "`forbidden` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     ),
     security(("bearer" = []), ("cookie" = []))
 )]

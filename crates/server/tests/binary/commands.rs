@@ -62,17 +62,7 @@ fn create_admin_explains_its_options() {
 #[test]
 fn a_failing_command_says_why_in_one_line_on_stderr() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = agora(dir.path())
-        .args([
-            "create-admin",
-            "--email",
-            "not-an-email",
-            "--username",
-            "x1",
-        ])
-        .env("ADMIN_PASSWORD", "admin password 1")
-        .output()
-        .expect("runs");
+    let output = super::create_admin(dir.path(), "not-an-email", "x1");
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -145,11 +145,7 @@ async fn on_postgresql_and_redis_sigterm_drains_and_closes_both_pools() {
         ])
         .output()
         .expect("psql runs");
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    super::assert_succeeded(&created);
     let dir = tempfile::tempdir().expect("tempdir");
     let mut command = agora(dir.path());
     command

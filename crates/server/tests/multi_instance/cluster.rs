@@ -72,27 +72,35 @@ impl Deployment {
 
     fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
-        command
-            .env_clear()
+        command.env_clear();
+        listening::on_loopback(&mut command, self.dir.path())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", &self.database_url)
             .env("DATABASE_SCHEMA", &self.schema)
             .env("DATABASE_MAX_CONNECTIONS", "4")
             .env("REDIS_URL", &self.redis_url)
             .env("REDIS_KEY_PREFIX", &self.prefix)
-            .env("DATA_DIR", self.dir.path())
             .env("JWT_SECRET", JWT_SECRET)
             .env("DATA_KEY", DATA_KEY)
             .env("BLIND_INDEX_KEY", BLIND_INDEX_KEY)
             .env("BCRYPT_COST", "4")
             .env("WORKERS", "1")
             .env("RATE_LIMIT_GENERAL_PER_MIN", "100000")
-            .env("RATE_LIMIT_AUTH_PER_MIN", "100000")
-            .env("LOG_FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .current_dir(self.dir.path());
+            .env("RATE_LIMIT_AUTH_PER_MIN", "100000");
         command
+    }
+
+    /// A fresh deployment with two replicas of the default settings; keep the deployment alive
+    /// while they run.
+    pub async fn pair() -> (Self, [Instance; 2]) {
+        let deployment = Self::new().await;
+        let pair = deployment.start_two(&[]);
+        (deployment, pair)
+    }
+
+    /// Two replicas, started as `start` does.
+    pub fn start_two(&self, extra: &[(&str, &str)]) -> [Instance; 2] {
+        self.start(2, extra).try_into().ok().expect("two")
     }
 
     /// Starts `count` replicas at once (all spawned before any is waited for); each is
@@ -126,11 +134,7 @@ impl Deployment {
             .args(["create-admin", "--email", email, "--username", username])
             .output()
             .expect("create-admin runs");
-        assert!(
-            output.status.success(),
-            "create-admin: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        listening::assert_succeeded(&output);
     }
 }
 
