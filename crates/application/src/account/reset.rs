@@ -70,12 +70,7 @@ impl AccountService {
             .find(TokenPurpose::ResetPassword, &digest, now)
             .await?
             .ok_or(AccountError::InvalidToken)?;
-        let mut user = self
-            .ports
-            .users
-            .find_by_id(found.user)
-            .await?
-            .ok_or(AccountError::InvalidToken)?;
+        let mut user = self.user(found.user, AccountError::InvalidToken).await?;
         let Some(email) = user.email().cloned().filter(|e| *e == found.address) else {
             return Err(AccountError::InvalidToken);
         };
@@ -95,19 +90,9 @@ impl AccountService {
         let seen = user.updated_at();
         let now = self.ports.clock.now();
         user.change_password(hash, now);
-        let event = client
-            .audit(AuditAction::PasswordResetCompleted, Some(user.id()), now)
-            .with_target(user.id());
-        if !self
-            .ports
-            .users
-            .update(&user, Some(seen), Some(&event))
-            .await?
-        {
-            return Err(AccountError::InvalidToken);
-        }
-        tokens
-            .revoke_all(user.id(), TokenPurpose::ResetPassword)
+        let action = AuditAction::PasswordResetCompleted;
+        let revoke = Some(TokenPurpose::ResetPassword);
+        self.save_token_change(client, &user, seen, now, action, revoke)
             .await?;
         let ended = self.ports.sessions.delete_all_for_user(user.id()).await?;
         self.ports
