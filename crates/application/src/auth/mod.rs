@@ -35,18 +35,26 @@ pub use register::{RegisterError, RegisterInput};
 pub use sessions::{SessionError, SessionView};
 pub use settings::AuthSettings;
 
+/// The ports every use case on accounts and their credentials works through (`AuthService`,
+/// `UserService`).
+#[derive(Clone)]
+pub struct CredentialPorts {
+    pub users: Arc<dyn UserRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub strength: Arc<dyn PasswordStrength>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub clock: Arc<dyn Clock>,
+    /// Failed password checks, counted toward a lock-out.
+    pub attempts: Arc<dyn LoginAttempts>,
+    pub audit: Arc<dyn AuditLog>,
+}
+
 /// The ports the authentication use cases work through.
 #[derive(Clone)]
 pub struct AuthService {
-    users: Arc<dyn UserRepository>,
-    hasher: Arc<dyn PasswordHasher>,
-    strength: Arc<dyn PasswordStrength>,
+    ports: CredentialPorts,
     access_tokens: Arc<dyn AccessTokens>,
     device_tokens: Arc<dyn DeviceTokens>,
-    sessions: Arc<dyn SessionStore>,
-    clock: Arc<dyn Clock>,
-    attempts: Arc<dyn LoginAttempts>,
-    audit: Arc<dyn AuditLog>,
     settings: AuthSettings,
 }
 
@@ -65,29 +73,16 @@ pub struct IssuedTokens {
 }
 
 impl AuthService {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        users: Arc<dyn UserRepository>,
-        hasher: Arc<dyn PasswordHasher>,
-        strength: Arc<dyn PasswordStrength>,
+        ports: CredentialPorts,
         access_tokens: Arc<dyn AccessTokens>,
         device_tokens: Arc<dyn DeviceTokens>,
-        sessions: Arc<dyn SessionStore>,
-        clock: Arc<dyn Clock>,
-        attempts: Arc<dyn LoginAttempts>,
-        audit: Arc<dyn AuditLog>,
         settings: AuthSettings,
     ) -> Self {
         Self {
-            users,
-            hasher,
-            strength,
+            ports,
             access_tokens,
             device_tokens,
-            sessions,
-            clock,
-            attempts,
-            audit,
             settings,
         }
     }
@@ -102,7 +97,7 @@ impl AuthService {
         session_id: SessionId,
         refresh_token: SecretString,
     ) -> Result<IssuedTokens, crate::DependencyError> {
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let claims = AccessClaims {
             user_id: user.id(),
             session_id,
