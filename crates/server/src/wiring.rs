@@ -5,7 +5,7 @@ use std::sync::Arc;
 use agora_http::{AppState, CsrfTokens};
 use anyhow::Context;
 use application::{
-    account::{AccountPorts, AccountService},
+    account::AccountService,
     audit::AuditService,
     auth::{AuthService, AuthSettings, CredentialPorts},
     comments::CommentService,
@@ -239,15 +239,8 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         auth_settings,
     );
     let account = AccountService::new(
-        AccountPorts {
-            users: users.clone(),
-            hasher: hasher.clone(),
-            strength: strength.clone(),
-            sessions: sessions.clone(),
-            attempts: attempts.clone(),
-            clock: clock.clone(),
-            tasks: Arc::new(TokioTasks),
-        },
+        credentials.clone(),
+        Arc::new(TokioTasks),
         mail.account_mail.clone(),
         auth.clone(),
         throttle.clone(),

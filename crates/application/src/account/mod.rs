@@ -13,12 +13,9 @@ use thiserror::Error;
 
 use crate::{
     ClientInfo, DependencyError, RepositoryError, UniqueField,
-    auth::AuthService,
+    auth::{AuthService, CredentialPorts},
     mail::AccountMail,
-    ports::{
-        Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore, TaskSpawner,
-        TokenPurpose, UserRepository,
-    },
+    ports::{TaskSpawner, TokenPurpose},
     throttle::Throttle,
 };
 
@@ -53,22 +50,11 @@ impl From<RepositoryError> for AccountError {
     }
 }
 
-/// The ports the lifecycle works through.
-#[derive(Clone)]
-pub struct AccountPorts {
-    pub users: Arc<dyn UserRepository>,
-    pub hasher: Arc<dyn PasswordHasher>,
-    pub strength: Arc<dyn PasswordStrength>,
-    pub sessions: Arc<dyn SessionStore>,
-    pub attempts: Arc<dyn LoginAttempts>,
-    pub clock: Arc<dyn Clock>,
-    /// Where a password reset's look-up and mail run, off the request path.
-    pub tasks: Arc<dyn TaskSpawner>,
-}
-
 #[derive(Clone)]
 pub struct AccountService {
-    ports: AccountPorts,
+    ports: CredentialPorts,
+    /// Where a password reset's look-up and mail run, off the request path.
+    tasks: Arc<dyn TaskSpawner>,
     mail: AccountMail,
     auth: AuthService,
     throttle: Throttle,
@@ -77,7 +63,8 @@ pub struct AccountService {
 
 impl AccountService {
     pub fn new(
-        ports: AccountPorts,
+        ports: CredentialPorts,
+        tasks: Arc<dyn TaskSpawner>,
         mail: AccountMail,
         auth: AuthService,
         throttle: Throttle,
@@ -85,6 +72,7 @@ impl AccountService {
     ) -> Self {
         Self {
             ports,
+            tasks,
             mail,
             auth,
             throttle,

@@ -23,7 +23,7 @@ impl AccountService {
             .await?;
         let service = self.clone();
         let client = client.clone();
-        self.ports.tasks.spawn(Box::pin(async move {
+        self.tasks.spawn(Box::pin(async move {
             if let Err(err) = service.send_reset(&client, &email).await {
                 tracing::error!(error = %err, "a password reset mail could not be issued");
             }
@@ -74,12 +74,12 @@ impl AccountService {
         let Some(email) = user.email().cloned().filter(|e| *e == found.address) else {
             return Err(AccountError::InvalidToken);
         };
-        self.ports
-            .strength
-            .check(&new_password, &[user.username().as_ref(), email.as_ref()])
+        let account_words = [user.username().as_ref(), email.as_ref()];
+        let hash = self
+            .ports
+            .hash_new_password(&new_password, &account_words)
             .await?
             .map_err(AccountError::WeakPassword)?;
-        let hash = self.ports.hasher.hash(&new_password).await?;
         if tokens
             .take(TokenPurpose::ResetPassword, &digest, self.ports.clock.now())
             .await?

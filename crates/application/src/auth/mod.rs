@@ -18,12 +18,15 @@ mod tests;
 use std::sync::Arc;
 
 use chrono::Duration;
-use domain::{SessionId, User};
+use domain::{Password, PasswordHash, SessionId, User};
 use secrecy::SecretString;
 
-use crate::ports::{
-    AccessClaims, AccessTokens, AuditLog, Clock, DeviceTokens, LoginAttempts, PasswordHasher,
-    PasswordStrength, SessionStore, UserRepository,
+use crate::{
+    DependencyError,
+    ports::{
+        AccessClaims, AccessTokens, AuditLog, Clock, DeviceTokens, LoginAttempts, PasswordHasher,
+        PasswordStrength, SessionStore, UserRepository, WeakPassword,
+    },
 };
 
 pub use authenticate::AuthenticateError;
@@ -47,6 +50,21 @@ pub struct CredentialPorts {
     /// Failed password checks, counted toward a lock-out.
     pub attempts: Arc<dyn LoginAttempts>,
     pub audit: Arc<dyn AuditLog>,
+}
+
+impl CredentialPorts {
+    /// Hashes `password` once it passes the strength check, which counts the account's own
+    /// words as known to an attacker: `Ok(Err(_))` when it is too easy to guess.
+    pub(crate) async fn hash_new_password(
+        &self,
+        password: &Password,
+        account_words: &[&str],
+    ) -> Result<Result<PasswordHash, WeakPassword>, DependencyError> {
+        if let Err(weak) = self.strength.check(password, account_words).await? {
+            return Ok(Err(weak));
+        }
+        Ok(Ok(self.hasher.hash(password).await?))
+    }
 }
 
 /// The ports the authentication use cases work through.
@@ -96,7 +114,7 @@ impl AuthService {
         user: User,
         session_id: SessionId,
         refresh_token: SecretString,
-    ) -> Result<IssuedTokens, crate::DependencyError> {
+    ) -> Result<IssuedTokens, DependencyError> {
         let now = self.ports.clock.now();
         let claims = AccessClaims {
             user_id: user.id(),

@@ -43,15 +43,12 @@ impl AuthService {
         client: &ClientInfo,
         input: RegisterInput,
     ) -> Result<User, RegisterError> {
-        self.ports
-            .strength
-            .check(
-                &input.password,
-                &[input.username.as_ref(), input.email.as_ref()],
-            )
+        let account_words = [input.username.as_ref(), input.email.as_ref()];
+        let hash = self
+            .ports
+            .hash_new_password(&input.password, &account_words)
             .await?
             .map_err(RegisterError::WeakPassword)?;
-        let hash = self.ports.hasher.hash(&input.password).await?;
         let now = self.ports.clock.now();
         let id = UserId::from_uuid(Uuid::now_v7());
         let user = User::register(id, input.username, input.email, hash, now);

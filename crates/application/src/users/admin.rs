@@ -235,19 +235,16 @@ impl UserService {
             .ok_or(UserError::NotFound)?;
         self.check_current_password(&user, Some(current_password))
             .await?;
-        self.ports
-            .strength
-            .check(
-                &new_password,
-                &[
-                    user.username().as_ref(),
-                    user.email().map_or("", AsRef::as_ref),
-                ],
-            )
+        let account_words = [
+            user.username().as_ref(),
+            user.email().map_or("", AsRef::as_ref),
+        ];
+        let hash = self
+            .ports
+            .hash_new_password(&new_password, &account_words)
             .await?
             .map_err(UserError::WeakPassword)?;
         let seen = user.updated_at();
-        let hash = self.ports.hasher.hash(&new_password).await?;
         let now = self.ports.clock.now();
         user.change_password(hash, now);
         let event = actor

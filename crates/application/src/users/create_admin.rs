@@ -35,15 +35,12 @@ impl From<RepositoryError> for CreateAdminError {
 
 impl UserService {
     pub async fn create_admin(&self, input: CreateAdminInput) -> Result<User, CreateAdminError> {
-        self.ports
-            .strength
-            .check(
-                &input.password,
-                &[input.username.as_ref(), input.email.as_ref()],
-            )
+        let account_words = [input.username.as_ref(), input.email.as_ref()];
+        let hash = self
+            .ports
+            .hash_new_password(&input.password, &account_words)
             .await?
             .map_err(CreateAdminError::WeakPassword)?;
-        let hash = self.ports.hasher.hash(&input.password).await?;
         let now = self.ports.clock.now();
         let id = UserId::from_uuid(Uuid::now_v7());
         let user = User::with_roles(
