@@ -66,12 +66,7 @@ impl UserService {
 
     /// The full record for the user themself and admins; the public profile for the rest.
     pub async fn get(&self, actor: &Actor, id: UserId) -> Result<UserView, UserError> {
-        let user = self
-            .ports
-            .users
-            .find_by_id(id)
-            .await?
-            .ok_or(UserError::NotFound)?;
+        let user = self.find(id).await?;
         let full = authorize_user(actor, UserAction::ReadFull, Some(id)).is_ok();
         Ok(UserView::of(user, full))
     }
@@ -85,12 +80,7 @@ impl UserService {
         if_match: Option<&IfMatch>,
     ) -> Result<User, UserError> {
         authorize_user(actor, action, Some(id))?;
-        let user = self
-            .ports
-            .users
-            .find_by_id(id)
-            .await?
-            .ok_or(UserError::NotFound)?;
+        let user = self.find(id).await?;
         let full = FullUser::new(user);
         if if_match.is_some_and(|m| !m.matches(&full.version_tag())) {
             return Err(UserError::PreconditionFailed);
@@ -227,12 +217,7 @@ impl UserService {
         current_password: &str,
         new_password: Password,
     ) -> Result<(), UserError> {
-        let mut user = self
-            .ports
-            .users
-            .find_by_id(actor.user_id)
-            .await?
-            .ok_or(UserError::NotFound)?;
+        let mut user = self.find(actor.user_id).await?;
         self.check_current_password(&user, Some(current_password))
             .await?;
         let account_words = [
@@ -344,11 +329,7 @@ impl UserService {
     /// Ends every session of the user at once.
     pub async fn end_sessions(&self, actor: &Actor, id: UserId) -> Result<u64, UserError> {
         authorize_user(actor, UserAction::EndSessions, Some(id))?;
-        self.ports
-            .users
-            .find_by_id(id)
-            .await?
-            .ok_or(UserError::NotFound)?;
+        self.find(id).await?;
         let ended = self.ports.sessions.delete_all_for_user(id).await?;
         let event = actor
             .audit(AuditAction::UserSessionsEnded, self.ports.clock.now())

@@ -29,6 +29,15 @@ impl UserService {
         self
     }
 
+    /// The account `id`, or `UserError::NotFound`.
+    async fn find(&self, id: domain::UserId) -> Result<domain::User, UserError> {
+        self.ports
+            .users
+            .find_by_id(id)
+            .await?
+            .ok_or(UserError::NotFound)
+    }
+
     pub fn new(ports: CredentialPorts, lockout: LockoutPolicy) -> Self {
         Self {
             ports,
