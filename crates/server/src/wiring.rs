@@ -5,9 +5,9 @@ use std::sync::Arc;
 use agora_http::{AppState, CsrfTokens};
 use anyhow::Context;
 use application::{
-    account::{AccountPorts, AccountService},
+    account::AccountService,
     audit::AuditService,
-    auth::{AuthService, AuthSettings},
+    auth::{AuthService, AuthSettings, CredentialPorts},
     comments::CommentService,
     health::Readiness,
     ports::{AuditLog, LoginAttempts, PostRepository, RateLimiter, SessionStore, UserRepository},
@@ -221,30 +221,26 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         lockout: lockout.clone(),
         ..AuthSettings::default()
     };
+    let credentials = CredentialPorts {
+        users: users.clone(),
+        hasher: hasher.clone(),
+        strength: strength.clone(),
+        sessions: sessions.clone(),
+        clock: clock.clone(),
+        attempts: attempts.clone(),
+        audit: audit.clone(),
+    };
     let auth = AuthService::new(
-        users.clone(),
-        hasher.clone(),
-        strength.clone(),
+        credentials.clone(),
         Arc::new(JwtTokens::new(secret.expose_secret().as_bytes())),
         Arc::new(crypto::HmacDeviceTokens::derived_from(
             secret.expose_secret().as_bytes(),
         )),
-        sessions.clone(),
-        clock.clone(),
-        attempts.clone(),
-        audit.clone(),
         auth_settings,
     );
     let account = AccountService::new(
-        AccountPorts {
-            users: users.clone(),
-            hasher: hasher.clone(),
-            strength: strength.clone(),
-            sessions: sessions.clone(),
-            attempts: attempts.clone(),
-            clock: clock.clone(),
-            tasks: Arc::new(TokioTasks),
-        },
+        credentials.clone(),
+        Arc::new(TokioTasks),
         mail.account_mail.clone(),
         auth.clone(),
         throttle.clone(),
@@ -261,17 +257,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         state: AppState {
             auth,
             account,
-            users: UserService::new(
-                users.clone(),
-                hasher,
-                strength,
-                sessions.clone(),
-                clock.clone(),
-                audit.clone(),
-                attempts,
-                lockout,
-            )
-            .with_email_changes(mail.account_mail),
+            users: UserService::new(credentials, lockout).with_email_changes(mail.account_mail),
             audit: AuditService::new(audit),
             posts: match &replica {
                 Some(r) => PostService::new(posts.clone(), clock.clone())

@@ -31,28 +31,12 @@ impl AccountService {
             .take(TokenPurpose::ChangeEmail, &digest, now)
             .await?
             .ok_or(AccountError::InvalidToken)?;
-        let mut user = self
-            .ports
-            .users
-            .find_by_id(token.user)
-            .await?
-            .ok_or(AccountError::InvalidToken)?;
+        let mut user = self.user(token.user, AccountError::InvalidToken).await?;
         let seen = user.updated_at();
         user.confirm_new_email(token.address, now);
-        let event = client
-            .audit(AuditAction::EmailChanged, Some(user.id()), now)
-            .with_target(user.id());
-        if !self
-            .ports
-            .users
-            .update(&user, Some(seen), Some(&event))
-            .await?
-        {
-            return Err(AccountError::InvalidToken);
-        }
         // Links sent to the old address prove nothing about the new one.
-        tokens
-            .revoke_all(user.id(), TokenPurpose::VerifyEmail)
+        let revoke = Some(TokenPurpose::VerifyEmail);
+        self.save_token_change(client, &user, seen, now, AuditAction::EmailChanged, revoke)
             .await?;
         tracing::info!(user_id = %user.id(), "email change confirmed");
         Ok(())

@@ -7,16 +7,15 @@ mod verification;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+use domain::{AuditAction, User, UserId};
 use thiserror::Error;
 
 use crate::{
-    DependencyError, RepositoryError, UniqueField,
-    auth::AuthService,
+    ClientInfo, DependencyError, RepositoryError, UniqueField,
+    auth::{AuthService, CredentialPorts},
     mail::AccountMail,
-    ports::{
-        Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore, TaskSpawner,
-        UserRepository,
-    },
+    ports::{TaskSpawner, TokenPurpose},
     throttle::Throttle,
 };
 
@@ -51,22 +50,11 @@ impl From<RepositoryError> for AccountError {
     }
 }
 
-/// The ports the lifecycle works through.
-#[derive(Clone)]
-pub struct AccountPorts {
-    pub users: Arc<dyn UserRepository>,
-    pub hasher: Arc<dyn PasswordHasher>,
-    pub strength: Arc<dyn PasswordStrength>,
-    pub sessions: Arc<dyn SessionStore>,
-    pub attempts: Arc<dyn LoginAttempts>,
-    pub clock: Arc<dyn Clock>,
-    /// Where a password reset's look-up and mail run, off the request path.
-    pub tasks: Arc<dyn TaskSpawner>,
-}
-
 #[derive(Clone)]
 pub struct AccountService {
-    ports: AccountPorts,
+    ports: CredentialPorts,
+    /// Where a password reset's look-up and mail run, off the request path.
+    tasks: Arc<dyn TaskSpawner>,
     mail: AccountMail,
     auth: AuthService,
     throttle: Throttle,
@@ -75,7 +63,8 @@ pub struct AccountService {
 
 impl AccountService {
     pub fn new(
-        ports: AccountPorts,
+        ports: CredentialPorts,
+        tasks: Arc<dyn TaskSpawner>,
         mail: AccountMail,
         auth: AuthService,
         throttle: Throttle,
@@ -83,6 +72,7 @@ impl AccountService {
     ) -> Self {
         Self {
             ports,
+            tasks,
             mail,
             auth,
             throttle,
@@ -106,17 +96,46 @@ impl AccountService {
         }
     }
 
+    /// The account `id`, or `missing` when there is none.
+    async fn user(&self, id: UserId, missing: AccountError) -> Result<User, AccountError> {
+        self.ports.users.find_by_id(id).await?.ok_or(missing)
+    }
+
+    /// Saves a change a mailed token made at `now` to `user` (last seen at `seen`) with its
+    /// audit event, then revokes the account's other tokens of `revoke`. A write that lost a race
+    /// answers `InvalidToken`: the account changed in between (its address may be another one).
+    async fn save_token_change(
+        &self,
+        client: &ClientInfo,
+        user: &User,
+        seen: DateTime<Utc>,
+        now: DateTime<Utc>,
+        action: AuditAction,
+        revoke: Option<TokenPurpose>,
+    ) -> Result<(), AccountError> {
+        let event = client
+            .audit(action, Some(user.id()), now)
+            .with_target(user.id());
+        if !self
+            .ports
+            .users
+            .update(user, Some(seen), Some(&event))
+            .await?
+        {
+            return Err(AccountError::InvalidToken);
+        }
+        if let Some(purpose) = revoke {
+            self.mail.tokens().revoke_all(user.id(), purpose).await?;
+        }
+        Ok(())
+    }
+
     /// With `REQUIRE_VERIFIED_EMAIL`, refuses accounts whose address is not verified.
     pub async fn ensure_may_publish(&self, actor: &crate::Actor) -> Result<(), AccountError> {
         if !self.require_verified_email {
             return Ok(());
         }
-        let user = self
-            .ports
-            .users
-            .find_by_id(actor.user_id)
-            .await?
-            .ok_or(AccountError::Gone)?;
+        let user = self.user(actor.user_id, AccountError::Gone).await?;
         if user.email_verified() {
             Ok(())
         } else {

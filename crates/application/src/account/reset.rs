@@ -23,7 +23,7 @@ impl AccountService {
             .await?;
         let service = self.clone();
         let client = client.clone();
-        self.ports.tasks.spawn(Box::pin(async move {
+        self.tasks.spawn(Box::pin(async move {
             if let Err(err) = service.send_reset(&client, &email).await {
                 tracing::error!(error = %err, "a password reset mail could not be issued");
             }
@@ -70,21 +70,16 @@ impl AccountService {
             .find(TokenPurpose::ResetPassword, &digest, now)
             .await?
             .ok_or(AccountError::InvalidToken)?;
-        let mut user = self
-            .ports
-            .users
-            .find_by_id(found.user)
-            .await?
-            .ok_or(AccountError::InvalidToken)?;
+        let mut user = self.user(found.user, AccountError::InvalidToken).await?;
         let Some(email) = user.email().cloned().filter(|e| *e == found.address) else {
             return Err(AccountError::InvalidToken);
         };
-        self.ports
-            .strength
-            .check(&new_password, &[user.username().as_ref(), email.as_ref()])
+        let account_words = [user.username().as_ref(), email.as_ref()];
+        let hash = self
+            .ports
+            .hash_new_password(&new_password, &account_words)
             .await?
             .map_err(AccountError::WeakPassword)?;
-        let hash = self.ports.hasher.hash(&new_password).await?;
         if tokens
             .take(TokenPurpose::ResetPassword, &digest, self.ports.clock.now())
             .await?
@@ -95,19 +90,9 @@ impl AccountService {
         let seen = user.updated_at();
         let now = self.ports.clock.now();
         user.change_password(hash, now);
-        let event = client
-            .audit(AuditAction::PasswordResetCompleted, Some(user.id()), now)
-            .with_target(user.id());
-        if !self
-            .ports
-            .users
-            .update(&user, Some(seen), Some(&event))
-            .await?
-        {
-            return Err(AccountError::InvalidToken);
-        }
-        tokens
-            .revoke_all(user.id(), TokenPurpose::ResetPassword)
+        let action = AuditAction::PasswordResetCompleted;
+        let revoke = Some(TokenPurpose::ResetPassword);
+        self.save_token_change(client, &user, seen, now, action, revoke)
             .await?;
         let ended = self.ports.sessions.delete_all_for_user(user.id()).await?;
         self.ports

@@ -28,12 +28,7 @@ impl AccountService {
     /// Sends a new verification mail to the caller's address (earlier links stop working).
     /// Does nothing when the address is already verified.
     pub async fn resend_verification(&self, actor: &Actor) -> Result<(), AccountError> {
-        let user = self
-            .ports
-            .users
-            .find_by_id(actor.user_id)
-            .await?
-            .ok_or(AccountError::Gone)?;
+        let user = self.user(actor.user_id, AccountError::Gone).await?;
         self.spend_account_budget(&format!("verify:{}", user.id()))
             .await?;
         self.send_verification(&user).await
@@ -69,28 +64,13 @@ impl AccountService {
             .take(TokenPurpose::VerifyEmail, &digest, now)
             .await?
             .ok_or(AccountError::InvalidToken)?;
-        let mut user = self
-            .ports
-            .users
-            .find_by_id(token.user)
-            .await?
-            .ok_or(AccountError::InvalidToken)?;
+        let mut user = self.user(token.user, AccountError::InvalidToken).await?;
         let seen = user.updated_at();
         if !user.verify_email(&token.address, now) {
             return Err(AccountError::InvalidToken);
         }
-        let event = client
-            .audit(AuditAction::EmailVerified, Some(user.id()), now)
-            .with_target(user.id());
-        if !self
-            .ports
-            .users
-            .update(&user, Some(seen), Some(&event))
-            .await?
-        {
-            // Changed in between: the address may be another one now.
-            return Err(AccountError::InvalidToken);
-        }
+        self.save_token_change(client, &user, seen, now, AuditAction::EmailVerified, None)
+            .await?;
         tracing::info!(user_id = %user.id(), "email verified");
         Ok(())
     }

@@ -29,12 +29,12 @@ impl AuthService {
         // Both reads at once (the roles of the token's user; checked against the session's
         // below): with a roles cache beside the sessions, one round trip's wait, not two.
         let (session, roles) = futures_util::future::join(
-            self.sessions.get(claims.session_id),
-            self.users.roles_of(claims.user_id),
+            self.ports.sessions.get(claims.session_id),
+            self.ports.users.roles_of(claims.user_id),
         )
         .await;
         let session = session?
-            .filter(|s| s.user_id() == claims.user_id && s.is_live(self.clock.now()))
+            .filter(|s| s.user_id() == claims.user_id && s.is_live(self.ports.clock.now()))
             .ok_or(AuthenticateError::SessionEnded)?;
         // Roles are read fresh (or from a cache invalidated on every change), so a change
         // takes effect on the user's next request.

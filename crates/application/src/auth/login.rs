@@ -51,7 +51,7 @@ impl AuthService {
         // Keyed by the address as it would be stored, so every spelling that reaches one
         // account (case, Unicode forms, IDNA) meets one lock-out.
         let account = account_key(email.as_ref().map_or(input.email.as_str(), |e| e.as_ref()));
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         // A client that logged in to this account before counts its attempts in a bucket of
         // its own, so strangers' failures never lock it out (OWASP's device cookies).
         let bucket = match input
@@ -63,7 +63,7 @@ impl AuthService {
             None => account.clone(),
         };
         let user = match &email {
-            Some(email) => self.users.find_by_email(email).await?,
+            Some(email) => self.ports.users.find_by_email(email).await?,
             None => None,
         };
         let candidate = if input.password.len() > MAX_PASSWORD_BYTES {
@@ -74,8 +74,8 @@ impl AuthService {
         // The attempt is counted before the hash is computed, so racing guesses cannot all be
         // checked; unknown accounts are verified against a dummy hash (same answer and time).
         let checked = check_password(
-            self.attempts.as_ref(),
-            self.hasher.as_ref(),
+            self.ports.attempts.as_ref(),
+            self.ports.hasher.as_ref(),
             &self.settings.lockout,
             &bucket,
             candidate,
@@ -99,12 +99,15 @@ impl AuthService {
                         None => event,
                     }
                 };
-                record_after_the_fact(self.audit.as_ref(), &refusal(AuditAction::LoginFailed))
-                    .await;
+                record_after_the_fact(
+                    self.ports.audit.as_ref(),
+                    &refusal(AuditAction::LoginFailed),
+                )
+                .await;
                 if let Some(lock) = locked {
                     tracing::warn!(seconds = lock.as_secs(), "locked out after failed logins");
                     let event = refusal(AuditAction::LoginLockedOut);
-                    record_after_the_fact(self.audit.as_ref(), &event).await;
+                    record_after_the_fact(self.ports.audit.as_ref(), &event).await;
                 }
                 return Err(LoginError::InvalidCredentials);
             }
@@ -114,7 +117,7 @@ impl AuthService {
         let event = client
             .audit(AuditAction::LoginSucceeded, Some(user.id()), now)
             .with_target(user.id());
-        self.audit.record(&event).await?;
+        self.ports.audit.record(&event).await?;
 
         let session_id = SessionId::from_uuid(Uuid::now_v7());
         let refresh = RefreshToken::generate(session_id);
@@ -141,18 +144,18 @@ impl AuthService {
     /// Re-hashes the password when its stored hash is weaker than the hasher's current cost,
     /// now that the plaintext is at hand. A failure here never fails the login.
     async fn upgrade_hash(&self, mut user: User, candidate: &str) -> User {
-        if !self.hasher.needs_rehash(user.password_hash()) {
+        if !self.ports.hasher.needs_rehash(user.password_hash()) {
             return user;
         }
         let Ok(password) = Password::parse(candidate) else {
             return user;
         };
         let seen = user.updated_at();
-        match self.hasher.hash(&password).await {
+        match self.ports.hasher.hash(&password).await {
             Ok(hash) => {
                 let before = user.clone();
-                user.change_password(hash, self.clock.now());
-                match self.users.update(&user, Some(seen), None).await {
+                user.change_password(hash, self.ports.clock.now());
+                match self.ports.users.update(&user, Some(seen), None).await {
                     Ok(true) => {
                         tracing::info!(user_id = %user.id(), "password re-hashed at the current cost");
                         user

@@ -16,12 +16,12 @@ pub enum LogoutError {
 
 impl AuthService {
     pub async fn logout(&self, actor: &Actor) -> Result<(), LogoutError> {
-        self.sessions.delete(actor.session_id).await?;
+        self.ports.sessions.delete(actor.session_id).await?;
         tracing::info!(user_id = %actor.user_id, session_id = %actor.session_id, "logged out");
         let event = actor
-            .audit(AuditAction::LoggedOut, self.clock.now())
+            .audit(AuditAction::LoggedOut, self.ports.clock.now())
             .with_target(actor.user_id);
-        record_after_the_fact(self.audit.as_ref(), &event).await;
+        record_after_the_fact(self.ports.audit.as_ref(), &event).await;
         Ok(())
     }
 
@@ -33,11 +33,12 @@ impl AuthService {
     ) -> Result<SessionId, LogoutError> {
         let token = RefreshToken::parse(presented).ok_or(LogoutError::NotAuthenticated)?;
         let session = self
+            .ports
             .sessions
             .get(token.session())
             .await?
             .ok_or(LogoutError::NotAuthenticated)?;
-        if session.may_be_ended_with(&token.digest(), self.clock.now()) {
+        if session.may_be_ended_with(&token.digest(), self.ports.clock.now()) {
             Ok(session.id())
         } else {
             Err(LogoutError::NotAuthenticated)
@@ -49,14 +50,14 @@ impl AuthService {
         client: &ClientInfo,
         session: SessionId,
     ) -> Result<(), LogoutError> {
-        let owner = self.sessions.get(session).await?.map(|s| s.user_id());
-        self.sessions.delete(session).await?;
+        let owner = self.ports.sessions.get(session).await?.map(|s| s.user_id());
+        self.ports.sessions.delete(session).await?;
         tracing::info!(session_id = %session, "logged out by refresh token");
         if let Some(owner) = owner {
             let event = client
-                .audit(AuditAction::LoggedOut, Some(owner), self.clock.now())
+                .audit(AuditAction::LoggedOut, Some(owner), self.ports.clock.now())
                 .with_target(owner);
-            record_after_the_fact(self.audit.as_ref(), &event).await;
+            record_after_the_fact(self.ports.audit.as_ref(), &event).await;
         }
         Ok(())
     }

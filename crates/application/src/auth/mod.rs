@@ -18,12 +18,15 @@ mod tests;
 use std::sync::Arc;
 
 use chrono::Duration;
-use domain::{SessionId, User};
+use domain::{Password, PasswordHash, SessionId, User};
 use secrecy::SecretString;
 
-use crate::ports::{
-    AccessClaims, AccessTokens, AuditLog, Clock, DeviceTokens, LoginAttempts, PasswordHasher,
-    PasswordStrength, SessionStore, UserRepository,
+use crate::{
+    DependencyError,
+    ports::{
+        AccessClaims, AccessTokens, AuditLog, Clock, DeviceTokens, LoginAttempts, PasswordHasher,
+        PasswordStrength, SessionStore, UserRepository, WeakPassword,
+    },
 };
 
 pub use authenticate::AuthenticateError;
@@ -35,18 +38,41 @@ pub use register::{RegisterError, RegisterInput};
 pub use sessions::{SessionError, SessionView};
 pub use settings::AuthSettings;
 
+/// The ports every use case on accounts and their credentials works through (`AuthService`,
+/// `UserService`).
+#[derive(Clone)]
+pub struct CredentialPorts {
+    pub users: Arc<dyn UserRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub strength: Arc<dyn PasswordStrength>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub clock: Arc<dyn Clock>,
+    /// Failed password checks, counted toward a lock-out.
+    pub attempts: Arc<dyn LoginAttempts>,
+    pub audit: Arc<dyn AuditLog>,
+}
+
+impl CredentialPorts {
+    /// Hashes `password` once it passes the strength check, which counts the account's own
+    /// words as known to an attacker: `Ok(Err(_))` when it is too easy to guess.
+    pub(crate) async fn hash_new_password(
+        &self,
+        password: &Password,
+        account_words: &[&str],
+    ) -> Result<Result<PasswordHash, WeakPassword>, DependencyError> {
+        if let Err(weak) = self.strength.check(password, account_words).await? {
+            return Ok(Err(weak));
+        }
+        Ok(Ok(self.hasher.hash(password).await?))
+    }
+}
+
 /// The ports the authentication use cases work through.
 #[derive(Clone)]
 pub struct AuthService {
-    users: Arc<dyn UserRepository>,
-    hasher: Arc<dyn PasswordHasher>,
-    strength: Arc<dyn PasswordStrength>,
+    ports: CredentialPorts,
     access_tokens: Arc<dyn AccessTokens>,
     device_tokens: Arc<dyn DeviceTokens>,
-    sessions: Arc<dyn SessionStore>,
-    clock: Arc<dyn Clock>,
-    attempts: Arc<dyn LoginAttempts>,
-    audit: Arc<dyn AuditLog>,
     settings: AuthSettings,
 }
 
@@ -65,29 +91,16 @@ pub struct IssuedTokens {
 }
 
 impl AuthService {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        users: Arc<dyn UserRepository>,
-        hasher: Arc<dyn PasswordHasher>,
-        strength: Arc<dyn PasswordStrength>,
+        ports: CredentialPorts,
         access_tokens: Arc<dyn AccessTokens>,
         device_tokens: Arc<dyn DeviceTokens>,
-        sessions: Arc<dyn SessionStore>,
-        clock: Arc<dyn Clock>,
-        attempts: Arc<dyn LoginAttempts>,
-        audit: Arc<dyn AuditLog>,
         settings: AuthSettings,
     ) -> Self {
         Self {
-            users,
-            hasher,
-            strength,
+            ports,
             access_tokens,
             device_tokens,
-            sessions,
-            clock,
-            attempts,
-            audit,
             settings,
         }
     }
@@ -101,8 +114,8 @@ impl AuthService {
         user: User,
         session_id: SessionId,
         refresh_token: SecretString,
-    ) -> Result<IssuedTokens, crate::DependencyError> {
-        let now = self.clock.now();
+    ) -> Result<IssuedTokens, DependencyError> {
+        let now = self.ports.clock.now();
         let claims = AccessClaims {
             user_id: user.id(),
             session_id,

@@ -32,11 +32,12 @@ impl AuthService {
         let digest = presented.digest();
         for _ in 0..MAX_ATTEMPTS {
             let mut session = self
+                .ports
                 .sessions
                 .get(presented.session())
                 .await?
                 .ok_or(RefreshError::InvalidToken)?;
-            let now = self.clock.now();
+            let now = self.ports.clock.now();
             let next = match session.check_refresh(&digest, now, self.settings.reuse_grace) {
                 RefreshCheck::Current => RefreshToken::generate(session.id()),
                 RefreshCheck::WithinGrace { sealed_successor } => {
@@ -53,7 +54,7 @@ impl AuthService {
                     return Err(RefreshError::InvalidToken);
                 }
                 RefreshCheck::Expired => {
-                    self.sessions.delete(session.id()).await?;
+                    self.ports.sessions.delete(session.id()).await?;
                     return Err(RefreshError::InvalidToken);
                 }
             };
@@ -64,7 +65,12 @@ impl AuthService {
                 self.settings.refresh_ttl,
                 self.settings.max_lifetime,
             );
-            if self.sessions.replace_if_current(&session, &digest).await? {
+            if self
+                .ports
+                .sessions
+                .replace_if_current(&session, &digest)
+                .await?
+            {
                 return self.reissue(&session, next).await;
             }
             // Another request rotated this token first: look again, now as the replaced token.
@@ -79,8 +85,8 @@ impl AuthService {
         session: &Session,
         refresh: RefreshToken,
     ) -> Result<IssuedTokens, RefreshError> {
-        let Some(user) = self.users.find_by_id(session.user_id()).await? else {
-            self.sessions.delete(session.id()).await?;
+        let Some(user) = self.ports.users.find_by_id(session.user_id()).await? else {
+            self.ports.sessions.delete(session.id()).await?;
             return Err(RefreshError::InvalidToken);
         };
         Ok(self.issue(user, session.id(), refresh.encode())?)
@@ -94,10 +100,14 @@ impl AuthService {
         );
         // Whoever presented the token may be the thief: the session's owner is the target.
         let event = client
-            .audit(AuditAction::RefreshTokenReused, None, self.clock.now())
+            .audit(
+                AuditAction::RefreshTokenReused,
+                None,
+                self.ports.clock.now(),
+            )
             .with_target(session.user_id());
-        record_after_the_fact(self.audit.as_ref(), &event).await;
-        match self.sessions.delete(session.id()).await {
+        record_after_the_fact(self.ports.audit.as_ref(), &event).await;
+        match self.ports.sessions.delete(session.id()).await {
             Ok(_) => RefreshError::Reused,
             Err(err) => err.into(),
         }

@@ -43,21 +43,19 @@ impl AuthService {
         client: &ClientInfo,
         input: RegisterInput,
     ) -> Result<User, RegisterError> {
-        self.strength
-            .check(
-                &input.password,
-                &[input.username.as_ref(), input.email.as_ref()],
-            )
+        let account_words = [input.username.as_ref(), input.email.as_ref()];
+        let hash = self
+            .ports
+            .hash_new_password(&input.password, &account_words)
             .await?
             .map_err(RegisterError::WeakPassword)?;
-        let hash = self.hasher.hash(&input.password).await?;
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let id = UserId::from_uuid(Uuid::now_v7());
         let user = User::register(id, input.username, input.email, hash, now);
         let event = client
             .audit(AuditAction::AccountRegistered, Some(id), now)
             .with_target(id);
-        self.users.insert(&user, &event).await?;
+        self.ports.users.insert(&user, &event).await?;
         tracing::info!(user_id = %user.id(), "account registered");
         Ok(user)
     }

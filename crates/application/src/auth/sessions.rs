@@ -34,6 +34,7 @@ impl AuthService {
     /// Stores a new session, ending the user's oldest ones beyond `max_sessions_per_user`.
     pub(super) async fn start_session(&self, session: &Session) -> Result<(), StoreError> {
         let ended = self
+            .ports
             .sessions
             .create(session, self.settings.max_sessions_per_user)
             .await?;
@@ -47,10 +48,10 @@ impl AuthService {
             let event = AuditEvent::new(
                 AuditAction::SessionEnded,
                 Some(session.user_id()),
-                self.clock.now(),
+                self.ports.clock.now(),
             )
             .with_target(id);
-            record_after_the_fact(self.audit.as_ref(), &event).await;
+            record_after_the_fact(self.ports.audit.as_ref(), &event).await;
         }
         Ok(())
     }
@@ -62,10 +63,11 @@ impl AuthService {
         actor: &Actor,
         page: &PageRequest,
     ) -> Result<Page<SessionView>, SessionError> {
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         // Cursors carry microseconds: order and compare on exactly what they carry.
         let key = |view: &SessionView| (view.created_at.timestamp_micros(), view.id.as_uuid());
         let mut views: Vec<SessionView> = self
+            .ports
             .sessions
             .list_for_user(actor.user_id)
             .await?
@@ -96,26 +98,35 @@ impl AuthService {
     }
 
     pub async fn end_session(&self, actor: &Actor, id: SessionId) -> Result<(), SessionError> {
-        let session = self.sessions.get(id).await?.ok_or(SessionError::NotFound)?;
+        let session = self
+            .ports
+            .sessions
+            .get(id)
+            .await?
+            .ok_or(SessionError::NotFound)?;
         if session.user_id() != actor.user_id {
             return Err(SessionError::NotFound);
         }
-        self.sessions.delete(id).await?;
+        self.ports.sessions.delete(id).await?;
         tracing::info!(user_id = %actor.user_id, session_id = %id, "session ended");
         let event = actor
-            .audit(AuditAction::SessionEnded, self.clock.now())
+            .audit(AuditAction::SessionEnded, self.ports.clock.now())
             .with_target(id);
-        record_after_the_fact(self.audit.as_ref(), &event).await;
+        record_after_the_fact(self.ports.audit.as_ref(), &event).await;
         Ok(())
     }
 
     pub async fn logout_all(&self, actor: &Actor) -> Result<u64, SessionError> {
-        let ended = self.sessions.delete_all_for_user(actor.user_id).await?;
+        let ended = self
+            .ports
+            .sessions
+            .delete_all_for_user(actor.user_id)
+            .await?;
         tracing::info!(user_id = %actor.user_id, ended, "all sessions ended");
         let event = actor
-            .audit(AuditAction::LoggedOutAll, self.clock.now())
+            .audit(AuditAction::LoggedOutAll, self.ports.clock.now())
             .with_target(actor.user_id);
-        record_after_the_fact(self.audit.as_ref(), &event).await;
+        record_after_the_fact(self.ports.audit.as_ref(), &event).await;
         Ok(ended)
     }
 }

@@ -2,28 +2,48 @@
 
 use domain::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Permission {
-    PostsCreate,
-    PostsUpdateOwn,
-    PostsUpdateAny,
-    PostsDeleteOwn,
-    PostsDeleteAny,
-    CommentsCreate,
-    CommentsUpdateOwn,
-    CommentsUpdateAny,
-    CommentsDeleteOwn,
-    CommentsDeleteAny,
+/// Declares `Permission`, its `ALL` list and its `name`s from one table, so a new permission
+/// is one line.
+macro_rules! permissions {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Permission {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Permission {
+            pub const ALL: [Permission; [$($name),*].len()] = [$(Permission::$variant),*];
+
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Permission::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+permissions! {
+    PostsCreate => "posts:create",
+    PostsUpdateOwn => "posts:update:own",
+    PostsUpdateAny => "posts:update:any",
+    PostsDeleteOwn => "posts:delete:own",
+    PostsDeleteAny => "posts:delete:any",
+    CommentsCreate => "comments:create",
+    CommentsUpdateOwn => "comments:update:own",
+    CommentsUpdateAny => "comments:update:any",
+    CommentsDeleteOwn => "comments:delete:own",
+    CommentsDeleteAny => "comments:delete:any",
     /// List and search accounts.
-    UsersList,
+    UsersList => "users:list",
     /// See any account's full record (email, roles).
-    UsersReadAny,
+    UsersReadAny => "users:read:any",
     /// Change or delete any account, end its sessions.
-    UsersManage,
-    RolesRead,
-    RolesAssign,
+    UsersManage => "users:manage",
+    RolesRead => "roles:read",
+    RolesAssign => "roles:assign",
     /// Read the audit trail of security events.
-    AuditRead,
+    AuditRead => "audit:read",
 }
 
 use Permission::*;
@@ -63,46 +83,6 @@ pub fn permissions_of(role: Role) -> &'static [Permission] {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
-        PostsCreate,
-        PostsUpdateOwn,
-        PostsUpdateAny,
-        PostsDeleteOwn,
-        PostsDeleteAny,
-        CommentsCreate,
-        CommentsUpdateOwn,
-        CommentsUpdateAny,
-        CommentsDeleteOwn,
-        CommentsDeleteAny,
-        UsersList,
-        UsersReadAny,
-        UsersManage,
-        RolesRead,
-        RolesAssign,
-        AuditRead,
-    ];
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            PostsCreate => "posts:create",
-            PostsUpdateOwn => "posts:update:own",
-            PostsUpdateAny => "posts:update:any",
-            PostsDeleteOwn => "posts:delete:own",
-            PostsDeleteAny => "posts:delete:any",
-            CommentsCreate => "comments:create",
-            CommentsUpdateOwn => "comments:update:own",
-            CommentsUpdateAny => "comments:update:any",
-            CommentsDeleteOwn => "comments:delete:own",
-            CommentsDeleteAny => "comments:delete:any",
-            UsersList => "users:list",
-            UsersReadAny => "users:read:any",
-            UsersManage => "users:manage",
-            RolesRead => "roles:read",
-            RolesAssign => "roles:assign",
-            AuditRead => "audit:read",
-        }
-    }
-
     pub fn granted_to(&self, roles: &[Role]) -> bool {
         roles
             .iter()

@@ -15,7 +15,7 @@ use domain::{
 
 use crate::{
     DependencyError, RepositoryError, StoreError, UniqueField,
-    auth::{AuthService, AuthSettings},
+    auth::{AuthService, AuthSettings, CredentialPorts},
     pagination::{Cursor, Page, PageRequest},
     ports::{
         AccessClaims, AccessTokens, AdminChange, AdminRule, AuditFilter, AuditLog, Clock,
@@ -565,18 +565,16 @@ pub fn harness(settings: AuthSettings) -> Harness {
         clock: clock.clone(),
         accounts: Mutex::default(),
     });
-    let auth = AuthService::new(
+    let ports = CredentialPorts {
         users,
-        hasher.clone(),
-        Arc::new(FakeStrength),
-        tokens,
-        Arc::new(FakeDeviceTokens),
-        sessions.clone(),
-        clock.clone(),
+        hasher: hasher.clone(),
+        strength: Arc::new(FakeStrength),
+        sessions: sessions.clone(),
+        clock: clock.clone(),
         attempts,
-        audit.clone(),
-        settings,
-    );
+        audit: audit.clone(),
+    };
+    let auth = AuthService::new(ports, tokens, Arc::new(FakeDeviceTokens), settings);
     Harness {
         auth,
         hasher,

@@ -57,6 +57,7 @@ impl UserService {
         }
         let full = authorize_user(actor, UserAction::ReadFull, None).is_ok();
         Ok(self
+            .ports
             .users
             .list(filter, page)
             .await?
@@ -65,11 +66,7 @@ impl UserService {
 
     /// The full record for the user themself and admins; the public profile for the rest.
     pub async fn get(&self, actor: &Actor, id: UserId) -> Result<UserView, UserError> {
-        let user = self
-            .users
-            .find_by_id(id)
-            .await?
-            .ok_or(UserError::NotFound)?;
+        let user = self.find(id).await?;
         let full = authorize_user(actor, UserAction::ReadFull, Some(id)).is_ok();
         Ok(UserView::of(user, full))
     }
@@ -83,11 +80,7 @@ impl UserService {
         if_match: Option<&IfMatch>,
     ) -> Result<User, UserError> {
         authorize_user(actor, action, Some(id))?;
-        let user = self
-            .users
-            .find_by_id(id)
-            .await?
-            .ok_or(UserError::NotFound)?;
+        let user = self.find(id).await?;
         let full = FullUser::new(user);
         if if_match.is_some_and(|m| !m.matches(&full.version_tag())) {
             return Err(UserError::PreconditionFailed);
@@ -104,8 +97,8 @@ impl UserService {
     ) -> Result<(), UserError> {
         let given = given.ok_or(UserError::CurrentPasswordRequired)?;
         let checked = check_password(
-            self.attempts.as_ref(),
-            self.hasher.as_ref(),
+            self.ports.attempts.as_ref(),
+            self.ports.hasher.as_ref(),
             &self.lockout,
             &reauthentication_bucket(user.id()),
             given,
@@ -157,12 +150,17 @@ impl UserService {
         }
         let seen = user.updated_at();
         let username = update.username.unwrap_or_else(|| user.username().clone());
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         user.update_profile(username, update.email, now);
         // The event names the account, never the old or new address.
         let event =
             email_changes.then(|| actor.audit(AuditAction::EmailChanged, now).with_target(id));
-        if !self.users.update(&user, Some(seen), event.as_ref()).await? {
+        if !self
+            .ports
+            .users
+            .update(&user, Some(seen), event.as_ref())
+            .await?
+        {
             return Err(UserError::PreconditionFailed);
         }
         Ok(FullUser::new(user))
@@ -179,14 +177,14 @@ impl UserService {
         new_email: Email,
         mail: &crate::mail::AccountMail,
     ) -> Result<User, UserError> {
-        if self.users.find_by_email(&new_email).await?.is_some() {
+        if self.ports.users.find_by_email(&new_email).await?.is_some() {
             return Err(UserError::EmailTaken);
         }
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         if let Some(username) = username.filter(|u| u != user.username()) {
             let seen = user.updated_at();
             user.update_profile(username, None, now);
-            if !self.users.update(&user, Some(seen), None).await? {
+            if !self.ports.users.update(&user, Some(seen), None).await? {
                 return Err(UserError::PreconditionFailed);
             }
         }
@@ -219,36 +217,35 @@ impl UserService {
         current_password: &str,
         new_password: Password,
     ) -> Result<(), UserError> {
-        let mut user = self
-            .users
-            .find_by_id(actor.user_id)
-            .await?
-            .ok_or(UserError::NotFound)?;
+        let mut user = self.find(actor.user_id).await?;
         self.check_current_password(&user, Some(current_password))
             .await?;
-        self.strength
-            .check(
-                &new_password,
-                &[
-                    user.username().as_ref(),
-                    user.email().map_or("", AsRef::as_ref),
-                ],
-            )
+        let account_words = [
+            user.username().as_ref(),
+            user.email().map_or("", AsRef::as_ref),
+        ];
+        let hash = self
+            .ports
+            .hash_new_password(&new_password, &account_words)
             .await?
             .map_err(UserError::WeakPassword)?;
         let seen = user.updated_at();
-        let hash = self.hasher.hash(&new_password).await?;
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         user.change_password(hash, now);
         let event = actor
             .audit(AuditAction::PasswordChanged, now)
             .with_target(actor.user_id);
-        if !self.users.update(&user, Some(seen), Some(&event)).await? {
+        if !self
+            .ports
+            .users
+            .update(&user, Some(seen), Some(&event))
+            .await?
+        {
             return Err(UserError::PreconditionFailed);
         }
-        for session in self.sessions.list_for_user(actor.user_id).await? {
+        for session in self.ports.sessions.list_for_user(actor.user_id).await? {
             if session.id() != actor.session_id {
-                self.sessions.delete(session.id()).await?;
+                self.ports.sessions.delete(session.id()).await?;
             }
         }
         tracing::info!(user_id = %actor.user_id, "password changed; other sessions ended");
@@ -273,16 +270,17 @@ impl UserService {
         }
         let guard = if_match.map(|_| user.updated_at());
         let event = actor
-            .audit(AuditAction::AccountDeleted, self.clock.now())
+            .audit(AuditAction::AccountDeleted, self.ports.clock.now())
             .with_target(id);
         // The last-admin rule is ours; the repository judges it inside the deletion's
         // transaction, where no concurrent change can slip in between.
         admin_change(
-            self.users
+            self.ports
+                .users
                 .delete(id, guard, &event, &AdminTally::keeps_an_administrator)
                 .await?,
         )?;
-        self.sessions.delete_all_for_user(id).await?;
+        self.ports.sessions.delete_all_for_user(id).await?;
         tracing::info!(user_id = %id, actor = %actor.user_id, "account deleted");
         Ok(())
     }
@@ -310,11 +308,12 @@ impl UserService {
             .load_for(actor, UserAction::AssignRoles, id, if_match)
             .await?;
         let seen = user.updated_at();
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         user.set_roles(roles, now);
         let event = actor.audit(AuditAction::RolesChanged, now).with_target(id);
         admin_change(
-            self.users
+            self.ports
+                .users
                 .set_roles(
                     &user,
                     Some(seen),
@@ -330,15 +329,12 @@ impl UserService {
     /// Ends every session of the user at once.
     pub async fn end_sessions(&self, actor: &Actor, id: UserId) -> Result<u64, UserError> {
         authorize_user(actor, UserAction::EndSessions, Some(id))?;
-        self.users
-            .find_by_id(id)
-            .await?
-            .ok_or(UserError::NotFound)?;
-        let ended = self.sessions.delete_all_for_user(id).await?;
+        self.find(id).await?;
+        let ended = self.ports.sessions.delete_all_for_user(id).await?;
         let event = actor
-            .audit(AuditAction::UserSessionsEnded, self.clock.now())
+            .audit(AuditAction::UserSessionsEnded, self.ports.clock.now())
             .with_target(id);
-        record_after_the_fact(self.audit.as_ref(), &event).await;
+        record_after_the_fact(self.ports.audit.as_ref(), &event).await;
         Ok(ended)
     }
 }

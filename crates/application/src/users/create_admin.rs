@@ -35,15 +35,13 @@ impl From<RepositoryError> for CreateAdminError {
 
 impl UserService {
     pub async fn create_admin(&self, input: CreateAdminInput) -> Result<User, CreateAdminError> {
-        self.strength
-            .check(
-                &input.password,
-                &[input.username.as_ref(), input.email.as_ref()],
-            )
+        let account_words = [input.username.as_ref(), input.email.as_ref()];
+        let hash = self
+            .ports
+            .hash_new_password(&input.password, &account_words)
             .await?
             .map_err(CreateAdminError::WeakPassword)?;
-        let hash = self.hasher.hash(&input.password).await?;
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let id = UserId::from_uuid(Uuid::now_v7());
         let user = User::with_roles(
             id,
@@ -55,7 +53,7 @@ impl UserService {
         );
         // From the command line: no actor, no client.
         let event = AuditEvent::new(AuditAction::AdminCreated, None, now).with_target(id);
-        self.users.insert(&user, &event).await?;
+        self.ports.users.insert(&user, &event).await?;
         tracing::info!(user_id = %user.id(), "administrator created");
         Ok(user)
     }

@@ -5,15 +5,7 @@ mod create_admin;
 mod error;
 mod profile;
 
-use std::sync::Arc;
-
-use crate::{
-    ports::{
-        AuditLog, Clock, LoginAttempts, PasswordHasher, PasswordStrength, SessionStore,
-        UserRepository,
-    },
-    throttle::LockoutPolicy,
-};
+use crate::{auth::CredentialPorts, throttle::LockoutPolicy};
 
 pub use admin::{ProfileUpdate, RoleGrant};
 pub use create_admin::{CreateAdminError, CreateAdminInput};
@@ -22,14 +14,8 @@ pub use profile::ProfileError;
 
 #[derive(Clone)]
 pub struct UserService {
-    users: Arc<dyn UserRepository>,
-    hasher: Arc<dyn PasswordHasher>,
-    strength: Arc<dyn PasswordStrength>,
-    sessions: Arc<dyn SessionStore>,
-    clock: Arc<dyn Clock>,
-    audit: Arc<dyn AuditLog>,
     /// Re-checks of the current password count toward a lock-out like logins do.
-    attempts: Arc<dyn LoginAttempts>,
+    ports: CredentialPorts,
     lockout: LockoutPolicy,
     /// Set: a user changing their own email gets a confirmation mail at the new address and
     /// the change waits for it. Unset: the change is immediate.
@@ -43,25 +29,18 @@ impl UserService {
         self
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        users: Arc<dyn UserRepository>,
-        hasher: Arc<dyn PasswordHasher>,
-        strength: Arc<dyn PasswordStrength>,
-        sessions: Arc<dyn SessionStore>,
-        clock: Arc<dyn Clock>,
-        audit: Arc<dyn AuditLog>,
-        attempts: Arc<dyn LoginAttempts>,
-        lockout: LockoutPolicy,
-    ) -> Self {
+    /// The account `id`, or `UserError::NotFound`.
+    async fn find(&self, id: domain::UserId) -> Result<domain::User, UserError> {
+        self.ports
+            .users
+            .find_by_id(id)
+            .await?
+            .ok_or(UserError::NotFound)
+    }
+
+    pub fn new(ports: CredentialPorts, lockout: LockoutPolicy) -> Self {
         Self {
-            users,
-            hasher,
-            strength,
-            sessions,
-            clock,
-            audit,
-            attempts,
+            ports,
             lockout,
             email_changes: None,
         }

@@ -19,7 +19,8 @@ crate::repository_errors_are_dependency_failures!(ProfileError);
 impl UserService {
     /// The caller's full record: everyone may see their own.
     pub async fn me(&self, actor: &Actor) -> Result<FullUser, ProfileError> {
-        self.users
+        self.ports
+            .users
             .find_by_id(actor.user_id)
             .await?
             .map(FullUser::new)

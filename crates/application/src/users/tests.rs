@@ -13,7 +13,7 @@ use super::*;
 use crate::{
     Actor, ClientInfo,
     pagination::PageRequest,
-    ports::{SessionStore, UserFilter, UserRepository},
+    ports::{Clock, SessionStore, UserFilter, UserRepository},
     testing::fakes::{
         FakeAttempts, FakeAudit, FakeClock, FakeHasher, FakeSessions, FakeStrength, FakeUsers,
         WEAK_PASSWORD,
@@ -36,16 +36,16 @@ fn fixture() -> Fixture {
     let audit = Arc::new(FakeAudit::default());
     let users = Arc::new(FakeUsers::new(audit.clone()));
     let sessions = Arc::new(FakeSessions::default());
-    let service = UserService::new(
-        users.clone(),
-        Arc::new(FakeHasher::default()),
-        Arc::new(FakeStrength),
-        sessions.clone(),
-        clock.clone(),
-        audit.clone(),
-        Arc::new(FakeAttempts::new(clock.clone())),
-        LockoutPolicy::default(),
-    );
+    let ports = CredentialPorts {
+        users: users.clone(),
+        hasher: Arc::new(FakeHasher::default()),
+        strength: Arc::new(FakeStrength),
+        sessions: sessions.clone(),
+        clock: clock.clone(),
+        audit: audit.clone(),
+        attempts: Arc::new(FakeAttempts::new(clock.clone())),
+    };
+    let service = UserService::new(ports, LockoutPolicy::default());
     Fixture {
         service,
         users,
