@@ -237,6 +237,24 @@ impl ConnectionTrait for Db {
     }
 }
 
+/// What `TransactionTrait::transaction` runs inside the transaction: the trait's bound on its
+/// callback, named once for the two methods that take one.
+pub trait TransactionBody<T, E>:
+    for<'c> FnOnce(
+        &'c DatabaseTransaction,
+    ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+    + Send
+{
+}
+
+impl<F, T, E> TransactionBody<T, E> for F where
+    F: for<'c> FnOnce(
+            &'c DatabaseTransaction,
+        ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+        + Send
+{
+}
+
 #[async_trait]
 impl TransactionTrait for Db {
     type Transaction = DatabaseTransaction;
@@ -263,10 +281,7 @@ impl TransactionTrait for Db {
 
     async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
     where
-        F: for<'c> FnOnce(
-                &'c DatabaseTransaction,
-            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
+        F: TransactionBody<T, E>,
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,
     {
@@ -281,10 +296,7 @@ impl TransactionTrait for Db {
         access_mode: Option<AccessMode>,
     ) -> Result<T, TransactionError<E>>
     where
-        F: for<'c> FnOnce(
-                &'c DatabaseTransaction,
-            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
+        F: TransactionBody<T, E>,
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,
     {
