@@ -1,20 +1,24 @@
 //! sea-orm entities: private to this crate, converted to domain types at its edge.
 
+/// An entity's `Relation` of one variant, `$variant`: its column `$from` points at `$to` of the
+/// entity `$target` (the paths as sea-orm's attribute takes them).
+macro_rules! belongs_to {
+    ($variant:ident: $from:literal -> $target:literal, $to:literal) => {
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {
+            #[sea_orm(belongs_to = $target, from = $from, to = $to)]
+            $variant,
+        }
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
 /// The `Relation` of an entity a user writes (posts, comments): its `author_id` belongs to a
 /// user, the relation `with_author` joins along.
 macro_rules! written_by_a_user {
     () => {
-        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-        pub enum Relation {
-            #[sea_orm(
-                belongs_to = "super::users::Entity",
-                from = "Column::AuthorId",
-                to = "super::users::Column::Id"
-            )]
-            Author,
-        }
-
-        impl ActiveModelBehavior for ActiveModel {}
+        belongs_to!(Author: "Column::AuthorId" -> "super::users::Entity", "super::users::Column::Id");
     };
 }
 

@@ -9,20 +9,10 @@ pub struct Model {
     pub role_id: Uuid,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::roles::Entity",
-        from = "Column::RoleId",
-        to = "super::roles::Column::Id"
-    )]
-    Role,
-}
+belongs_to!(Role: "Column::RoleId" -> "super::roles::Entity", "super::roles::Column::Id");
 
 impl Related<super::roles::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Role.def()
     }
 }
-
-impl ActiveModelBehavior for ActiveModel {}
