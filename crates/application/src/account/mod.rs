@@ -12,41 +12,35 @@ use domain::{AuditAction, User, UserId};
 use thiserror::Error;
 
 use crate::{
-    ClientInfo, DependencyError, RepositoryError, UniqueField,
+    ClientInfo, RepositoryError, UniqueField,
     auth::{AuthService, CredentialPorts},
     mail::AccountMail,
     ports::{TaskSpawner, TokenPurpose},
     throttle::Throttle,
 };
 
-/// What can go wrong in the account lifecycle.
-#[derive(Debug, Error)]
-pub enum AccountError {
-    /// Unknown, expired, used, or for an address the account no longer has: one answer for all.
-    #[error("the token is invalid or expired")]
-    InvalidToken,
-    #[error("the new password {0}")]
-    WeakPassword(crate::ports::WeakPassword),
-    #[error("the email is already registered")]
-    EmailTaken,
-    /// The action needs a verified address (`REQUIRE_VERIFIED_EMAIL`).
-    #[error("the account's email address is not verified")]
-    EmailNotVerified,
-    /// The target account's authentication budget is spent.
-    #[error("too many requests for this account; retry in {retry_after:?}")]
-    RateLimited { retry_after: std::time::Duration },
-    #[error("the account no longer exists")]
-    Gone,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
-}
-
-impl From<RepositoryError> for AccountError {
-    fn from(err: RepositoryError) -> Self {
-        match err {
-            RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
-            other => Self::Dependency(other.into()),
-        }
+crate::use_case_error! {
+    /// What can go wrong in the account lifecycle.
+    #[derive(Debug, Error)]
+    pub enum AccountError {
+        /// Unknown, expired, used, or for an address the account no longer has: one answer for all.
+        #[error("the token is invalid or expired")]
+        InvalidToken,
+        #[error("the new password {0}")]
+        WeakPassword(crate::ports::WeakPassword),
+        #[error("the email is already registered")]
+        EmailTaken,
+        /// The action needs a verified address (`REQUIRE_VERIFIED_EMAIL`).
+        #[error("the account's email address is not verified")]
+        EmailNotVerified,
+        /// The target account's authentication budget is spent.
+        #[error("too many requests for this account; retry in {retry_after:?}")]
+        RateLimited { retry_after: std::time::Duration },
+        #[error("the account no longer exists")]
+        Gone,
+    }
+    repository: {
+        RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
     }
 }
 

@@ -5,7 +5,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::AuthService;
-use crate::{ClientInfo, DependencyError, RepositoryError, UniqueField};
+use crate::{ClientInfo, RepositoryError, UniqueField};
 
 #[derive(Debug)]
 pub struct RegisterInput {
@@ -14,25 +14,19 @@ pub struct RegisterInput {
     pub password: Password,
 }
 
-#[derive(Debug, Error)]
-pub enum RegisterError {
-    #[error("the username is already taken")]
-    UsernameTaken,
-    #[error("the email is already registered")]
-    EmailTaken,
-    #[error("the password {0}")]
-    WeakPassword(crate::ports::WeakPassword),
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
-}
-
-impl From<RepositoryError> for RegisterError {
-    fn from(err: RepositoryError) -> Self {
-        match err {
-            RepositoryError::Duplicate(UniqueField::Username) => Self::UsernameTaken,
-            RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
-            other => Self::Dependency(other.into()),
-        }
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum RegisterError {
+        #[error("the username is already taken")]
+        UsernameTaken,
+        #[error("the email is already registered")]
+        EmailTaken,
+        #[error("the password {0}")]
+        WeakPassword(crate::ports::WeakPassword),
+    }
+    repository: {
+        RepositoryError::Duplicate(UniqueField::Username) => Self::UsernameTaken,
+        RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
     }
 }
 

@@ -6,7 +6,7 @@ use thiserror::Error;
 
 use super::AuthService;
 use crate::{
-    Actor, DependencyError, StoreError,
+    Actor, StoreError,
     audit::record_after_the_fact,
     pagination::{Cursor, Page, PageRequest},
 };
@@ -21,13 +21,13 @@ pub struct SessionView {
     pub current: bool,
 }
 
-#[derive(Debug, Error)]
-pub enum SessionError {
-    /// Also what someone else's session looks like: its existence is not revealed.
-    #[error("no such session")]
-    NotFound,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum SessionError {
+        /// Also what someone else's session looks like: its existence is not revealed.
+        #[error("no such session")]
+        NotFound,
+    }
 }
 
 impl AuthService {

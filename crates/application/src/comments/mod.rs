@@ -7,7 +7,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::{
-    Actor, DependencyError, RepositoryError,
+    Actor, RepositoryError,
     authz::{CommentAction, Forbidden, authorize_comment},
     pagination::{Page, PageRequest},
     ports::{Clock, CommentRepository, PostRepository},
@@ -23,26 +23,20 @@ pub struct CommentService {
     clock: Arc<dyn Clock>,
 }
 
-#[derive(Debug, Error)]
-pub enum CommentError {
-    #[error("no such post")]
-    PostNotFound,
-    #[error("no such comment")]
-    NotFound,
-    #[error(transparent)]
-    Forbidden(#[from] Forbidden),
-    #[error("the comment changed since it was read")]
-    PreconditionFailed,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
-}
-
-impl From<RepositoryError> for CommentError {
-    fn from(err: RepositoryError) -> Self {
-        match err {
-            RepositoryError::MissingParent => Self::PostNotFound,
-            other => Self::Dependency(other.into()),
-        }
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum CommentError {
+        #[error("no such post")]
+        PostNotFound,
+        #[error("no such comment")]
+        NotFound,
+        #[error(transparent)]
+        Forbidden(#[from] Forbidden),
+        #[error("the comment changed since it was read")]
+        PreconditionFailed,
+    }
+    repository: {
+        RepositoryError::MissingParent => Self::PostNotFound,
     }
 }
 

@@ -7,7 +7,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::{
-    Actor, DependencyError,
+    Actor,
     authz::{Forbidden, PostAction, authorize_post},
     pagination::{Page, PageRequest},
     ports::{Clock, PostFilter, PostRepository},
@@ -27,19 +27,17 @@ pub struct PostInput {
     pub body: PostBody,
 }
 
-#[derive(Debug, Error)]
-pub enum PostError {
-    #[error("no such post")]
-    NotFound,
-    #[error(transparent)]
-    Forbidden(#[from] Forbidden),
-    #[error("the post changed since it was read")]
-    PreconditionFailed,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum PostError {
+        #[error("no such post")]
+        NotFound,
+        #[error(transparent)]
+        Forbidden(#[from] Forbidden),
+        #[error("the post changed since it was read")]
+        PreconditionFailed,
+    }
 }
-
-crate::repository_errors_are_dependency_failures!(PostError);
 
 impl PostService {
     pub fn new(posts: Arc<dyn PostRepository>, clock: Arc<dyn Clock>) -> Self {

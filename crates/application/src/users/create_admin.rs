@@ -5,7 +5,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::UserService;
-use crate::{DependencyError, RepositoryError, UniqueField};
+use crate::{RepositoryError, UniqueField};
 
 #[derive(Debug)]
 pub struct CreateAdminInput {
@@ -14,22 +14,16 @@ pub struct CreateAdminInput {
     pub password: Password,
 }
 
-#[derive(Debug, Error)]
-pub enum CreateAdminError {
-    #[error("{0} is already taken")]
-    Taken(UniqueField),
-    #[error("the password {0}")]
-    WeakPassword(crate::ports::WeakPassword),
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
-}
-
-impl From<RepositoryError> for CreateAdminError {
-    fn from(err: RepositoryError) -> Self {
-        match err {
-            RepositoryError::Duplicate(field) => Self::Taken(field),
-            other => Self::Dependency(other.into()),
-        }
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum CreateAdminError {
+        #[error("{0} is already taken")]
+        Taken(UniqueField),
+        #[error("the password {0}")]
+        WeakPassword(crate::ports::WeakPassword),
+    }
+    repository: {
+        RepositoryError::Duplicate(field) => Self::Taken(field),
     }
 }
 
