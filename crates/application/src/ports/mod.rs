@@ -18,7 +18,7 @@ pub use credentials::{
 };
 pub use mail::{Mail, MailError, MailOutbox, Mailer, QueuedMail};
 pub use repositories::{
-    AdminChange, AdminRule, CommentRepository, PostFilter, PostRepository, UserFilter,
+    AdminChange, AdminGuard, AdminRule, CommentRepository, PostFilter, PostRepository, UserFilter,
     UserRepository,
 };
 pub use runtime::{BackgroundTask, Clock, TaskSpawner};

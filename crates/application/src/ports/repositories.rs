@@ -51,25 +51,46 @@ pub trait UserRepository: Send + Sync {
         audit: Option<&AuditEvent>,
     ) -> Result<bool, RepositoryError>;
 
-    /// Replaces the user's roles (and `updated_at`), guarded like `update`, and subject to
-    /// `rule` (see `AdminRule`).
+    /// Replaces the user's roles (and `updated_at`) under `guard`.
     async fn set_roles(
         &self,
         user: &User,
-        expected_updated_at: Option<DateTime<Utc>>,
-        audit: &AuditEvent,
-        rule: AdminRule<'_>,
+        guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError>;
 
-    /// Deletes the account with its posts and comments, guarded like `update`, and subject to
-    /// `rule` (see `AdminRule`).
+    /// Deletes the account with its posts and comments under `guard`.
     async fn delete(
         &self,
         id: UserId,
-        expected_updated_at: Option<DateTime<Utc>>,
-        audit: &AuditEvent,
-        rule: AdminRule<'_>,
+        guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError>;
+}
+
+/// What a change that may take an administrator away (`UserRepository::set_roles`,
+/// `delete`) is subject to: one argument, so the trait and every adapter do not each restate
+/// the three.
+#[derive(Clone, Copy)]
+pub struct AdminGuard<'a> {
+    /// Like `update`'s: the change applies only if the stored row still has it.
+    pub expected_updated_at: Option<DateTime<Utc>>,
+    /// Appended in the change's transaction, only if the change is kept.
+    pub audit: &'a AuditEvent,
+    /// See `AdminRule`.
+    pub rule: AdminRule<'a>,
+}
+
+impl<'a> AdminGuard<'a> {
+    pub fn new(
+        expected_updated_at: Option<DateTime<Utc>>,
+        audit: &'a AuditEvent,
+        rule: AdminRule<'a>,
+    ) -> Self {
+        Self {
+            expected_updated_at,
+            audit,
+            rule,
+        }
+    }
 }
 
 /// The use case's rule on administrators (`AdminTally::keeps_an_administrator`), which

@@ -8,7 +8,7 @@ use crate::{
     audit::record_after_the_fact,
     authz::{Permission, UserAction, authorize_user, permissions_of},
     pagination::{Page, PageRequest},
-    ports::{AdminChange, UserFilter},
+    ports::{AdminChange, AdminGuard, UserFilter},
     throttle::{Guarded, check_password, reauthentication_bucket},
     views::{FullUser, IfMatch, UserView},
 };
@@ -277,7 +277,10 @@ impl UserService {
         admin_change(
             self.ports
                 .users
-                .delete(id, guard, &event, &AdminTally::keeps_an_administrator)
+                .delete(
+                    id,
+                    AdminGuard::new(guard, &event, &AdminTally::keeps_an_administrator),
+                )
                 .await?,
         )?;
         self.ports.sessions.delete_all_for_user(id).await?;
@@ -316,9 +319,7 @@ impl UserService {
                 .users
                 .set_roles(
                     &user,
-                    Some(seen),
-                    &event,
-                    &AdminTally::keeps_an_administrator,
+                    AdminGuard::new(Some(seen), &event, &AdminTally::keeps_an_administrator),
                 )
                 .await?,
         )?;
