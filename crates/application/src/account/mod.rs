@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use crate::{
     ClientInfo, RepositoryError, UniqueField,
-    auth::{AuthService, CredentialPorts},
+    auth::AuthService,
     mail::AccountMail,
     ports::{TaskSpawner, TokenPurpose},
     throttle::Throttle,
@@ -46,7 +46,6 @@ crate::use_case_error! {
 
 #[derive(Clone)]
 pub struct AccountService {
-    ports: CredentialPorts,
     /// Where a password reset's look-up and mail run, off the request path.
     tasks: Arc<dyn TaskSpawner>,
     mail: AccountMail,
@@ -57,7 +56,6 @@ pub struct AccountService {
 
 impl AccountService {
     pub fn new(
-        ports: CredentialPorts,
         tasks: Arc<dyn TaskSpawner>,
         mail: AccountMail,
         auth: AuthService,
@@ -65,7 +63,6 @@ impl AccountService {
         require_verified_email: bool,
     ) -> Self {
         Self {
-            ports,
             tasks,
             mail,
             auth,
@@ -92,7 +89,7 @@ impl AccountService {
 
     /// The account `id`, or `missing` when there is none.
     async fn user(&self, id: UserId, missing: AccountError) -> Result<User, AccountError> {
-        self.ports.users.find_by_id(id).await?.ok_or(missing)
+        self.auth.ports.users.find_by_id(id).await?.ok_or(missing)
     }
 
     /// Saves a change a mailed token made at `now` to `user` (last seen at `seen`) with its
@@ -111,6 +108,7 @@ impl AccountService {
             .audit(action, Some(user.id()), now)
             .with_target(user.id());
         if !self
+            .auth
             .ports
             .users
             .update(user, Some(seen), Some(&event))

@@ -57,7 +57,7 @@ impl AccountService {
     #[tracing::instrument(skip_all)]
     pub async fn verify_email(&self, client: &ClientInfo, token: &str) -> Result<(), AccountError> {
         let digest = digest_of(token).ok_or(AccountError::InvalidToken)?;
-        let now = self.ports.clock.now();
+        let now = self.auth.ports.clock.now();
         let token = self
             .mail
             .tokens()

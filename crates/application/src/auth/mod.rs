@@ -70,7 +70,8 @@ impl CredentialPorts {
 /// The ports the authentication use cases work through.
 #[derive(Clone)]
 pub struct AuthService {
-    ports: CredentialPorts,
+    /// Also the account lifecycle's (`AccountService`), which works beside this service.
+    pub(crate) ports: CredentialPorts,
     access_tokens: Arc<dyn AccessTokens>,
     device_tokens: Arc<dyn DeviceTokens>,
     settings: AuthSettings,
