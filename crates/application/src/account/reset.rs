@@ -40,15 +40,9 @@ impl AccountService {
         let event = client
             .audit(AuditAction::PasswordResetRequested, None, now)
             .with_target(user.id());
-        let token = self
-            .mail
-            .issue(user.id(), TokenPurpose::ResetPassword, email, Some(&event))
+        self.mail
+            .send_token(&user, TokenPurpose::ResetPassword, email, Some(&event))
             .await?;
-        let mail = self
-            .mail
-            .templates()
-            .password_reset(email, user.username(), &token);
-        self.mail.queue(mail).await;
         Ok(())
     }
 

@@ -41,15 +41,9 @@ impl AccountService {
         if user.email_verified() {
             return Ok(());
         }
-        let token = self
-            .mail
-            .issue(user.id(), TokenPurpose::VerifyEmail, email, None)
+        self.mail
+            .send_token(user, TokenPurpose::VerifyEmail, email, None)
             .await?;
-        let mail = self
-            .mail
-            .templates()
-            .verification(email, user.username(), &token);
-        self.mail.queue(mail).await;
         Ok(())
     }
 

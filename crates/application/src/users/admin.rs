@@ -191,19 +191,15 @@ impl UserService {
         let event = actor
             .audit(AuditAction::EmailChangeRequested, now)
             .with_target(user.id());
-        let token = mail
-            .issue(
-                user.id(),
-                crate::ports::TokenPurpose::ChangeEmail,
-                &new_email,
-                Some(&event),
-            )
-            .await?;
-        let templates = mail.templates();
-        mail.queue(templates.email_change_confirmation(&new_email, user.username(), &token))
-            .await;
+        mail.send_token(
+            &user,
+            crate::ports::TokenPurpose::ChangeEmail,
+            &new_email,
+            Some(&event),
+        )
+        .await?;
         if let Some(old) = user.email() {
-            mail.queue(templates.email_change_notice(old, user.username()))
+            mail.queue(mail.templates().email_change_notice(old, user.username()))
                 .await;
         }
         tracing::info!(user_id = %user.id(), "email change requested; waiting for confirmation");
