@@ -1,18 +1,13 @@
 //! Opening an account.
 
-use domain::{AuditAction, Email, Password, User, UserId, Username};
+use domain::{AuditAction, User};
 use thiserror::Error;
-use uuid::Uuid;
 
-use super::AuthService;
+use super::{AuthService, NewAccount};
 use crate::{ClientInfo, RepositoryError, UniqueField};
 
-#[derive(Debug)]
-pub struct RegisterInput {
-    pub username: Username,
-    pub email: Email,
-    pub password: Password,
-}
+/// What a registration takes.
+pub type RegisterInput = NewAccount;
 
 crate::use_case_error! {
     #[derive(Debug, Error)]
@@ -37,20 +32,14 @@ impl AuthService {
         client: &ClientInfo,
         input: RegisterInput,
     ) -> Result<User, RegisterError> {
-        let account_words = [input.username.as_ref(), input.email.as_ref()];
-        let hash = self
-            .ports
-            .hash_new_password(&input.password, &account_words)
+        let audit = |id, now| {
+            client
+                .audit(AuditAction::AccountRegistered, Some(id), now)
+                .with_target(id)
+        };
+        self.ports
+            .open_account(input, Vec::new(), audit)
             .await?
-            .map_err(RegisterError::WeakPassword)?;
-        let now = self.ports.clock.now();
-        let id = UserId::from_uuid(Uuid::now_v7());
-        let user = User::register(id, input.username, input.email, hash, now);
-        let event = client
-            .audit(AuditAction::AccountRegistered, Some(id), now)
-            .with_target(id);
-        self.ports.users.insert(&user, &event).await?;
-        tracing::info!(user_id = %user.id(), "account registered");
-        Ok(user)
+            .map_err(RegisterError::WeakPassword)
     }
 }
