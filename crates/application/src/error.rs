@@ -102,18 +102,43 @@ impl From<RepositoryError> for DependencyError {
     }
 }
 
-/// `From<RepositoryError>` for use-case errors with a `Dependency(DependencyError)` variant
-/// that pass every repository error on as a dependency failure (see the conversion above).
-macro_rules! repository_errors_are_dependency_failures {
-    ($($error:ty),+ $(,)?) => {$(
-        impl From<$crate::RepositoryError> for $error {
-            fn from(err: $crate::RepositoryError) -> Self {
-                Self::Dependency(err.into())
+/// Declares a use-case error enum: its own outcomes as written, then the one `Dependency`
+/// variant every use-case error shares, and `From<RepositoryError>`, which turns the repository
+/// outcomes listed under `repository:` (if any) into the enum's own and passes every other
+/// repository error on as a dependency failure (see the conversion above).
+macro_rules! use_case_error {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($outcomes:tt)* }
+        $(repository: { $($pattern:pat => $outcome:expr),+ $(,)? })?
+    ) => {
+        $(#[$meta])*
+        pub enum $name {
+            $($outcomes)*
+            /// A port failed: an outage (503) or a bug (500), never the caller's fault. Shows
+            /// as the `DependencyError` does; not `transparent`, which cannot mix with a
+            /// caller's `#[error(transparent)]` in one macro's output.
+            #[error("{0}")]
+            Dependency($crate::DependencyError),
+        }
+
+        impl From<$crate::DependencyError> for $name {
+            fn from(err: $crate::DependencyError) -> Self {
+                Self::Dependency(err)
             }
         }
-    )+};
+
+        impl From<$crate::RepositoryError> for $name {
+            fn from(err: $crate::RepositoryError) -> Self {
+                match err {
+                    $($($pattern => $outcome,)+)?
+                    other => Self::Dependency(other.into()),
+                }
+            }
+        }
+    };
 }
-pub(crate) use repository_errors_are_dependency_failures;
+pub(crate) use use_case_error;
 
 /// The session and throttle stores report nothing of their own: only dependency failures.
 pub type StoreError = DependencyError;

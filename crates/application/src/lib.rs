@@ -24,5 +24,5 @@ pub mod testing;
 use testing::fakes;
 
 pub use context::{Actor, ClientInfo};
-pub(crate) use error::repository_errors_are_dependency_failures;
+pub(crate) use error::use_case_error;
 pub use error::{DependencyError, HashingSaturated, RepositoryError, StoreError, UniqueField};

@@ -18,7 +18,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 use application::{
     RepositoryError, StoreError,
     pagination::{Page, PageRequest},
-    ports::{AdminChange, AdminRule, UserFilter, UserRepository},
+    ports::{AdminChange, AdminGuard, UserFilter, UserRepository},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -134,22 +134,18 @@ impl_user_repository! {
     async fn set_roles(
         &self,
         user: &User,
-        expected_updated_at: Option<DateTime<Utc>>,
-        audit: &AuditEvent,
-        rule: AdminRule<'_>,
+        guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError> {
-        let change = self.inner.set_roles(user, expected_updated_at, audit, rule);
+        let change = self.inner.set_roles(user, guard);
         self.marked(user.id(), change).await
     }
 
     async fn delete(
         &self,
         id: UserId,
-        expected_updated_at: Option<DateTime<Utc>>,
-        audit: &AuditEvent,
-        rule: AdminRule<'_>,
+        guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError> {
-        let change = self.inner.delete(id, expected_updated_at, audit, rule);
+        let change = self.inner.delete(id, guard);
         self.marked(id, change).await
     }
 }

@@ -11,7 +11,9 @@ use std::sync::{
 
 use application::{
     pagination::PageRequest,
-    ports::{CommentRepository, PostFilter, PostRepository, UserFilter, UserRepository},
+    ports::{
+        AdminGuard, CommentRepository, PostFilter, PostRepository, UserFilter, UserRepository,
+    },
 };
 use chrono::Utc;
 use domain::{
@@ -167,9 +169,11 @@ async fn an_account_and_its_roles_are_one_statement() {
         f.users
             .set_roles(
                 &user,
-                Some(before),
-                &event,
-                &domain::AdminTally::keeps_an_administrator
+                AdminGuard::new(
+                    Some(before),
+                    &event,
+                    &domain::AdminTally::keeps_an_administrator
+                )
             )
             .await
             .expect("sets"),

@@ -16,7 +16,7 @@ use std::{
 
 use application::{
     RepositoryError, StoreError,
-    ports::{AdminChange, UserRepository},
+    ports::{AdminChange, AdminGuard, UserRepository},
     testing::contract,
 };
 use async_trait::async_trait;
@@ -70,9 +70,7 @@ async fn set_roles(
     users
         .set_roles(
             user,
-            Some(before),
-            &event,
-            &AdminTally::keeps_an_administrator,
+            AdminGuard::new(Some(before), &event, &AdminTally::keeps_an_administrator),
         )
         .await
         .map(|change| change == AdminChange::Applied)
@@ -148,7 +146,10 @@ async fn a_change_is_in_force_at_once_against_readers_filling_the_cache(
     let event = AuditEvent::new(AuditAction::AccountDeleted, Some(user.id()), Utc::now());
     assert_eq!(
         users
-            .delete(user.id(), None, &event, &AdminTally::keeps_an_administrator)
+            .delete(
+                user.id(),
+                AdminGuard::new(None, &event, &AdminTally::keeps_an_administrator)
+            )
             .await
             .expect("deletes"),
         AdminChange::Applied

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use application::{
     pagination::PageRequest,
-    ports::{AdminChange, PostFilter, PostRepository, UserRepository},
+    ports::{AdminChange, AdminGuard, PostFilter, PostRepository, UserRepository},
     testing::contract,
 };
 use chrono::{Duration, Utc};
@@ -319,7 +319,10 @@ async fn the_search_index_follows_inserts_edits_and_deletes() {
     // Deleting an account deletes its posts by cascade; the index follows.
     let event = AuditEvent::new(AuditAction::AccountDeleted, Some(bob.id()), Utc::now());
     let deleted = users
-        .delete(bob.id(), None, &event, &AdminTally::keeps_an_administrator)
+        .delete(
+            bob.id(),
+            AdminGuard::new(None, &event, &AdminTally::keeps_an_administrator),
+        )
         .await
         .expect("delete");
     assert_eq!(deleted, AdminChange::Applied);

@@ -51,7 +51,12 @@ pub fn wire_mail(
     };
     Ok(MailWiring {
         account_mail: AccountMail::new(tokens, outbox.clone(), clock.clone(), mail_settings),
-        delivery: MailDelivery::new(outbox, mailer, clock, RetryPolicy::default()),
+        delivery: MailDelivery {
+            outbox,
+            mailer,
+            clock,
+            policy: RetryPolicy::default(),
+        },
     })
 }
 

@@ -239,7 +239,6 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         auth_settings,
     );
     let account = AccountService::new(
-        credentials.clone(),
         Arc::new(TokioTasks),
         mail.account_mail.clone(),
         auth.clone(),

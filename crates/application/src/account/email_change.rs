@@ -16,13 +16,13 @@ impl AccountService {
         token: &str,
     ) -> Result<(), AccountError> {
         let digest = digest_of(token).ok_or(AccountError::InvalidToken)?;
-        let now = self.ports.clock.now();
+        let now = self.auth.ports.clock.now();
         let tokens = self.mail.tokens();
         let found = tokens
             .find(TokenPurpose::ChangeEmail, &digest, now)
             .await?
             .ok_or(AccountError::InvalidToken)?;
-        if let Some(owner) = self.ports.users.find_by_email(&found.address).await?
+        if let Some(owner) = self.auth.ports.users.find_by_email(&found.address).await?
             && owner.id() != found.user
         {
             return Err(AccountError::EmailTaken);

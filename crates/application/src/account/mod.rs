@@ -12,47 +12,40 @@ use domain::{AuditAction, User, UserId};
 use thiserror::Error;
 
 use crate::{
-    ClientInfo, DependencyError, RepositoryError, UniqueField,
-    auth::{AuthService, CredentialPorts},
+    ClientInfo, RepositoryError, UniqueField,
+    auth::AuthService,
     mail::AccountMail,
     ports::{TaskSpawner, TokenPurpose},
     throttle::Throttle,
 };
 
-/// What can go wrong in the account lifecycle.
-#[derive(Debug, Error)]
-pub enum AccountError {
-    /// Unknown, expired, used, or for an address the account no longer has: one answer for all.
-    #[error("the token is invalid or expired")]
-    InvalidToken,
-    #[error("the new password {0}")]
-    WeakPassword(crate::ports::WeakPassword),
-    #[error("the email is already registered")]
-    EmailTaken,
-    /// The action needs a verified address (`REQUIRE_VERIFIED_EMAIL`).
-    #[error("the account's email address is not verified")]
-    EmailNotVerified,
-    /// The target account's authentication budget is spent.
-    #[error("too many requests for this account; retry in {retry_after:?}")]
-    RateLimited { retry_after: std::time::Duration },
-    #[error("the account no longer exists")]
-    Gone,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
-}
-
-impl From<RepositoryError> for AccountError {
-    fn from(err: RepositoryError) -> Self {
-        match err {
-            RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
-            other => Self::Dependency(other.into()),
-        }
+crate::use_case_error! {
+    /// What can go wrong in the account lifecycle.
+    #[derive(Debug, Error)]
+    pub enum AccountError {
+        /// Unknown, expired, used, or for an address the account no longer has: one answer for all.
+        #[error("the token is invalid or expired")]
+        InvalidToken,
+        #[error("the new password {0}")]
+        WeakPassword(crate::ports::WeakPassword),
+        #[error("the email is already registered")]
+        EmailTaken,
+        /// The action needs a verified address (`REQUIRE_VERIFIED_EMAIL`).
+        #[error("the account's email address is not verified")]
+        EmailNotVerified,
+        /// The target account's authentication budget is spent.
+        #[error("too many requests for this account; retry in {retry_after:?}")]
+        RateLimited { retry_after: std::time::Duration },
+        #[error("the account no longer exists")]
+        Gone,
+    }
+    repository: {
+        RepositoryError::Duplicate(UniqueField::Email) => Self::EmailTaken,
     }
 }
 
 #[derive(Clone)]
 pub struct AccountService {
-    ports: CredentialPorts,
     /// Where a password reset's look-up and mail run, off the request path.
     tasks: Arc<dyn TaskSpawner>,
     mail: AccountMail,
@@ -63,7 +56,6 @@ pub struct AccountService {
 
 impl AccountService {
     pub fn new(
-        ports: CredentialPorts,
         tasks: Arc<dyn TaskSpawner>,
         mail: AccountMail,
         auth: AuthService,
@@ -71,7 +63,6 @@ impl AccountService {
         require_verified_email: bool,
     ) -> Self {
         Self {
-            ports,
             tasks,
             mail,
             auth,
@@ -98,7 +89,7 @@ impl AccountService {
 
     /// The account `id`, or `missing` when there is none.
     async fn user(&self, id: UserId, missing: AccountError) -> Result<User, AccountError> {
-        self.ports.users.find_by_id(id).await?.ok_or(missing)
+        self.auth.ports.users.find_by_id(id).await?.ok_or(missing)
     }
 
     /// Saves a change a mailed token made at `now` to `user` (last seen at `seen`) with its
@@ -117,6 +108,7 @@ impl AccountService {
             .audit(action, Some(user.id()), now)
             .with_target(user.id());
         if !self
+            .auth
             .ports
             .users
             .update(user, Some(seen), Some(&event))

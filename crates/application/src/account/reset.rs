@@ -32,23 +32,17 @@ impl AccountService {
     }
 
     async fn send_reset(&self, client: &ClientInfo, email: &Email) -> Result<(), AccountError> {
-        let Some(user) = self.ports.users.find_by_email(email).await? else {
+        let Some(user) = self.auth.ports.users.find_by_email(email).await? else {
             tracing::info!("password reset asked for an address no account has");
             return Ok(());
         };
-        let now = self.ports.clock.now();
+        let now = self.auth.ports.clock.now();
         let event = client
             .audit(AuditAction::PasswordResetRequested, None, now)
             .with_target(user.id());
-        let token = self
-            .mail
-            .issue(user.id(), TokenPurpose::ResetPassword, email, Some(&event))
+        self.mail
+            .send_token(&user, TokenPurpose::ResetPassword, email, Some(&event))
             .await?;
-        let mail = self
-            .mail
-            .templates()
-            .password_reset(email, user.username(), &token);
-        self.mail.queue(mail).await;
         Ok(())
     }
 
@@ -63,7 +57,7 @@ impl AccountService {
     ) -> Result<(), AccountError> {
         let digest = digest_of(token).ok_or(AccountError::InvalidToken)?;
         let tokens = self.mail.tokens();
-        let now = self.ports.clock.now();
+        let now = self.auth.ports.clock.now();
         // Looked at first and taken only once the password passes, so a weak one does not
         // spend the mail.
         let found = tokens
@@ -76,30 +70,42 @@ impl AccountService {
         };
         let account_words = [user.username().as_ref(), email.as_ref()];
         let hash = self
+            .auth
             .ports
             .hash_new_password(&new_password, &account_words)
             .await?
             .map_err(AccountError::WeakPassword)?;
         if tokens
-            .take(TokenPurpose::ResetPassword, &digest, self.ports.clock.now())
+            .take(
+                TokenPurpose::ResetPassword,
+                &digest,
+                self.auth.ports.clock.now(),
+            )
             .await?
             .is_none()
         {
             return Err(AccountError::InvalidToken);
         }
         let seen = user.updated_at();
-        let now = self.ports.clock.now();
+        let now = self.auth.ports.clock.now();
         user.change_password(hash, now);
         let action = AuditAction::PasswordResetCompleted;
         let revoke = Some(TokenPurpose::ResetPassword);
         self.save_token_change(client, &user, seen, now, action, revoke)
             .await?;
-        let ended = self.ports.sessions.delete_all_for_user(user.id()).await?;
-        self.ports
+        let ended = self
+            .auth
+            .ports
+            .sessions
+            .delete_all_for_user(user.id())
+            .await?;
+        self.auth
+            .ports
             .attempts
             .clear(&account_key(email.as_ref()))
             .await?;
-        self.ports
+        self.auth
+            .ports
             .attempts
             .clear(&reauthentication_bucket(user.id()))
             .await?;

@@ -41,15 +41,9 @@ impl AccountService {
         if user.email_verified() {
             return Ok(());
         }
-        let token = self
-            .mail
-            .issue(user.id(), TokenPurpose::VerifyEmail, email, None)
+        self.mail
+            .send_token(user, TokenPurpose::VerifyEmail, email, None)
             .await?;
-        let mail = self
-            .mail
-            .templates()
-            .verification(email, user.username(), &token);
-        self.mail.queue(mail).await;
         Ok(())
     }
 
@@ -57,7 +51,7 @@ impl AccountService {
     #[tracing::instrument(skip_all)]
     pub async fn verify_email(&self, client: &ClientInfo, token: &str) -> Result<(), AccountError> {
         let digest = digest_of(token).ok_or(AccountError::InvalidToken)?;
-        let now = self.ports.clock.now();
+        let now = self.auth.ports.clock.now();
         let token = self
             .mail
             .tokens()

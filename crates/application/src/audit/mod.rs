@@ -9,7 +9,7 @@ use domain::AuditEvent;
 use thiserror::Error;
 
 use crate::{
-    Actor, DependencyError,
+    Actor,
     authz::{Forbidden, authorize_audit},
     pagination::{Page, PageRequest},
     ports::{AuditFilter, AuditLog},
@@ -17,15 +17,13 @@ use crate::{
 
 pub use prune::PRUNE_BATCH;
 
-#[derive(Debug, Error)]
-pub enum AuditError {
-    #[error(transparent)]
-    Forbidden(#[from] Forbidden),
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum AuditError {
+        #[error(transparent)]
+        Forbidden(#[from] Forbidden),
+    }
 }
-
-crate::repository_errors_are_dependency_failures!(AuditError);
 
 #[derive(Clone)]
 pub struct AuditService {

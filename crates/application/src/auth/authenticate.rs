@@ -3,16 +3,16 @@
 use thiserror::Error;
 
 use super::AuthService;
-use crate::{Actor, ClientInfo, DependencyError};
+use crate::{Actor, ClientInfo};
 
-#[derive(Debug, Error)]
-pub enum AuthenticateError {
-    #[error("the access token is invalid or expired")]
-    InvalidToken,
-    #[error("the session has ended")]
-    SessionEnded,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum AuthenticateError {
+        #[error("the access token is invalid or expired")]
+        InvalidToken,
+        #[error("the session has ended")]
+        SessionEnded,
+    }
 }
 
 impl AuthService {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{AuthService, IssuedTokens, refresh_token::RefreshToken};
 use crate::{
-    ClientInfo, DependencyError,
+    ClientInfo,
     audit::record_after_the_fact,
     throttle::{Guarded, account_key, check_password, device_bucket},
 };
@@ -27,18 +27,16 @@ pub struct LoginInput {
 #[derive(Clone)]
 pub struct DeviceToken(pub String);
 
-#[derive(Debug, Error)]
-pub enum LoginError {
-    #[error("invalid email or password")]
-    InvalidCredentials,
-    /// Too many failed logins for this account: refused before any password is checked.
-    #[error("the account is locked out for {retry_after:?}")]
-    LockedOut { retry_after: std::time::Duration },
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum LoginError {
+        #[error("invalid email or password")]
+        InvalidCredentials,
+        /// Too many failed logins for this account: refused before any password is checked.
+        #[error("the account is locked out for {retry_after:?}")]
+        LockedOut { retry_after: std::time::Duration },
+    }
 }
-
-crate::repository_errors_are_dependency_failures!(LoginError);
 
 impl AuthService {
     #[tracing::instrument(skip_all)]

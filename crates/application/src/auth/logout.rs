@@ -4,14 +4,14 @@ use domain::{AuditAction, SessionId};
 use thiserror::Error;
 
 use super::{AuthService, refresh_token::RefreshToken};
-use crate::{Actor, ClientInfo, DependencyError, audit::record_after_the_fact};
+use crate::{Actor, ClientInfo, audit::record_after_the_fact};
 
-#[derive(Debug, Error)]
-pub enum LogoutError {
-    #[error("no live session matches the credentials")]
-    NotAuthenticated,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum LogoutError {
+        #[error("no live session matches the credentials")]
+        NotAuthenticated,
+    }
 }
 
 impl AuthService {

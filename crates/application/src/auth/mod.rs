@@ -18,11 +18,12 @@ mod tests;
 use std::sync::Arc;
 
 use chrono::Duration;
-use domain::{Password, PasswordHash, SessionId, User};
+use chrono::{DateTime, Utc};
+use domain::{AuditEvent, Email, Password, PasswordHash, Role, SessionId, User, UserId, Username};
 use secrecy::SecretString;
 
 use crate::{
-    DependencyError,
+    DependencyError, RepositoryError,
     ports::{
         AccessClaims, AccessTokens, AuditLog, Clock, DeviceTokens, LoginAttempts, PasswordHasher,
         PasswordStrength, SessionStore, UserRepository, WeakPassword,
@@ -52,7 +53,40 @@ pub struct CredentialPorts {
     pub audit: Arc<dyn AuditLog>,
 }
 
+/// An account to open: what registration and the command line's `create-admin` take.
+#[derive(Debug)]
+pub struct NewAccount {
+    pub username: Username,
+    pub email: Email,
+    pub password: Password,
+}
+
 impl CredentialPorts {
+    /// Opens `account` with `roles` (`user` is always added) once its password passes the
+    /// strength check (`Ok(Err(_))` otherwise), storing it with the audit event `audit` makes
+    /// from the new id and the time, in one transaction.
+    pub(crate) async fn open_account(
+        &self,
+        account: NewAccount,
+        roles: Vec<Role>,
+        audit: impl FnOnce(UserId, DateTime<Utc>) -> AuditEvent,
+    ) -> Result<Result<User, WeakPassword>, RepositoryError> {
+        let account_words = [account.username.as_ref(), account.email.as_ref()];
+        let hash = match self
+            .hash_new_password(&account.password, &account_words)
+            .await?
+        {
+            Ok(hash) => hash,
+            Err(weak) => return Ok(Err(weak)),
+        };
+        let now = self.clock.now();
+        let id = UserId::from_uuid(uuid::Uuid::now_v7());
+        let user = User::with_roles(id, account.username, account.email, hash, roles, now);
+        self.users.insert(&user, &audit(id, now)).await?;
+        tracing::info!(user_id = %id, roles = ?user.roles(), "account opened");
+        Ok(Ok(user))
+    }
+
     /// Hashes `password` once it passes the strength check, which counts the account's own
     /// words as known to an attacker: `Ok(Err(_))` when it is too easy to guess.
     pub(crate) async fn hash_new_password(
@@ -70,7 +104,8 @@ impl CredentialPorts {
 /// The ports the authentication use cases work through.
 #[derive(Clone)]
 pub struct AuthService {
-    ports: CredentialPorts,
+    /// Also the account lifecycle's (`AccountService`), which works beside this service.
+    pub(crate) ports: CredentialPorts,
     access_tokens: Arc<dyn AccessTokens>,
     device_tokens: Arc<dyn DeviceTokens>,
     settings: AuthSettings,

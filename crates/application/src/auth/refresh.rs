@@ -9,17 +9,15 @@ use crate::{ClientInfo, DependencyError, audit::record_after_the_fact};
 /// A rotation lost to a concurrent one is re-examined at most this many times.
 const MAX_ATTEMPTS: usize = 3;
 
-#[derive(Debug, Error)]
-pub enum RefreshError {
-    #[error("the refresh token is invalid or expired")]
-    InvalidToken,
-    #[error("the refresh token was already used; the session has been revoked")]
-    Reused,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum RefreshError {
+        #[error("the refresh token is invalid or expired")]
+        InvalidToken,
+        #[error("the refresh token was already used; the session has been revoked")]
+        Reused,
+    }
 }
-
-crate::repository_errors_are_dependency_failures!(RefreshError);
 
 impl AuthService {
     #[tracing::instrument(skip_all)]

@@ -128,7 +128,12 @@ async fn session_pages_cover_every_session_once() {
     let mut page = PageRequest::first(3);
     loop {
         let listed = h.auth.list_sessions(&actor, &page).await.expect("lists");
-        seen.extend(listed.items.iter().map(|s| (s.created_at, s.id)));
+        seen.extend(
+            listed
+                .items
+                .iter()
+                .map(|s| (s.session.parts().created_at, s.session.id())),
+        );
         match listed.next_cursor {
             Some(cursor) => page.after = Some(cursor),
             None => break,

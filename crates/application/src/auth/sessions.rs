@@ -1,33 +1,29 @@
 //! The caller's sessions (one per device): list them, end one, end them all.
 
-use chrono::{DateTime, Utc};
 use domain::{AuditAction, AuditEvent, Session, SessionId};
 use thiserror::Error;
 
 use super::AuthService;
 use crate::{
-    Actor, DependencyError, StoreError,
+    Actor, StoreError,
     audit::record_after_the_fact,
     pagination::{Cursor, Page, PageRequest},
 };
 
+/// One of the caller's live sessions, and whether it is the one making the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionView {
-    pub id: SessionId,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: DateTime<Utc>,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
+    pub session: Session,
     pub current: bool,
 }
 
-#[derive(Debug, Error)]
-pub enum SessionError {
-    /// Also what someone else's session looks like: its existence is not revealed.
-    #[error("no such session")]
-    NotFound,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum SessionError {
+        /// Also what someone else's session looks like: its existence is not revealed.
+        #[error("no such session")]
+        NotFound,
+    }
 }
 
 impl AuthService {
@@ -65,7 +61,10 @@ impl AuthService {
     ) -> Result<Page<SessionView>, SessionError> {
         let now = self.ports.clock.now();
         // Cursors carry microseconds: order and compare on exactly what they carry.
-        let key = |view: &SessionView| (view.created_at.timestamp_micros(), view.id.as_uuid());
+        let key = |view: &SessionView| {
+            let session = view.session.parts();
+            (session.created_at.timestamp_micros(), session.id.as_uuid())
+        };
         let mut views: Vec<SessionView> = self
             .ports
             .sessions
@@ -73,16 +72,9 @@ impl AuthService {
             .await?
             .into_iter()
             .filter(|s| s.is_live(now))
-            .map(|s| {
-                let p = s.parts();
-                SessionView {
-                    id: p.id,
-                    created_at: p.created_at,
-                    last_used_at: p.last_used_at,
-                    user_agent: p.user_agent.clone(),
-                    ip: p.ip.clone(),
-                    current: p.id == actor.session_id,
-                }
+            .map(|session| SessionView {
+                current: session.id() == actor.session_id,
+                session,
             })
             .filter(|view| {
                 page.after
@@ -92,8 +84,8 @@ impl AuthService {
         views.sort_by_key(|view| std::cmp::Reverse(key(view)));
         views.truncate(page.limit as usize + 1);
         Ok(Page::from_rows(views, page.limit, |view| Cursor {
-            created_at: view.created_at,
-            id: view.id.as_uuid(),
+            created_at: view.session.parts().created_at,
+            id: view.session.id().as_uuid(),
         }))
     }
 

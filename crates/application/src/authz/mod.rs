@@ -6,6 +6,6 @@ mod policy;
 
 pub use permission::{Permission, permissions_of};
 pub use policy::{
-    CommentAction, Forbidden, PostAction, UserAction, authorize_audit, authorize_comment,
-    authorize_post, authorize_user,
+    ContentAction, ContentKind, Forbidden, UserAction, authorize_audit, authorize_content,
+    authorize_user,
 };

@@ -1,6 +1,6 @@
 //! One policy function per resource: (actor, action, resource) -> allowed or `Forbidden`.
 
-use domain::{Comment, Post, UserId};
+use domain::UserId;
 use thiserror::Error;
 
 use super::Permission;
@@ -14,55 +14,41 @@ fn allow(granted: bool) -> Result<(), Forbidden> {
     if granted { Ok(()) } else { Err(Forbidden) }
 }
 
+/// What may be done to a post or a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostAction {
+pub enum ContentAction {
     Create,
     Update,
     Delete,
 }
 
-/// Reading posts needs no permission: anonymous callers may read.
-pub fn authorize_post(
-    actor: &Actor,
-    action: PostAction,
-    post: Option<&Post>,
-) -> Result<(), Forbidden> {
-    let own = post.is_some_and(|p| p.is_authored_by(actor.user_id));
-    let can = |p: Permission| p.granted_to(&actor.roles);
-    allow(match action {
-        PostAction::Create => can(Permission::PostsCreate),
-        PostAction::Update => {
-            can(Permission::PostsUpdateAny) || (own && can(Permission::PostsUpdateOwn))
-        }
-        PostAction::Delete => {
-            can(Permission::PostsDeleteAny) || (own && can(Permission::PostsDeleteOwn))
-        }
-    })
-}
-
+/// Which content an action is on: each kind has permissions of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommentAction {
-    Create,
-    Update,
-    Delete,
+pub enum ContentKind {
+    Post,
+    Comment,
 }
 
-pub fn authorize_comment(
+/// Reading content needs no permission: anonymous callers may read. Creating needs the
+/// kind's create permission; changing or deleting needs the permission to do it to anyone's,
+/// or the one for one's own when the actor is the `author`.
+pub fn authorize_content(
     actor: &Actor,
-    action: CommentAction,
-    comment: Option<&Comment>,
+    kind: ContentKind,
+    action: ContentAction,
+    author: Option<UserId>,
 ) -> Result<(), Forbidden> {
-    let own = comment.is_some_and(|c| c.is_authored_by(actor.user_id));
+    use {ContentAction as A, ContentKind as K, Permission as P};
+    let (any, own) = match (kind, action) {
+        (K::Post, A::Create) => (P::PostsCreate, None),
+        (K::Post, A::Update) => (P::PostsUpdateAny, Some(P::PostsUpdateOwn)),
+        (K::Post, A::Delete) => (P::PostsDeleteAny, Some(P::PostsDeleteOwn)),
+        (K::Comment, A::Create) => (P::CommentsCreate, None),
+        (K::Comment, A::Update) => (P::CommentsUpdateAny, Some(P::CommentsUpdateOwn)),
+        (K::Comment, A::Delete) => (P::CommentsDeleteAny, Some(P::CommentsDeleteOwn)),
+    };
     let can = |p: Permission| p.granted_to(&actor.roles);
-    allow(match action {
-        CommentAction::Create => can(Permission::CommentsCreate),
-        CommentAction::Update => {
-            can(Permission::CommentsUpdateAny) || (own && can(Permission::CommentsUpdateOwn))
-        }
-        CommentAction::Delete => {
-            can(Permission::CommentsDeleteAny) || (own && can(Permission::CommentsDeleteOwn))
-        }
-    })
+    allow(can(any) || (author == Some(actor.user_id) && own.is_some_and(can)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +90,7 @@ pub fn authorize_audit(actor: &Actor) -> Result<(), Forbidden> {
 mod tests {
     use super::*;
     use chrono::Utc;
-    use domain::{PostBody, PostId, PostTitle, Role, SessionId};
+    use domain::{Post, PostBody, PostId, PostTitle, Role, SessionId};
     use uuid::Uuid;
 
     fn actor(roles: &[Role]) -> Actor {
@@ -130,7 +116,7 @@ mod tests {
 
     #[test]
     fn the_post_matrix() {
-        use PostAction::*;
+        use ContentAction::*;
         // (roles, action, own, allowed)
         let table = [
             (vec![], Update, true, true),
@@ -151,7 +137,7 @@ mod tests {
             };
             let post = post_by(author);
             assert_eq!(
-                authorize_post(&who, action, Some(&post)).is_ok(),
+                authorize_content(&who, ContentKind::Post, action, Some(post.author_id())).is_ok(),
                 allowed,
                 "{roles:?} {action:?} own={own}"
             );

@@ -7,8 +7,8 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::{
-    Actor, DependencyError, RepositoryError,
-    authz::{CommentAction, Forbidden, authorize_comment},
+    Actor, RepositoryError,
+    authz::{ContentAction, ContentKind, Forbidden, authorize_content},
     pagination::{Page, PageRequest},
     ports::{Clock, CommentRepository, PostRepository},
     views::{CommentView, IfMatch},
@@ -23,26 +23,20 @@ pub struct CommentService {
     clock: Arc<dyn Clock>,
 }
 
-#[derive(Debug, Error)]
-pub enum CommentError {
-    #[error("no such post")]
-    PostNotFound,
-    #[error("no such comment")]
-    NotFound,
-    #[error(transparent)]
-    Forbidden(#[from] Forbidden),
-    #[error("the comment changed since it was read")]
-    PreconditionFailed,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
-}
-
-impl From<RepositoryError> for CommentError {
-    fn from(err: RepositoryError) -> Self {
-        match err {
-            RepositoryError::MissingParent => Self::PostNotFound,
-            other => Self::Dependency(other.into()),
-        }
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum CommentError {
+        #[error("no such post")]
+        PostNotFound,
+        #[error("no such comment")]
+        NotFound,
+        #[error(transparent)]
+        Forbidden(#[from] Forbidden),
+        #[error("the comment changed since it was read")]
+        PreconditionFailed,
+    }
+    repository: {
+        RepositoryError::MissingParent => Self::PostNotFound,
     }
 }
 
@@ -127,7 +121,7 @@ impl CommentService {
         post: PostId,
         body: CommentBody,
     ) -> Result<CommentView, CommentError> {
-        authorize_comment(actor, CommentAction::Create, None)?;
+        authorize_content(actor, ContentKind::Comment, ContentAction::Create, None)?;
         let comment = Comment::create(
             CommentId::from_uuid(Uuid::now_v7()),
             post,
@@ -143,12 +137,17 @@ impl CommentService {
     async fn load_for(
         &self,
         actor: &Actor,
-        action: CommentAction,
+        action: ContentAction,
         id: CommentId,
         if_match: Option<&IfMatch>,
     ) -> Result<CommentView, CommentError> {
         let view = self.get(id).await?;
-        authorize_comment(actor, action, Some(&view.comment))?;
+        authorize_content(
+            actor,
+            ContentKind::Comment,
+            action,
+            Some(view.comment.author_id()),
+        )?;
         if if_match.is_some_and(|m| !m.matches(&view.version_tag())) {
             return Err(CommentError::PreconditionFailed);
         }
@@ -163,7 +162,7 @@ impl CommentService {
         if_match: Option<&IfMatch>,
     ) -> Result<CommentView, CommentError> {
         let mut view = self
-            .load_for(actor, CommentAction::Update, id, if_match)
+            .load_for(actor, ContentAction::Update, id, if_match)
             .await?;
         let seen = view.comment.updated_at();
         view.comment.edit(body, self.clock.now());
@@ -180,7 +179,7 @@ impl CommentService {
         if_match: Option<&IfMatch>,
     ) -> Result<(), CommentError> {
         let view = self
-            .load_for(actor, CommentAction::Delete, id, if_match)
+            .load_for(actor, ContentAction::Delete, id, if_match)
             .await?;
         let guard = if_match.map(|_| view.comment.updated_at());
         if !self.comments.delete(id, guard).await? {

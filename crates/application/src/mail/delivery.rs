@@ -54,29 +54,17 @@ pub struct DeliveryReport {
     pub dropped: u64,
 }
 
+/// The delivery task's work: what it reads, sends through, and how it retries. Plain fields,
+/// no constructor: nothing here has an invariant to keep.
 #[derive(Clone)]
 pub struct MailDelivery {
-    outbox: Arc<dyn MailOutbox>,
-    mailer: Arc<dyn Mailer>,
-    clock: Arc<dyn Clock>,
-    policy: RetryPolicy,
+    pub outbox: Arc<dyn MailOutbox>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+    pub policy: RetryPolicy,
 }
 
 impl MailDelivery {
-    pub fn new(
-        outbox: Arc<dyn MailOutbox>,
-        mailer: Arc<dyn Mailer>,
-        clock: Arc<dyn Clock>,
-        policy: RetryPolicy,
-    ) -> Self {
-        Self {
-            outbox,
-            mailer,
-            clock,
-            policy,
-        }
-    }
-
     /// Sends every mail due now (one batch).
     pub async fn run_once(&self) -> Result<DeliveryReport, RepositoryError> {
         let now = self.clock.now();

@@ -8,7 +8,7 @@ mod tokens;
 use std::sync::Arc;
 
 use chrono::Duration;
-use domain::{AuditEvent, Email, UserId};
+use domain::{AuditEvent, Email, User};
 
 use crate::{
     RepositoryError,
@@ -83,27 +83,35 @@ impl AccountMail {
         }
     }
 
-    /// A new token for `purpose`, bound to `address`; earlier tokens of the account for the
-    /// same purpose die, so only the latest mail works. Returns the token in the clear, to be
-    /// put in the mail and nowhere else.
-    pub async fn issue(
+    /// Mails `user` a new token for `purpose` at `address`, with the template for that purpose
+    /// (verification, password reset, email change). Earlier tokens of the account for the
+    /// same purpose die, so only the latest mail works; `audit`, when given, is stored with the
+    /// token. The token in the clear goes into the mail and nowhere else.
+    pub async fn send_token(
         &self,
-        user: UserId,
+        user: &User,
         purpose: TokenPurpose,
         address: &Email,
         audit: Option<&AuditEvent>,
-    ) -> Result<String, RepositoryError> {
-        self.tokens.revoke_all(user, purpose).await?;
+    ) -> Result<(), RepositoryError> {
+        self.tokens.revoke_all(user.id(), purpose).await?;
         let (secret, digest) = new_token();
         let token = AccountToken {
             digest,
-            user,
+            user: user.id(),
             purpose,
             address: address.clone(),
             expires_at: self.clock.now() + self.ttl(purpose),
         };
         self.tokens.insert(&token, audit).await?;
-        Ok(secret)
+        let render = match purpose {
+            TokenPurpose::VerifyEmail => Templates::verification,
+            TokenPurpose::ResetPassword => Templates::password_reset,
+            TokenPurpose::ChangeEmail => Templates::email_change_confirmation,
+        };
+        self.queue(render(&self.templates, address, user.username(), &secret))
+            .await;
+        Ok(())
     }
 
     /// Queues `mail` for the delivery task. Called once the account change has committed, so

@@ -7,8 +7,8 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::{
-    Actor, DependencyError,
-    authz::{Forbidden, PostAction, authorize_post},
+    Actor,
+    authz::{ContentAction, ContentKind, Forbidden, authorize_content},
     pagination::{Page, PageRequest},
     ports::{Clock, PostFilter, PostRepository},
     views::{IfMatch, PostSummary, PostView},
@@ -27,19 +27,17 @@ pub struct PostInput {
     pub body: PostBody,
 }
 
-#[derive(Debug, Error)]
-pub enum PostError {
-    #[error("no such post")]
-    NotFound,
-    #[error(transparent)]
-    Forbidden(#[from] Forbidden),
-    #[error("the post changed since it was read")]
-    PreconditionFailed,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum PostError {
+        #[error("no such post")]
+        NotFound,
+        #[error(transparent)]
+        Forbidden(#[from] Forbidden),
+        #[error("the post changed since it was read")]
+        PreconditionFailed,
+    }
 }
-
-crate::repository_errors_are_dependency_failures!(PostError);
 
 impl PostService {
     pub fn new(posts: Arc<dyn PostRepository>, clock: Arc<dyn Clock>) -> Self {
@@ -100,7 +98,7 @@ impl PostService {
     }
 
     pub async fn create(&self, actor: &Actor, input: PostInput) -> Result<PostView, PostError> {
-        authorize_post(actor, PostAction::Create, None)?;
+        authorize_content(actor, ContentKind::Post, ContentAction::Create, None)?;
         let post = Post::create(
             PostId::from_uuid(Uuid::now_v7()),
             actor.user_id,
@@ -116,12 +114,17 @@ impl PostService {
     async fn load_for(
         &self,
         actor: &Actor,
-        action: PostAction,
+        action: ContentAction,
         id: PostId,
         if_match: Option<&IfMatch>,
     ) -> Result<PostView, PostError> {
         let view = self.get(id).await?;
-        authorize_post(actor, action, Some(&view.post))?;
+        authorize_content(
+            actor,
+            ContentKind::Post,
+            action,
+            Some(view.post.author_id()),
+        )?;
         if if_match.is_some_and(|m| !m.matches(&view.version_tag())) {
             return Err(PostError::PreconditionFailed);
         }
@@ -136,7 +139,7 @@ impl PostService {
         if_match: Option<&IfMatch>,
     ) -> Result<PostView, PostError> {
         let mut view = self
-            .load_for(actor, PostAction::Update, id, if_match)
+            .load_for(actor, ContentAction::Update, id, if_match)
             .await?;
         let seen = view.post.updated_at();
         view.post.edit(input.title, input.body, self.clock.now());
@@ -154,7 +157,7 @@ impl PostService {
         if_match: Option<&IfMatch>,
     ) -> Result<(), PostError> {
         let view = self
-            .load_for(actor, PostAction::Delete, id, if_match)
+            .load_for(actor, ContentAction::Delete, id, if_match)
             .await?;
         let guard = if_match.map(|_| view.post.updated_at());
         if !self.posts.delete(id, guard).await? {

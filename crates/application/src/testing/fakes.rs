@@ -18,7 +18,7 @@ use crate::{
     auth::{AuthService, AuthSettings, CredentialPorts},
     pagination::{Cursor, Page, PageRequest},
     ports::{
-        AccessClaims, AccessTokens, AdminChange, AdminRule, AuditFilter, AuditLog, Clock,
+        AccessClaims, AccessTokens, AdminChange, AdminGuard, AuditFilter, AuditLog, Clock,
         CommentRepository, DeviceTokens, InvalidToken, LoginAttempts, PasswordHasher,
         PasswordStrength, PostFilter, PostRepository, Reservation, SessionStore, UserFilter,
         UserRepository, WeakPassword,
@@ -230,10 +230,13 @@ impl UserRepository for FakeUsers {
     async fn set_roles(
         &self,
         user: &User,
-        expected: Option<DateTime<Utc>>,
-        audit: &AuditEvent,
-        rule: AdminRule<'_>,
+        guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError> {
+        let AdminGuard {
+            expected_updated_at: expected,
+            audit,
+            rule,
+        } = guard;
         // One lock over the whole change: the tally and the change are atomic.
         let mut users = self.users.lock().expect("lock");
         let Some(at) = current(&users, user.id(), expected) else {
@@ -254,10 +257,13 @@ impl UserRepository for FakeUsers {
     async fn delete(
         &self,
         id: UserId,
-        expected: Option<DateTime<Utc>>,
-        audit: &AuditEvent,
-        rule: AdminRule<'_>,
+        guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError> {
+        let AdminGuard {
+            expected_updated_at: expected,
+            audit,
+            rule,
+        } = guard;
         let mut users = self.users.lock().expect("lock");
         let Some(at) = current(&users, id, expected) else {
             return Ok(AdminChange::Stale);

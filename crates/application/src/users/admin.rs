@@ -8,7 +8,7 @@ use crate::{
     audit::record_after_the_fact,
     authz::{Permission, UserAction, authorize_user, permissions_of},
     pagination::{Page, PageRequest},
-    ports::{AdminChange, UserFilter},
+    ports::{AdminChange, AdminGuard, UserFilter},
     throttle::{Guarded, check_password, reauthentication_bucket},
     views::{FullUser, IfMatch, UserView},
 };
@@ -191,19 +191,15 @@ impl UserService {
         let event = actor
             .audit(AuditAction::EmailChangeRequested, now)
             .with_target(user.id());
-        let token = mail
-            .issue(
-                user.id(),
-                crate::ports::TokenPurpose::ChangeEmail,
-                &new_email,
-                Some(&event),
-            )
-            .await?;
-        let templates = mail.templates();
-        mail.queue(templates.email_change_confirmation(&new_email, user.username(), &token))
-            .await;
+        mail.send_token(
+            &user,
+            crate::ports::TokenPurpose::ChangeEmail,
+            &new_email,
+            Some(&event),
+        )
+        .await?;
         if let Some(old) = user.email() {
-            mail.queue(templates.email_change_notice(old, user.username()))
+            mail.queue(mail.templates().email_change_notice(old, user.username()))
                 .await;
         }
         tracing::info!(user_id = %user.id(), "email change requested; waiting for confirmation");
@@ -277,7 +273,10 @@ impl UserService {
         admin_change(
             self.ports
                 .users
-                .delete(id, guard, &event, &AdminTally::keeps_an_administrator)
+                .delete(
+                    id,
+                    AdminGuard::new(guard, &event, &AdminTally::keeps_an_administrator),
+                )
                 .await?,
         )?;
         self.ports.sessions.delete_all_for_user(id).await?;
@@ -316,9 +315,7 @@ impl UserService {
                 .users
                 .set_roles(
                     &user,
-                    Some(seen),
-                    &event,
-                    &AdminTally::keeps_an_administrator,
+                    AdminGuard::new(Some(seen), &event, &AdminTally::keeps_an_administrator),
                 )
                 .await?,
         )?;

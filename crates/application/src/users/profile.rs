@@ -3,18 +3,16 @@
 use thiserror::Error;
 
 use super::UserService;
-use crate::{Actor, DependencyError, views::FullUser};
+use crate::{Actor, views::FullUser};
 
-#[derive(Debug, Error)]
-pub enum ProfileError {
-    /// The account was deleted while a session still pointed at it.
-    #[error("the account no longer exists")]
-    Gone,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+crate::use_case_error! {
+    #[derive(Debug, Error)]
+    pub enum ProfileError {
+        /// The account was deleted while a session still pointed at it.
+        #[error("the account no longer exists")]
+        Gone,
+    }
 }
-
-crate::repository_errors_are_dependency_failures!(ProfileError);
 
 impl UserService {
     /// The caller's full record: everyone may see their own.

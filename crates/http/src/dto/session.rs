@@ -24,12 +24,13 @@ listed!(SessionResponse => SessionList, "One page of the caller's live sessions,
 
 impl From<SessionView> for SessionResponse {
     fn from(view: SessionView) -> Self {
+        let session = view.session.parts();
         Self {
-            id: view.id.as_uuid(),
-            created_at: view.created_at,
-            last_used_at: view.last_used_at,
-            user_agent: view.user_agent,
-            ip: view.ip,
+            id: session.id.as_uuid(),
+            created_at: session.created_at,
+            last_used_at: session.last_used_at,
+            user_agent: session.user_agent.clone(),
+            ip: session.ip.clone(),
             current: view.current,
         }
     }

@@ -5,7 +5,7 @@ use super::db::Db;
 use anyhow::Context;
 use application::{
     RepositoryError, UniqueField,
-    ports::{AdminChange, AdminRule, UserRepository},
+    ports::{AdminChange, AdminGuard, AdminRule, UserRepository},
 };
 use async_trait::async_trait;
 use domain::{AdminTally, AuditEvent, Email, PasswordHash, Role, User, UserId, Username};
@@ -330,10 +330,13 @@ impl UserRepository for SqlUsers {
     async fn set_roles(
         &self,
         user: &User,
-        expected: Option<DateTime<Utc>>,
-        audit: &AuditEvent,
-        rule: AdminRule<'_>,
+        guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError> {
+        let AdminGuard {
+            expected_updated_at: expected,
+            audit,
+            rule,
+        } = guard;
         let txn = self.begin_admin_change().await?;
         let touch = users::Entity::update_many()
             .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()));
@@ -362,10 +365,13 @@ impl UserRepository for SqlUsers {
     async fn delete(
         &self,
         id: UserId,
-        expected: Option<DateTime<Utc>>,
-        audit: &AuditEvent,
-        rule: AdminRule<'_>,
+        guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError> {
+        let AdminGuard {
+            expected_updated_at: expected,
+            audit,
+            rule,
+        } = guard;
         let txn = self.begin_admin_change().await?;
         let target_was_admin = is_admin(&txn, id.as_uuid()).await.map_err(write_error)?;
         // Foreign keys cascade: the account's roles, posts (with their comments) and comments go too.

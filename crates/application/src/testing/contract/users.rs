@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::{
     RepositoryError, UniqueField,
     pagination::PageRequest,
-    ports::{AdminChange, UserFilter, UserRepository},
+    ports::{AdminChange, AdminGuard, UserFilter, UserRepository},
 };
 
 fn event(user: &User) -> AuditEvent {
@@ -212,7 +212,10 @@ pub async fn user_repository(users: &impl UserRepository) {
     let keep = |t: AdminTally| t.keeps_an_administrator();
     assert_eq!(
         users
-            .delete(gone, Some(current - Duration::seconds(5)), &removal, &keep)
+            .delete(
+                gone,
+                AdminGuard::new(Some(current - Duration::seconds(5)), &removal, &keep)
+            )
             .await
             .expect("delete"),
         AdminChange::Stale,
@@ -221,7 +224,7 @@ pub async fn user_repository(users: &impl UserRepository) {
     assert!(users.find_by_id(gone).await.expect("find").is_some());
     assert_eq!(
         users
-            .delete(gone, Some(current), &removal, &keep)
+            .delete(gone, AdminGuard::new(Some(current), &removal, &keep))
             .await
             .expect("delete"),
         AdminChange::Applied
@@ -230,7 +233,7 @@ pub async fn user_repository(users: &impl UserRepository) {
     assert_eq!(users.roles_of(gone).await.expect("roles"), None);
     assert_eq!(
         users
-            .delete(gone, None, &removal, &keep)
+            .delete(gone, AdminGuard::new(None, &removal, &keep))
             .await
             .expect("delete"),
         AdminChange::Stale,
@@ -289,7 +292,10 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
     // The tally: was the account an administrator, how many remain after the change.
     let promoted = with(&member, &[Role::Admin]);
     let applied = users
-        .set_roles(&promoted, Some(member.updated_at()), &changed(), &record)
+        .set_roles(
+            &promoted,
+            AdminGuard::new(Some(member.updated_at()), &changed(), &record),
+        )
         .await
         .expect("set roles");
     assert_eq!(applied, AdminChange::Applied);
@@ -299,15 +305,21 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
     );
     let demoted = with(&promoted, &[]);
     users
-        .set_roles(&demoted, Some(promoted.updated_at()), &changed(), &record)
+        .set_roles(
+            &demoted,
+            AdminGuard::new(Some(promoted.updated_at()), &changed(), &record),
+        )
         .await
         .expect("set roles");
     users
-        .delete(first.id(), None, &changed(), &|_| false)
+        .delete(first.id(), AdminGuard::new(None, &changed(), &|_| false))
         .await
         .expect("delete");
     users
-        .delete(member.id(), Some(demoted.updated_at()), &changed(), &record)
+        .delete(
+            member.id(),
+            AdminGuard::new(Some(demoted.updated_at()), &changed(), &record),
+        )
         .await
         .expect("delete");
     let tally = |target_was_admin, remaining| AdminTally {
@@ -324,9 +336,7 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
     let refused = users
         .set_roles(
             &with(&first, &[]),
-            Some(first.updated_at()),
-            &changed(),
-            &|_| false,
+            AdminGuard::new(Some(first.updated_at()), &changed(), &|_| false),
         )
         .await
         .expect("set roles");
@@ -340,7 +350,7 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
     );
     assert_eq!(
         users
-            .delete(first.id(), None, &changed(), &|_| false)
+            .delete(first.id(), AdminGuard::new(None, &changed(), &|_| false))
             .await
             .expect("delete"),
         AdminChange::Refused(tally(true, 1))
@@ -350,9 +360,7 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
         users
             .set_roles(
                 &with(&first, &[]),
-                Some(first.updated_at()),
-                &changed(),
-                &keep
+                AdminGuard::new(Some(first.updated_at()), &changed(), &keep)
             )
             .await
             .expect("set roles"),
@@ -361,7 +369,7 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
     );
     assert_eq!(
         users
-            .delete(second.id(), None, &changed(), &keep)
+            .delete(second.id(), AdminGuard::new(None, &changed(), &keep))
             .await
             .expect("delete"),
         AdminChange::Refused(tally(true, 0)),
@@ -378,8 +386,8 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
         }
         let (a, b) = (stored(users, pair[0]).await, stored(users, pair[1]).await);
         let (a, b) = futures_util::future::join(
-            users.set_roles(&with(&a, &[]), None, &changed(), &keep),
-            users.set_roles(&with(&b, &[]), None, &changed(), &keep),
+            users.set_roles(&with(&a, &[]), AdminGuard::new(None, &changed(), &keep)),
+            users.set_roles(&with(&b, &[]), AdminGuard::new(None, &changed(), &keep)),
         )
         .await;
         one_passes(
@@ -396,8 +404,8 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
             promote(users, id).await;
         }
         let (a, b) = futures_util::future::join(
-            users.delete(pair[0], None, &changed(), &keep),
-            users.delete(pair[1], None, &changed(), &keep),
+            users.delete(pair[0], AdminGuard::new(None, &changed(), &keep)),
+            users.delete(pair[1], AdminGuard::new(None, &changed(), &keep)),
         )
         .await;
         one_passes([a.expect("delete"), b.expect("delete")], "racing deletions");
@@ -419,7 +427,10 @@ async fn promote(users: &impl UserRepository, id: UserId) {
     let user = stored(users, id).await;
     if !user.has_role(Role::Admin) {
         let change = users
-            .set_roles(&with(&user, &[Role::Admin]), None, &changed(), &keep)
+            .set_roles(
+                &with(&user, &[Role::Admin]),
+                AdminGuard::new(None, &changed(), &keep),
+            )
             .await
             .expect("set roles");
         assert_eq!(change, AdminChange::Applied);
