@@ -5,9 +5,8 @@ use domain::{Email, Password, Username};
 
 use super::*;
 use crate::{
-    ClientInfo,
+    Actor, ClientInfo,
     fakes::{Harness, harness},
-    ports::SessionStore,
 };
 
 pub(super) const PASSWORD: &str = "correct horse battery";
@@ -38,6 +37,16 @@ pub(super) async fn login(h: &Harness, name: &str) -> IssuedTokens {
 
 pub(super) fn refresh_of(tokens: &IssuedTokens) -> String {
     expose_refresh_token(&tokens.refresh_token).to_owned()
+}
+
+/// The caller `tokens` were issued to, if their access token still holds.
+pub(super) async fn authenticate(
+    h: &Harness,
+    tokens: &IssuedTokens,
+) -> Result<Actor, AuthenticateError> {
+    h.auth
+        .authenticate(&tokens.access_token, ClientInfo::default())
+        .await
 }
 
 pub(super) async fn refresh(h: &Harness, token: &str) -> Result<IssuedTokens, RefreshError> {
@@ -116,12 +125,7 @@ async fn reuse_after_grace_revokes_the_whole_session() {
     assert!(matches!(reuse, Err(RefreshError::Reused)));
     let after = refresh(&h, &refresh_of(&second)).await;
     assert!(matches!(after, Err(RefreshError::InvalidToken)));
-    assert!(
-        h.auth
-            .authenticate(&second.access_token, ClientInfo::default())
-            .await
-            .is_err()
-    );
+    assert!(authenticate(&h, &second).await.is_err());
 }
 
 #[tokio::test]
@@ -144,16 +148,10 @@ async fn logout_kills_the_access_token_at_once() {
     let h = harness(AuthSettings::default());
     registered(&h, "ada").await;
     let tokens = login(&h, "ada").await;
-    let actor = h
-        .auth
-        .authenticate(&tokens.access_token, ClientInfo::default())
-        .await
-        .expect("valid");
+    let actor = authenticate(&h, &tokens).await.expect("valid");
     h.auth.logout(&actor).await.expect("logs out");
     assert!(matches!(
-        h.auth
-            .authenticate(&tokens.access_token, ClientInfo::default())
-            .await,
+        authenticate(&h, &tokens).await,
         Err(AuthenticateError::SessionEnded)
     ));
 }
@@ -165,20 +163,10 @@ async fn someone_elses_session_is_not_found() {
     registered(&h, "bob").await;
     let ada = login(&h, "ada").await;
     let bob = login(&h, "bob").await;
-    let ada_actor = h
-        .auth
-        .authenticate(&ada.access_token, ClientInfo::default())
-        .await
-        .expect("valid");
+    let ada_actor = authenticate(&h, &ada).await.expect("valid");
     let result = h.auth.end_session(&ada_actor, bob.session_id).await;
     assert!(matches!(result, Err(SessionError::NotFound)));
-    assert!(
-        h.sessions
-            .get(bob.session_id)
-            .await
-            .expect("store")
-            .is_some()
-    );
+    assert!(h.has_session(bob.session_id).await);
 }
 
 #[tokio::test]
@@ -189,11 +177,7 @@ async fn logout_all_ends_every_session_of_the_caller_only() {
     let one = login(&h, "ada").await;
     let two = login(&h, "ada").await;
     let bob = login(&h, "bob").await;
-    let actor = h
-        .auth
-        .authenticate(&one.access_token, ClientInfo::default())
-        .await
-        .expect("valid");
+    let actor = authenticate(&h, &one).await.expect("valid");
     let listed = h
         .auth
         .list_sessions(&actor, &crate::pagination::PageRequest::first(10))
@@ -201,18 +185,8 @@ async fn logout_all_ends_every_session_of_the_caller_only() {
         .expect("lists");
     assert_eq!(listed.items.len(), 2);
     assert_eq!(h.auth.logout_all(&actor).await.expect("ends"), 2);
-    assert!(
-        h.auth
-            .authenticate(&two.access_token, ClientInfo::default())
-            .await
-            .is_err()
-    );
-    assert!(
-        h.auth
-            .authenticate(&bob.access_token, ClientInfo::default())
-            .await
-            .is_ok()
-    );
+    assert!(authenticate(&h, &two).await.is_err());
+    assert!(authenticate(&h, &bob).await.is_ok());
 }
 
 #[tokio::test]

@@ -3,12 +3,16 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use domain::SessionId;
 
 use super::{
     FakeAttempts, FakeAudit, FakeClock, FakeDeviceTokens, FakeHasher, FakeSessions, FakeStrength,
     FakeTokens, FakeUsers,
 };
-use crate::auth::{AuthService, AuthSettings, CredentialPorts};
+use crate::{
+    auth::{AuthService, AuthSettings, CredentialPorts},
+    ports::SessionStore,
+};
 
 /// An `AuthService` wired to fakes, with handles on the fakes a test may want to poke.
 pub struct Harness {
@@ -20,6 +24,14 @@ pub struct Harness {
     pub clock: Arc<FakeClock>,
     /// The trail the service writes.
     pub audit: Arc<FakeAudit>,
+}
+
+impl Harness {
+    /// Whether the session `id` is still stored.
+    pub async fn has_session(&self, id: SessionId) -> bool {
+        let stored = self.sessions.get(id).await.expect("the fake store answers");
+        stored.is_some()
+    }
 }
 
 pub fn harness(settings: AuthSettings) -> Harness {
