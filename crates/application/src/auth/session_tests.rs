@@ -9,19 +9,12 @@ use super::{
     *,
 };
 use crate::{
-    ClientInfo,
     fakes::{Harness, harness},
     pagination::PageRequest,
 };
 
 async fn login(h: &Harness) -> IssuedTokens {
-    let registered = h
-        .auth
-        .register(
-            &ClientInfo::default(),
-            register_input("ada", "ada@example.com"),
-        )
-        .await;
+    let registered = tests::register(h, register_input("ada", "ada@example.com")).await;
     assert!(registered.is_ok() || matches!(registered, Err(RegisterError::UsernameTaken)));
     tests::login(h, "ada").await
 }

@@ -19,14 +19,13 @@ pub(super) fn register_input(username: &str, email: &str) -> RegisterInput {
     }
 }
 
+pub(super) async fn register(h: &Harness, input: RegisterInput) -> Result<User, RegisterError> {
+    h.auth.register(&ClientInfo::default(), input).await
+}
+
 pub(super) async fn registered(h: &Harness, name: &str) -> User {
-    h.auth
-        .register(
-            &ClientInfo::default(),
-            register_input(name, &format!("{name}@example.com")),
-        )
-        .await
-        .expect("registers")
+    let input = register_input(name, &format!("{name}@example.com"));
+    register(h, input).await.expect("registers")
 }
 
 pub(super) async fn login(h: &Harness, name: &str) -> IssuedTokens {
@@ -57,21 +56,9 @@ pub(super) async fn refresh(h: &Harness, token: &str) -> Result<IssuedTokens, Re
 async fn duplicate_username_and_email_are_reported_by_field() {
     let h = harness(AuthSettings::default());
     registered(&h, "ada").await;
-    let same_name = h
-        .auth
-        .register(
-            &ClientInfo::default(),
-            register_input("ada", "other@example.com"),
-        )
-        .await;
+    let same_name = register(&h, register_input("ada", "other@example.com")).await;
     assert!(matches!(same_name, Err(RegisterError::UsernameTaken)));
-    let same_email = h
-        .auth
-        .register(
-            &ClientInfo::default(),
-            register_input("other", "ADA@example.com"),
-        )
-        .await;
+    let same_email = register(&h, register_input("other", "ADA@example.com")).await;
     assert!(matches!(same_email, Err(RegisterError::EmailTaken)));
 }
 
@@ -285,17 +272,11 @@ async fn unknown_accounts_lock_like_real_ones() {
 #[tokio::test]
 async fn a_guessable_password_is_refused_before_anything_is_stored() {
     let h = harness(AuthSettings::default());
-    let refused = h
-        .auth
-        .register(
-            &ClientInfo::default(),
-            RegisterInput {
-                username: Username::parse("ada").expect("valid"),
-                email: Email::parse("ada@example.com").expect("valid"),
-                password: Password::parse(crate::fakes::WEAK_PASSWORD).expect("valid length"),
-            },
-        )
-        .await;
+    let weak = RegisterInput {
+        password: Password::parse(crate::fakes::WEAK_PASSWORD).expect("valid length"),
+        ..register_input("ada", "ada@example.com")
+    };
+    let refused = register(&h, weak).await;
     assert!(matches!(refused, Err(RegisterError::WeakPassword(_))));
     let retry = registered(&h, "ada").await;
     assert_eq!(
