@@ -34,6 +34,22 @@ pub(super) async fn login(h: &Harness, name: &str) -> IssuedTokens {
         .expect("logs in")
 }
 
+/// A harness with `ada` registered and logged in once.
+async fn logged_in(settings: AuthSettings) -> (Harness, IssuedTokens) {
+    let h = harness(settings);
+    registered(&h, "ada").await;
+    let tokens = login(&h, "ada").await;
+    (h, tokens)
+}
+
+/// A harness with `ada` and `bob` registered and logged in once each.
+async fn ada_and_bob() -> (Harness, IssuedTokens, IssuedTokens) {
+    let (h, ada) = logged_in(AuthSettings::default()).await;
+    registered(&h, "bob").await;
+    let bob = login(&h, "bob").await;
+    (h, ada, bob)
+}
+
 pub(super) fn refresh_of(tokens: &IssuedTokens) -> String {
     expose_refresh_token(&tokens.refresh_token).to_owned()
 }
@@ -78,9 +94,7 @@ async fn unknown_email_and_wrong_password_fail_alike_and_both_cost_a_hash() {
 
 #[tokio::test]
 async fn refresh_rotates_and_the_new_token_works() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let first = login(&h, "ada").await;
+    let (h, first) = logged_in(AuthSettings::default()).await;
     let second = refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     assert_ne!(refresh_of(&first), refresh_of(&second));
     assert_eq!(second.session_id, first.session_id);
@@ -91,9 +105,7 @@ async fn refresh_rotates_and_the_new_token_works() {
 
 #[tokio::test]
 async fn within_grace_the_old_token_returns_the_same_successor() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let first = login(&h, "ada").await;
+    let (h, first) = logged_in(AuthSettings::default()).await;
     let second = refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     h.clock.advance(Duration::seconds(5));
     let again = refresh(&h, &refresh_of(&first)).await.expect("grace");
@@ -103,9 +115,7 @@ async fn within_grace_the_old_token_returns_the_same_successor() {
 
 #[tokio::test]
 async fn reuse_after_grace_revokes_the_whole_session() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let first = login(&h, "ada").await;
+    let (h, first) = logged_in(AuthSettings::default()).await;
     let second = refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     h.clock.advance(Duration::seconds(11));
     let reuse = refresh(&h, &refresh_of(&first)).await;
@@ -117,12 +127,11 @@ async fn reuse_after_grace_revokes_the_whole_session() {
 
 #[tokio::test]
 async fn zero_grace_makes_the_second_use_a_reuse() {
-    let h = harness(AuthSettings {
+    let (h, first) = logged_in(AuthSettings {
         reuse_grace: Duration::zero(),
         ..AuthSettings::default()
-    });
-    registered(&h, "ada").await;
-    let first = login(&h, "ada").await;
+    })
+    .await;
     refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     assert!(matches!(
         refresh(&h, &refresh_of(&first)).await,
@@ -132,9 +141,7 @@ async fn zero_grace_makes_the_second_use_a_reuse() {
 
 #[tokio::test]
 async fn logout_kills_the_access_token_at_once() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let tokens = login(&h, "ada").await;
+    let (h, tokens) = logged_in(AuthSettings::default()).await;
     let actor = authenticate(&h, &tokens).await.expect("valid");
     h.auth.logout(&actor).await.expect("logs out");
     assert!(matches!(
@@ -145,11 +152,7 @@ async fn logout_kills_the_access_token_at_once() {
 
 #[tokio::test]
 async fn someone_elses_session_is_not_found() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    registered(&h, "bob").await;
-    let ada = login(&h, "ada").await;
-    let bob = login(&h, "bob").await;
+    let (h, ada, bob) = ada_and_bob().await;
     let ada_actor = authenticate(&h, &ada).await.expect("valid");
     let result = h.auth.end_session(&ada_actor, bob.session_id).await;
     assert!(matches!(result, Err(SessionError::NotFound)));
@@ -158,12 +161,8 @@ async fn someone_elses_session_is_not_found() {
 
 #[tokio::test]
 async fn logout_all_ends_every_session_of_the_caller_only() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    registered(&h, "bob").await;
-    let one = login(&h, "ada").await;
+    let (h, one, bob) = ada_and_bob().await;
     let two = login(&h, "ada").await;
-    let bob = login(&h, "bob").await;
     let actor = authenticate(&h, &one).await.expect("valid");
     let listed = h
         .auth
@@ -178,9 +177,7 @@ async fn logout_all_ends_every_session_of_the_caller_only() {
 
 #[tokio::test]
 async fn a_refresh_token_alone_identifies_its_session_for_logout() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let tokens = login(&h, "ada").await;
+    let (h, tokens) = logged_in(AuthSettings::default()).await;
     let session = h
         .auth
         .session_of_refresh_token(&refresh_of(&tokens))
