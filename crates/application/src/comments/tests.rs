@@ -112,9 +112,7 @@ async fn only_the_author_edits_and_a_stale_tag_is_refused() {
 #[tokio::test]
 async fn anonymous_comment_reads_go_to_the_replica_signed_in_reads_to_the_primary() {
     let clock = Arc::new(FakeClock::new(Utc::now()));
-    let users = Arc::new(FakeUsers::default());
-    let primary = Arc::new(FakeContent::new(users.clone()));
-    let replica = Arc::new(FakeContent::new(users));
+    let (primary, replica) = FakeContent::primary_and_replica();
     let f = Fixture {
         posts: PostService::new(primary.clone(), clock.clone()),
         comments: CommentService::new(primary.clone(), primary, clock.clone())

@@ -32,6 +32,16 @@ impl FakeContent {
         }
     }
 
+    /// A primary and a replica over the same accounts. Nothing writes to the replica, so a read
+    /// that finds a row came from the primary.
+    pub fn primary_and_replica() -> (Arc<Self>, Arc<Self>) {
+        let users = Arc::new(FakeUsers::default());
+        (
+            Arc::new(Self::new(users.clone())),
+            Arc::new(Self::new(users)),
+        )
+    }
+
     fn author(&self, id: UserId) -> AuthorRef {
         AuthorRef {
             id,
