@@ -8,6 +8,7 @@ mod password;
 mod post;
 mod role;
 mod session;
+mod stamps;
 mod text;
 mod user;
 mod username;

@@ -1,13 +1,11 @@
 //! A post, and a comment on one.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::{CommentBody, CommentId, PostBody, PostId, PostTitle, UserId};
-
-/// The next `updated_at`: never equal to the last one, so it can guard concurrent edits.
-fn next_stamp(previous: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
-    now.max(previous + Duration::microseconds(1))
-}
+use crate::{
+    CommentBody, CommentId, PostBody, PostId, PostTitle, UserId,
+    stamps::{Stamps, stamped},
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Post {
@@ -15,8 +13,7 @@ pub struct Post {
     author_id: UserId,
     title: PostTitle,
     body: PostBody,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    stamps: Stamps,
 }
 
 impl Post {
@@ -27,14 +24,7 @@ impl Post {
         body: PostBody,
         now: DateTime<Utc>,
     ) -> Self {
-        Self {
-            id,
-            author_id,
-            title,
-            body,
-            created_at: now,
-            updated_at: now,
-        }
+        Self::restore(id, author_id, title, body, now, now)
     }
 
     pub fn restore(
@@ -50,43 +40,18 @@ impl Post {
             author_id,
             title,
             body,
-            created_at,
-            updated_at,
+            stamps: Stamps::restore(created_at, updated_at),
         }
     }
 
     pub fn edit(&mut self, title: PostTitle, body: PostBody, now: DateTime<Utc>) {
         self.title = title;
         self.body = body;
-        self.updated_at = next_stamp(self.updated_at, now);
-    }
-
-    pub fn id(&self) -> PostId {
-        self.id
-    }
-
-    pub fn author_id(&self) -> UserId {
-        self.author_id
-    }
-
-    pub fn is_authored_by(&self, user: UserId) -> bool {
-        self.author_id == user
+        self.stamps.touch(now);
     }
 
     pub fn title(&self) -> &PostTitle {
         &self.title
-    }
-
-    pub fn body(&self) -> &PostBody {
-        &self.body
-    }
-
-    pub fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-
-    pub fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
     }
 }
 
@@ -96,8 +61,7 @@ pub struct Comment {
     post_id: PostId,
     author_id: UserId,
     body: CommentBody,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    stamps: Stamps,
 }
 
 impl Comment {
@@ -124,44 +88,46 @@ impl Comment {
             post_id,
             author_id,
             body,
-            created_at,
-            updated_at,
+            stamps: Stamps::restore(created_at, updated_at),
         }
     }
 
     pub fn edit(&mut self, body: CommentBody, now: DateTime<Utc>) {
         self.body = body;
-        self.updated_at = next_stamp(self.updated_at, now);
-    }
-
-    pub fn id(&self) -> CommentId {
-        self.id
+        self.stamps.touch(now);
     }
 
     pub fn post_id(&self) -> PostId {
         self.post_id
     }
-
-    pub fn author_id(&self) -> UserId {
-        self.author_id
-    }
-
-    pub fn is_authored_by(&self, user: UserId) -> bool {
-        self.author_id == user
-    }
-
-    pub fn body(&self) -> &CommentBody {
-        &self.body
-    }
-
-    pub fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-
-    pub fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
 }
+
+/// What posts and comments share, for each (record => its id, its body): the id, the author
+/// (authorship is by user id) and the body.
+macro_rules! written {
+    ($($record:ty => $id:ty, $body:ty);+ $(;)?) => {$(
+        impl $record {
+            pub fn id(&self) -> $id {
+                self.id
+            }
+
+            pub fn author_id(&self) -> UserId {
+                self.author_id
+            }
+
+            pub fn is_authored_by(&self, user: UserId) -> bool {
+                self.author_id == user
+            }
+
+            pub fn body(&self) -> &$body {
+                &self.body
+            }
+        }
+    )+};
+}
+
+written!(Post => PostId, PostBody; Comment => CommentId, CommentBody);
+stamped!(Post, Comment);
 
 #[cfg(test)]
 mod tests {

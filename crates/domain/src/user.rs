@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Email, PasswordHash, Role, UserId, Username};
+use crate::{
+    Email, PasswordHash, Role, UserId, Username,
+    stamps::{Stamps, stamped},
+};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -17,8 +20,7 @@ pub struct User {
     email_verified: bool,
     password_hash: PasswordHash,
     roles: Vec<Role>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    stamps: Stamps,
 }
 
 impl User {
@@ -43,18 +45,16 @@ impl User {
         now: DateTime<Utc>,
     ) -> Self {
         roles.push(Role::User);
-        roles.sort();
-        roles.dedup();
-        Self {
+        Self::restore(
             id,
             username,
-            email: Some(email),
-            email_verified: false,
+            Some(email),
+            false,
             password_hash,
             roles,
-            created_at: now,
-            updated_at: now,
-        }
+            now,
+            now,
+        )
     }
 
     /// Rebuilds a user read back from storage; `email` is `None` if it cannot be read.
@@ -69,8 +69,7 @@ impl User {
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
     ) -> Self {
-        roles.sort();
-        roles.dedup();
+        distinct(&mut roles);
         Self {
             id,
             username,
@@ -78,8 +77,7 @@ impl User {
             email_verified,
             password_hash,
             roles,
-            created_at,
-            updated_at,
+            stamps: Stamps::restore(created_at, updated_at),
         }
     }
 
@@ -90,7 +88,7 @@ impl User {
             self.email = email;
             self.email_verified = false;
         }
-        self.touch(now);
+        self.stamps.touch(now);
     }
 
     /// The owner proved they read mail at `address`. Does nothing (and says so) when the
@@ -101,7 +99,7 @@ impl User {
         }
         if !self.email_verified {
             self.email_verified = true;
-            self.touch(now);
+            self.stamps.touch(now);
         }
         true
     }
@@ -110,7 +108,7 @@ impl User {
     pub fn confirm_new_email(&mut self, address: Email, now: DateTime<Utc>) {
         self.email = Some(address);
         self.email_verified = true;
-        self.touch(now);
+        self.stamps.touch(now);
     }
 
     pub fn email_verified(&self) -> bool {
@@ -119,20 +117,15 @@ impl User {
 
     pub fn change_password(&mut self, hash: PasswordHash, now: DateTime<Utc>) {
         self.password_hash = hash;
-        self.touch(now);
+        self.stamps.touch(now);
     }
 
     /// Replaces the roles; every account keeps the `user` role.
     pub fn set_roles(&mut self, mut roles: Vec<Role>, now: DateTime<Utc>) {
         roles.push(Role::User);
-        roles.sort();
-        roles.dedup();
+        distinct(&mut roles);
         self.roles = roles;
-        self.touch(now);
-    }
-
-    fn touch(&mut self, now: DateTime<Utc>) {
-        self.updated_at = now.max(self.updated_at + chrono::Duration::microseconds(1));
+        self.stamps.touch(now);
     }
 
     pub fn id(&self) -> UserId {
@@ -159,14 +152,14 @@ impl User {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+}
 
-    pub fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
+stamped!(User);
 
-    pub fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
+/// Sorts `roles` and keeps each once.
+fn distinct(roles: &mut Vec<Role>) {
+    roles.sort();
+    roles.dedup();
 }
 
 #[cfg(test)]

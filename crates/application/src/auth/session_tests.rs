@@ -9,20 +9,12 @@ use super::{
     *,
 };
 use crate::{
-    ClientInfo,
     fakes::{Harness, harness},
     pagination::PageRequest,
-    ports::SessionStore,
 };
 
 async fn login(h: &Harness) -> IssuedTokens {
-    let registered = h
-        .auth
-        .register(
-            &ClientInfo::default(),
-            register_input("ada", "ada@example.com"),
-        )
-        .await;
+    let registered = tests::register(h, register_input("ada", "ada@example.com")).await;
     assert!(registered.is_ok() || matches!(registered, Err(RegisterError::UsernameTaken)));
     tests::login(h, "ada").await
 }
@@ -39,13 +31,7 @@ async fn a_forged_token_is_invalid_and_ends_nothing() {
     let result = refresh(&h, expose_refresh_token(&forged)).await;
 
     assert!(matches!(result, Err(RefreshError::InvalidToken)));
-    assert!(
-        h.sessions
-            .get(tokens.session_id)
-            .await
-            .expect("store")
-            .is_some()
-    );
+    assert!(h.has_session(tokens.session_id).await);
     assert!(!h.audit.actions().contains(&AuditAction::RefreshTokenReused));
     assert!(refresh(&h, &refresh_of(&tokens)).await.is_ok());
 }
@@ -62,21 +48,9 @@ async fn a_login_beyond_the_cap_ends_the_oldest_and_says_so() {
     h.clock.advance(Duration::seconds(1));
     let third = login(&h).await;
 
-    assert!(
-        h.sessions
-            .get(first.session_id)
-            .await
-            .expect("store")
-            .is_none()
-    );
+    assert!(!h.has_session(first.session_id).await);
     for kept in [&second, &third] {
-        assert!(
-            h.sessions
-                .get(kept.session_id)
-                .await
-                .expect("store")
-                .is_some()
-        );
+        assert!(h.has_session(kept.session_id).await);
     }
     let ended = h
         .audit
@@ -116,12 +90,7 @@ async fn session_pages_cover_every_session_once() {
         h.clock.advance(Duration::seconds(1));
         last = Some(login(&h).await);
     }
-    let actor = h
-        .auth
-        .authenticate(
-            &last.expect("logged in").access_token,
-            ClientInfo::default(),
-        )
+    let actor = tests::authenticate(&h, &last.expect("logged in"))
         .await
         .expect("valid");
     let mut seen = Vec::new();

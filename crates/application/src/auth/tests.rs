@@ -5,9 +5,8 @@ use domain::{Email, Password, Username};
 
 use super::*;
 use crate::{
-    ClientInfo,
+    Actor, ClientInfo,
     fakes::{Harness, harness},
-    ports::SessionStore,
 };
 
 pub(super) const PASSWORD: &str = "correct horse battery";
@@ -20,14 +19,13 @@ pub(super) fn register_input(username: &str, email: &str) -> RegisterInput {
     }
 }
 
+pub(super) async fn register(h: &Harness, input: RegisterInput) -> Result<User, RegisterError> {
+    h.auth.register(&ClientInfo::default(), input).await
+}
+
 pub(super) async fn registered(h: &Harness, name: &str) -> User {
-    h.auth
-        .register(
-            &ClientInfo::default(),
-            register_input(name, &format!("{name}@example.com")),
-        )
-        .await
-        .expect("registers")
+    let input = register_input(name, &format!("{name}@example.com"));
+    register(h, input).await.expect("registers")
 }
 
 pub(super) async fn login(h: &Harness, name: &str) -> IssuedTokens {
@@ -36,8 +34,34 @@ pub(super) async fn login(h: &Harness, name: &str) -> IssuedTokens {
         .expect("logs in")
 }
 
+/// A harness with `ada` registered and logged in once.
+async fn logged_in(settings: AuthSettings) -> (Harness, IssuedTokens) {
+    let h = harness(settings);
+    registered(&h, "ada").await;
+    let tokens = login(&h, "ada").await;
+    (h, tokens)
+}
+
+/// A harness with `ada` and `bob` registered and logged in once each.
+async fn ada_and_bob() -> (Harness, IssuedTokens, IssuedTokens) {
+    let (h, ada) = logged_in(AuthSettings::default()).await;
+    registered(&h, "bob").await;
+    let bob = login(&h, "bob").await;
+    (h, ada, bob)
+}
+
 pub(super) fn refresh_of(tokens: &IssuedTokens) -> String {
     expose_refresh_token(&tokens.refresh_token).to_owned()
+}
+
+/// The caller `tokens` were issued to, if their access token still holds.
+pub(super) async fn authenticate(
+    h: &Harness,
+    tokens: &IssuedTokens,
+) -> Result<Actor, AuthenticateError> {
+    h.auth
+        .authenticate(&tokens.access_token, ClientInfo::default())
+        .await
 }
 
 pub(super) async fn refresh(h: &Harness, token: &str) -> Result<IssuedTokens, RefreshError> {
@@ -48,21 +72,9 @@ pub(super) async fn refresh(h: &Harness, token: &str) -> Result<IssuedTokens, Re
 async fn duplicate_username_and_email_are_reported_by_field() {
     let h = harness(AuthSettings::default());
     registered(&h, "ada").await;
-    let same_name = h
-        .auth
-        .register(
-            &ClientInfo::default(),
-            register_input("ada", "other@example.com"),
-        )
-        .await;
+    let same_name = register(&h, register_input("ada", "other@example.com")).await;
     assert!(matches!(same_name, Err(RegisterError::UsernameTaken)));
-    let same_email = h
-        .auth
-        .register(
-            &ClientInfo::default(),
-            register_input("other", "ADA@example.com"),
-        )
-        .await;
+    let same_email = register(&h, register_input("other", "ADA@example.com")).await;
     assert!(matches!(same_email, Err(RegisterError::EmailTaken)));
 }
 
@@ -82,9 +94,7 @@ async fn unknown_email_and_wrong_password_fail_alike_and_both_cost_a_hash() {
 
 #[tokio::test]
 async fn refresh_rotates_and_the_new_token_works() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let first = login(&h, "ada").await;
+    let (h, first) = logged_in(AuthSettings::default()).await;
     let second = refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     assert_ne!(refresh_of(&first), refresh_of(&second));
     assert_eq!(second.session_id, first.session_id);
@@ -95,9 +105,7 @@ async fn refresh_rotates_and_the_new_token_works() {
 
 #[tokio::test]
 async fn within_grace_the_old_token_returns_the_same_successor() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let first = login(&h, "ada").await;
+    let (h, first) = logged_in(AuthSettings::default()).await;
     let second = refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     h.clock.advance(Duration::seconds(5));
     let again = refresh(&h, &refresh_of(&first)).await.expect("grace");
@@ -107,31 +115,23 @@ async fn within_grace_the_old_token_returns_the_same_successor() {
 
 #[tokio::test]
 async fn reuse_after_grace_revokes_the_whole_session() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let first = login(&h, "ada").await;
+    let (h, first) = logged_in(AuthSettings::default()).await;
     let second = refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     h.clock.advance(Duration::seconds(11));
     let reuse = refresh(&h, &refresh_of(&first)).await;
     assert!(matches!(reuse, Err(RefreshError::Reused)));
     let after = refresh(&h, &refresh_of(&second)).await;
     assert!(matches!(after, Err(RefreshError::InvalidToken)));
-    assert!(
-        h.auth
-            .authenticate(&second.access_token, ClientInfo::default())
-            .await
-            .is_err()
-    );
+    assert!(authenticate(&h, &second).await.is_err());
 }
 
 #[tokio::test]
 async fn zero_grace_makes_the_second_use_a_reuse() {
-    let h = harness(AuthSettings {
+    let (h, first) = logged_in(AuthSettings {
         reuse_grace: Duration::zero(),
         ..AuthSettings::default()
-    });
-    registered(&h, "ada").await;
-    let first = login(&h, "ada").await;
+    })
+    .await;
     refresh(&h, &refresh_of(&first)).await.expect("refreshes");
     assert!(matches!(
         refresh(&h, &refresh_of(&first)).await,
@@ -141,59 +141,29 @@ async fn zero_grace_makes_the_second_use_a_reuse() {
 
 #[tokio::test]
 async fn logout_kills_the_access_token_at_once() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let tokens = login(&h, "ada").await;
-    let actor = h
-        .auth
-        .authenticate(&tokens.access_token, ClientInfo::default())
-        .await
-        .expect("valid");
+    let (h, tokens) = logged_in(AuthSettings::default()).await;
+    let actor = authenticate(&h, &tokens).await.expect("valid");
     h.auth.logout(&actor).await.expect("logs out");
     assert!(matches!(
-        h.auth
-            .authenticate(&tokens.access_token, ClientInfo::default())
-            .await,
+        authenticate(&h, &tokens).await,
         Err(AuthenticateError::SessionEnded)
     ));
 }
 
 #[tokio::test]
 async fn someone_elses_session_is_not_found() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    registered(&h, "bob").await;
-    let ada = login(&h, "ada").await;
-    let bob = login(&h, "bob").await;
-    let ada_actor = h
-        .auth
-        .authenticate(&ada.access_token, ClientInfo::default())
-        .await
-        .expect("valid");
+    let (h, ada, bob) = ada_and_bob().await;
+    let ada_actor = authenticate(&h, &ada).await.expect("valid");
     let result = h.auth.end_session(&ada_actor, bob.session_id).await;
     assert!(matches!(result, Err(SessionError::NotFound)));
-    assert!(
-        h.sessions
-            .get(bob.session_id)
-            .await
-            .expect("store")
-            .is_some()
-    );
+    assert!(h.has_session(bob.session_id).await);
 }
 
 #[tokio::test]
 async fn logout_all_ends_every_session_of_the_caller_only() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    registered(&h, "bob").await;
-    let one = login(&h, "ada").await;
+    let (h, one, bob) = ada_and_bob().await;
     let two = login(&h, "ada").await;
-    let bob = login(&h, "bob").await;
-    let actor = h
-        .auth
-        .authenticate(&one.access_token, ClientInfo::default())
-        .await
-        .expect("valid");
+    let actor = authenticate(&h, &one).await.expect("valid");
     let listed = h
         .auth
         .list_sessions(&actor, &crate::pagination::PageRequest::first(10))
@@ -201,25 +171,13 @@ async fn logout_all_ends_every_session_of_the_caller_only() {
         .expect("lists");
     assert_eq!(listed.items.len(), 2);
     assert_eq!(h.auth.logout_all(&actor).await.expect("ends"), 2);
-    assert!(
-        h.auth
-            .authenticate(&two.access_token, ClientInfo::default())
-            .await
-            .is_err()
-    );
-    assert!(
-        h.auth
-            .authenticate(&bob.access_token, ClientInfo::default())
-            .await
-            .is_ok()
-    );
+    assert!(authenticate(&h, &two).await.is_err());
+    assert!(authenticate(&h, &bob).await.is_ok());
 }
 
 #[tokio::test]
 async fn a_refresh_token_alone_identifies_its_session_for_logout() {
-    let h = harness(AuthSettings::default());
-    registered(&h, "ada").await;
-    let tokens = login(&h, "ada").await;
+    let (h, tokens) = logged_in(AuthSettings::default()).await;
     let session = h
         .auth
         .session_of_refresh_token(&refresh_of(&tokens))
@@ -311,17 +269,11 @@ async fn unknown_accounts_lock_like_real_ones() {
 #[tokio::test]
 async fn a_guessable_password_is_refused_before_anything_is_stored() {
     let h = harness(AuthSettings::default());
-    let refused = h
-        .auth
-        .register(
-            &ClientInfo::default(),
-            RegisterInput {
-                username: Username::parse("ada").expect("valid"),
-                email: Email::parse("ada@example.com").expect("valid"),
-                password: Password::parse(crate::fakes::WEAK_PASSWORD).expect("valid length"),
-            },
-        )
-        .await;
+    let weak = RegisterInput {
+        password: Password::parse(crate::fakes::WEAK_PASSWORD).expect("valid length"),
+        ..register_input("ada", "ada@example.com")
+    };
+    let refused = register(&h, weak).await;
     assert!(matches!(refused, Err(RegisterError::WeakPassword(_))));
     let retry = registered(&h, "ada").await;
     assert_eq!(

@@ -50,6 +50,11 @@ async fn a_post(f: &Fixture, author: &Actor) -> PostId {
     f.posts.create(author, input).await.expect("post").post.id()
 }
 
+async fn a_comment(f: &Fixture, author: &Actor, post: PostId, text: &str) -> CommentView {
+    let created = f.comments.create(author, post, body(text)).await;
+    created.expect("comment")
+}
+
 #[tokio::test]
 async fn a_comment_on_a_missing_post_is_refused() {
     let f = fixture();
@@ -65,11 +70,7 @@ async fn only_the_author_edits_and_a_stale_tag_is_refused() {
     let f = fixture();
     let author = actor();
     let post = a_post(&f, &author).await;
-    let created = f
-        .comments
-        .create(&author, post, body("first"))
-        .await
-        .expect("create");
+    let created = a_comment(&f, &author, post, "first").await;
     let id = created.comment.id();
     assert!(matches!(
         f.comments.update(&actor(), id, body("theirs"), None).await,
@@ -112,9 +113,7 @@ async fn only_the_author_edits_and_a_stale_tag_is_refused() {
 #[tokio::test]
 async fn anonymous_comment_reads_go_to_the_replica_signed_in_reads_to_the_primary() {
     let clock = Arc::new(FakeClock::new(Utc::now()));
-    let users = Arc::new(FakeUsers::default());
-    let primary = Arc::new(FakeContent::new(users.clone()));
-    let replica = Arc::new(FakeContent::new(users));
+    let (primary, replica) = FakeContent::primary_and_replica();
     let f = Fixture {
         posts: PostService::new(primary.clone(), clock.clone()),
         comments: CommentService::new(primary.clone(), primary, clock.clone())
@@ -123,11 +122,7 @@ async fn anonymous_comment_reads_go_to_the_replica_signed_in_reads_to_the_primar
     };
     let author = actor();
     let post = a_post(&f, &author).await;
-    let comment = f
-        .comments
-        .create(&author, post, body("hi"))
-        .await
-        .expect("comment");
+    let comment = a_comment(&f, &author, post, "hi").await;
     let id = comment.comment.id();
     let page = PageRequest::first(20);
 

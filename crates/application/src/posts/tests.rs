@@ -96,9 +96,7 @@ async fn another_user_may_not_edit_or_delete_but_a_moderator_deletes() {
 #[tokio::test]
 async fn anonymous_reads_go_to_the_replica_signed_in_reads_and_writes_to_the_primary() {
     let clock = Arc::new(FakeClock::new(Utc::now()));
-    let users = Arc::new(FakeUsers::default());
-    let primary = Arc::new(FakeContent::new(users.clone()));
-    let replica = Arc::new(FakeContent::new(users));
+    let (primary, replica) = FakeContent::primary_and_replica();
     let posts = PostService::new(primary, clock).with_public_reads(replica);
     let author = actor(&[Role::User]);
     let created = posts.create(&author, input("new")).await.expect("create");

@@ -80,10 +80,10 @@ async fn each_scope_spends_its_own_budget_per_client() {
 #[test]
 fn lock_outs_double_up_to_the_cap() {
     let policy = LockoutPolicy::default();
-    assert_eq!(policy.lock_duration(1), Duration::from_secs(60));
-    assert_eq!(policy.lock_duration(2), Duration::from_secs(120));
-    assert_eq!(policy.lock_duration(3), Duration::from_secs(240));
-    assert_eq!(policy.lock_duration(30), Duration::from_secs(3600));
+    for (lock_outs, seconds) in [(1, 60), (2, 120), (3, 240), (30, 3600)] {
+        let expected = Duration::from_secs(seconds);
+        assert_eq!(policy.lock_duration(lock_outs), expected, "{lock_outs}");
+    }
 }
 
 #[test]
