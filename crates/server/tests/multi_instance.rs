@@ -7,9 +7,12 @@
 #[path = "multi_instance/cluster.rs"]
 mod cluster;
 
+#[path = "common/answers.rs"]
+mod answers;
 #[path = "common/listening.rs"]
 mod listening;
 
+use answers::json_of;
 use cluster::{Deployment, Instance, Session};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -304,14 +307,7 @@ async fn a_post_written_on_one_instance_is_read_and_conditionally_edited_on_the_
     let etag_from_b = read.headers()["etag"].to_str().expect("ascii").to_owned();
     let read: Value = read.json().await.expect("JSON");
     assert_eq!(read["title"], "written on A");
-    let listed: Value = b
-        .request(Method::GET, "/api/posts")
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let listed = json_of(b.request(Method::GET, "/api/posts")).await;
     assert_eq!(listed["items"][0]["title"], "written on A");
 
     let from_a = a.request(Method::GET, &path).send().await.expect("sent");
@@ -343,14 +339,7 @@ async fn a_post_written_on_one_instance_is_read_and_conditionally_edited_on_the_
     assert_eq!(stale.status(), 412, "A refuses the tag B made stale");
     let fresh = edit(&a, &new_etag, "edited on A").await.expect("sent");
     assert_eq!(fresh.status(), 200, "A honours B's tag");
-    let now: Value = b
-        .request(Method::GET, &path)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let now = json_of(b.request(Method::GET, &path)).await;
     assert_eq!(now["title"], "edited on A");
 }
 
