@@ -39,6 +39,36 @@ async fn refused_on(b: &Instance, session: &Session, how: &str) {
     );
 }
 
+/// `method path` (with `body`) as `session` answers 204 on `instance`.
+async fn no_content(
+    instance: &Instance,
+    method: Method,
+    path: &str,
+    session: &Session,
+    body: Option<Value>,
+) {
+    let out = instance
+        .send(method, path, &session.access_token, body)
+        .await;
+    assert_eq!(out.status(), 204, "{path}");
+}
+
+/// Two replicas (with `extra` settings) of a deployment that has an administrator, logged in
+/// on A.
+async fn pair_with_admin(extra: &[(&str, &str)]) -> (Deployment, [Instance; 2], Session) {
+    let deployment = Deployment::new().await;
+    deployment.create_admin(
+        "root@example.com",
+        "root_admin",
+        "admin-password-long-enough",
+    );
+    let [a, b] = deployment.start_two(extra);
+    let admin = a
+        .login("root@example.com", "admin-password-long-enough")
+        .await;
+    (deployment, [a, b], admin)
+}
+
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
@@ -47,30 +77,14 @@ async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
     // Logout.
     let session = a.member().await;
     accepted_on_both(&a, &b, &session).await;
-    let out = a
-        .send(
-            Method::POST,
-            "/api/auth/logout",
-            &session.access_token,
-            None,
-        )
-        .await;
-    assert_eq!(out.status(), 204);
+    no_content(&a, Method::POST, "/api/auth/logout", &session, None).await;
     refused_on(&b, &session, "logout").await;
 
     // Logout everywhere: both of the user's sessions.
     let laptop = a.member().await;
     let phone = b.login(&laptop.email, &laptop.password).await;
     accepted_on_both(&a, &b, &phone).await;
-    let out = a
-        .send(
-            Method::POST,
-            "/api/auth/logout-all",
-            &laptop.access_token,
-            None,
-        )
-        .await;
-    assert_eq!(out.status(), 204);
+    no_content(&a, Method::POST, "/api/auth/logout-all", &laptop, None).await;
     refused_on(&b, &laptop, "logout-all").await;
     refused_on(&b, &phone, "logout-all").await;
 
@@ -93,10 +107,7 @@ async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
         .expect("the laptop's session")
         .to_owned();
     let path = format!("/api/auth/sessions/{laptop_id}");
-    let out = a
-        .send(Method::DELETE, &path, &phone.access_token, None)
-        .await;
-    assert_eq!(out.status(), 204);
+    no_content(&a, Method::DELETE, &path, &phone, None).await;
     refused_on(&b, &laptop, "revoking the session").await;
     assert_eq!(
         b.status(ME, &phone.access_token).await,
@@ -110,15 +121,14 @@ async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
     accepted_on_both(&a, &b, &laptop).await;
     let body =
         json!({"current_password": phone.password, "new_password": "a brand new passphrase 7"});
-    let out = a
-        .send(
-            Method::PUT,
-            "/api/users/me/password",
-            &phone.access_token,
-            Some(body),
-        )
-        .await;
-    assert_eq!(out.status(), 204);
+    no_content(
+        &a,
+        Method::PUT,
+        "/api/users/me/password",
+        &phone,
+        Some(body),
+    )
+    .await;
     refused_on(&b, &laptop, "a password change").await;
     assert_eq!(
         b.status(ME, &phone.access_token).await,
@@ -131,10 +141,7 @@ async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
     accepted_on_both(&a, &b, &session).await;
     let path = format!("/api/users/{}", session.id);
     let body = json!({"password": session.password});
-    let out = a
-        .send(Method::DELETE, &path, &session.access_token, Some(body))
-        .await;
-    assert_eq!(out.status(), 204);
+    no_content(&a, Method::DELETE, &path, &session, Some(body)).await;
     refused_on(&b, &session, "deleting the account").await;
     let login = b
         .request(Method::POST, "/api/auth/login")
@@ -162,16 +169,7 @@ async fn post_by(instance: &Instance, author: &Session, title: &str) -> String {
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request() {
-    let deployment = Deployment::new().await;
-    deployment.create_admin(
-        "root@example.com",
-        "root_admin",
-        "admin-password-long-enough",
-    );
-    let [a, b] = deployment.start_two(&[]);
-    let admin = a
-        .login("root@example.com", "admin-password-long-enough")
-        .await;
+    let (deployment, [a, b], admin) = pair_with_admin(&[]).await;
     let author = a.member().await;
     let helper = b.member().await;
     let first = post_by(&a, &author, "first").await;
@@ -242,17 +240,8 @@ async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request()
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_role_change_on_one_instance_beats_requests_filling_the_roles_cache_on_the_other() {
-    let deployment = Deployment::new().await;
-    deployment.create_admin(
-        "root@example.com",
-        "root_admin",
-        "admin-password-long-enough",
-    );
     let limits = [("RATE_LIMIT_GENERAL_PER_MIN", "1000000")];
-    let [a, b] = deployment.start_two(&limits);
-    let admin = a
-        .login("root@example.com", "admin-password-long-enough")
-        .await;
+    let (_deployment, [a, b], admin) = pair_with_admin(&limits).await;
     let user = a.member().await;
     let roles = format!("/api/users/{}/roles", user.id);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
