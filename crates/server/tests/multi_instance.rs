@@ -53,6 +53,15 @@ async fn no_content(
     assert_eq!(out.status(), 204, "{path}");
 }
 
+/// `PUT path` (an account's `/roles`) with `roles`, as `admin` on `instance`: 200.
+async fn set_roles(instance: &Instance, path: &str, admin: &Session, roles: &[&str]) {
+    let body = json!({ "roles": roles });
+    let out = instance
+        .send(Method::PUT, path, &admin.access_token, Some(body))
+        .await;
+    assert_eq!(out.status(), 200, "{path}");
+}
+
 /// Two replicas (with `extra` settings) of a deployment that has an administrator, logged in
 /// on A.
 async fn pair_with_admin(extra: &[(&str, &str)]) -> (Deployment, [Instance; 2], Session) {
@@ -67,6 +76,16 @@ async fn pair_with_admin(extra: &[(&str, &str)]) -> (Deployment, [Instance; 2], 
         .login("root@example.com", "admin-password-long-enough")
         .await;
     (deployment, [a, b], admin)
+}
+
+/// `ended` is refused on `b` as `refused_on` says, while `kept`, the session that did it, lives.
+async fn refused_on_but_kept(b: &Instance, ended: &Session, kept: &Session, how: &str) {
+    refused_on(b, ended, how).await;
+    assert_eq!(
+        b.status(ME, &kept.access_token).await,
+        200,
+        "after {how} on A, the session that did it must live"
+    );
 }
 
 #[tokio::test]
@@ -108,12 +127,7 @@ async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
         .to_owned();
     let path = format!("/api/auth/sessions/{laptop_id}");
     no_content(&a, Method::DELETE, &path, &phone, None).await;
-    refused_on(&b, &laptop, "revoking the session").await;
-    assert_eq!(
-        b.status(ME, &phone.access_token).await,
-        200,
-        "the other one lives"
-    );
+    refused_on_but_kept(&b, &laptop, &phone, "revoking the session").await;
 
     // A password change ends every other session.
     let laptop = a.member().await;
@@ -129,12 +143,7 @@ async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
         Some(body),
     )
     .await;
-    refused_on(&b, &laptop, "a password change").await;
-    assert_eq!(
-        b.status(ME, &phone.access_token).await,
-        200,
-        "this one stays"
-    );
+    refused_on_but_kept(&b, &laptop, &phone, "a password change").await;
 
     // Deleting the account.
     let session = b.member().await;
@@ -186,22 +195,14 @@ async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request()
     );
 
     let roles = format!("/api/users/{}/roles", helper.id);
-    let grant = json!({"roles": ["moderator"]});
-    let granted = a
-        .send(Method::PUT, &roles, &admin.access_token, Some(grant))
-        .await;
-    assert_eq!(granted.status(), 200);
+    set_roles(&a, &roles, &admin, &["moderator"]).await;
     // The same token, no new login: B reads the roles on this very request.
     let deleted = b
         .send(Method::DELETE, &first, &helper.access_token, None)
         .await;
     assert_eq!(deleted.status(), 204, "B ignored the grant made on A");
 
-    let revoke = json!({"roles": ["user"]});
-    let revoked = a
-        .send(Method::PUT, &roles, &admin.access_token, Some(revoke))
-        .await;
-    assert_eq!(revoked.status(), 200);
+    set_roles(&a, &roles, &admin, &["user"]).await;
     let denied = b
         .send(Method::DELETE, &second, &helper.access_token, None)
         .await;
@@ -218,15 +219,7 @@ async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request()
             .await
     };
     let path = format!("/api/users/{}/roles", admin.id);
-    let demoted = b
-        .send(
-            Method::PUT,
-            &path,
-            &other_admin_id.access_token,
-            Some(json!({"roles": ["user"]})),
-        )
-        .await;
-    assert_eq!(demoted.status(), 200);
+    set_roles(&b, &path, &other_admin_id, &["user"]).await;
     assert_eq!(a.status("/api/users", &admin.access_token).await, 403);
     let denied = a
         .send(Method::DELETE, &third, &admin.access_token, None)
@@ -261,14 +254,11 @@ async fn a_role_change_on_one_instance_beats_requests_filling_the_roles_cache_on
         .collect();
     for round in 0..6 {
         let (wanted, expected) = if round % 2 == 0 {
-            (json!({"roles": ["admin"]}), 200)
+            ("admin", 200)
         } else {
-            (json!({"roles": ["user"]}), 403)
+            ("user", 403)
         };
-        let changed = a
-            .send(Method::PUT, &roles, &admin.access_token, Some(wanted))
-            .await;
-        assert_eq!(changed.status(), 200);
+        set_roles(&a, &roles, &admin, &[wanted]).await;
         assert_eq!(
             b.status("/api/users", &user.access_token).await,
             expected,
