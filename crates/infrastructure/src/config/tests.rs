@@ -1,7 +1,9 @@
 //! Reading the settings: defaults, ranges, one-line errors naming the variable, keys, and
 //! secrets kept out of Debug output.
 
+use super::vars::{assert_each_refused, load_from};
 use super::*;
+use secrecy::ExposeSecret;
 use std::collections::HashMap;
 
 /// 32 bytes of 0x01, base64.
@@ -201,4 +203,89 @@ fn a_read_replica_is_postgres_only() {
             .map(|url| url.expose_secret().to_owned()),
         Some(replica.1.to_owned())
     );
+}
+
+fn limit_settings(pairs: &[(&str, &str)]) -> anyhow::Result<LimitSettings> {
+    load_from(pairs, LimitSettings::from_vars)
+}
+
+fn lifetime_settings(pairs: &[(&str, &str)]) -> anyhow::Result<LifetimeSettings> {
+    load_from(pairs, LifetimeSettings::from_vars)
+}
+
+#[test]
+fn limit_defaults_match_the_documented_ones() {
+    let limits = limit_settings(&[]).expect("defaults");
+    assert_eq!(limits.general_per_min, 600);
+    assert_eq!(limits.auth_per_min, 20);
+    assert_eq!(limits.lockout_threshold, 5);
+    assert!(limits.hash_concurrency >= 1);
+    assert_eq!(limits.hash_queue, Duration::from_millis(2_000));
+    let set = limit_settings(&[("PASSWORD_HASH_QUEUE_MS", "250")]).expect("loads");
+    assert_eq!(set.hash_queue, Duration::from_millis(250));
+    assert_eq!(limits.keep_alive, Duration::from_secs(5));
+    assert_eq!(limits.max_connections_per_client, 256);
+    assert_eq!(limits.ipv6_prefix, 64);
+}
+
+#[test]
+fn limit_lists_parse_and_bad_entries_name_their_variable() {
+    let limits = limit_settings(&[
+        ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+        (
+            "CORS_ORIGINS",
+            "https://app.example.com,http://localhost:5173",
+        ),
+    ])
+    .expect("loads");
+    assert_eq!(limits.trusted_proxies.len(), 2);
+    assert_eq!(limits.cors_origins.len(), 2);
+    let bad = [
+        ("TRUSTED_PROXIES", "proxy.local"),
+        ("CORS_ORIGINS", "*"),
+        ("CORS_ORIGINS", "https://app.example.com/path"),
+        ("RATE_LIMIT_AUTH_PER_MIN", "0"),
+        ("REQUEST_TIMEOUT_SECONDS", "soon"),
+        ("PASSWORD_MIN_SCORE", "5"),
+        ("PASSWORD_HASH_QUEUE_MS", "0"),
+        ("PASSWORD_HASH_QUEUE_MS", "60001"),
+        ("PASSWORD_HASH_QUEUE_MS", "soon"),
+        ("RATE_LIMIT_IPV6_PREFIX", "31"),
+        ("RATE_LIMIT_IPV6_PREFIX", "129"),
+        ("KEEP_ALIVE_SECONDS", "0"),
+        ("KEEP_ALIVE_SECONDS", "301"),
+        ("MAX_CONNECTIONS_PER_CLIENT", "0"),
+    ];
+    assert_each_refused(&bad, LimitSettings::from_vars);
+}
+
+#[test]
+fn lifetime_defaults_match_the_documented_ones() {
+    let d = lifetime_settings(&[]).expect("defaults");
+    assert_eq!(d.max_sessions_per_user, 50);
+    assert_eq!(d.session_max_lifetime, Duration::from_secs(2_592_000));
+    assert_eq!(d.audit_retention_days, 365);
+    assert_eq!(d.audit_prune_interval, Duration::from_secs(3600));
+}
+
+#[test]
+fn lifetimes_outside_their_range_name_their_variable() {
+    let bad = [
+        ("MAX_SESSIONS_PER_USER", "0"),
+        ("MAX_SESSIONS_PER_USER", "1001"),
+        ("SESSION_MAX_LIFETIME_SECONDS", "0"),
+        ("SESSION_MAX_LIFETIME_SECONDS", "31536001"),
+        ("AUDIT_RETENTION_DAYS", "-1"),
+        ("AUDIT_RETENTION_DAYS", "36501"),
+        ("AUDIT_PRUNE_INTERVAL_SECONDS", "soon"),
+        ("AUDIT_PRUNE_INTERVAL_SECONDS", "86401"),
+    ];
+    assert_each_refused(&bad, LifetimeSettings::from_vars);
+    let ok = lifetime_settings(&[
+        ("MAX_SESSIONS_PER_USER", "3"),
+        ("AUDIT_RETENTION_DAYS", "1"),
+    ])
+    .expect("in range");
+    assert_eq!(ok.max_sessions_per_user, 3);
+    assert_eq!(ok.audit_retention_days, 1);
 }

@@ -2,8 +2,8 @@
 //! range. Every number read through [`Vars`] is recorded with its range, so one test tries the
 //! out-of-range values of every numeric setting, and another checks the README states each range.
 //!
-//! A new numeric setting: `vars.number("NAME", default, min..=max)?` (or `seconds`,
-//! `optional_number`), a README row whose meaning ends with `` `min..=max` ``, a line in
+//! A new numeric setting: a row `name: T = default, number("NAME", min..=max);` in its group's
+//! `settings!` table (or `seconds`, `millis`; see `table.rs`), a README row whose meaning ends with `` `min..=max` ``, a line in
 //! `.env.example`. The tests then cover it without further work.
 
 use std::{cell::RefCell, fmt::Display, ops::RangeInclusive, str::FromStr, time::Duration};

@@ -7,7 +7,7 @@
 use application::pagination::Cursor;
 use sea_orm::{
     ColumnTrait, Condition,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr},
 };
 
 fn pair<C: ColumnTrait>(created_at: C, id: C) -> Expr {
@@ -41,4 +41,11 @@ pub fn escape_like(raw: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// `lower(column) LIKE '<prefix>text<suffix>' ESCAPE '\'`: a case-insensitive match of
+/// `text` (already lower-cased) taken literally, between the given `%` wildcards.
+pub fn lower_like(column: impl IntoColumnRef, prefix: &str, text: &str, suffix: &str) -> Expr {
+    let pattern = format!("{prefix}{}{suffix}", escape_like(text));
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('\\'))
 }

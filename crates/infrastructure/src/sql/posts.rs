@@ -16,7 +16,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select, Statement,
-    sea_query::{BinOper, Expr, ExprTrait, Func, LikeExpr, Query, QueryStatementBuilder},
+    sea_query::{BinOper, Expr, ExprTrait, Func, Query, QueryStatementBuilder},
 };
 use uuid::Uuid;
 
@@ -193,14 +193,8 @@ fn list_condition(backend: DbBackend, filter: &PostFilter, page: &PageRequest) -
         {
             condition = condition.add(candidates);
         }
-        let pattern = format!("%{}%", keyset::escape_like(&q));
-        condition = condition.add(
-            Expr::expr(Func::lower(Expr::col((
-                posts::Entity,
-                posts::Column::Title,
-            ))))
-            .like(LikeExpr::new(pattern).escape('\\')),
-        );
+        let title = (posts::Entity, posts::Column::Title);
+        condition = condition.add(keyset::lower_like(title, "%", &q, "%"));
     }
     if let Some(cursor) = &page.after {
         condition = condition.add(keyset::before(

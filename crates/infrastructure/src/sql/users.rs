@@ -17,10 +17,9 @@ use application::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement,
+    TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -61,14 +60,9 @@ impl SqlUsers {
     fn list_select(&self, filter: &UserFilter, page: &PageRequest) -> Select<users::Entity> {
         let mut condition = Condition::all();
         if let Some(prefix) = &filter.username_prefix {
-            let pattern = format!("{}%", keyset::escape_like(&prefix.as_ref().to_lowercase()));
-            condition = condition.add(
-                Expr::expr(Func::lower(Expr::col((
-                    users::Entity,
-                    users::Column::Username,
-                ))))
-                .like(LikeExpr::new(pattern).escape('\\')),
-            );
+            let prefix = prefix.as_ref().to_lowercase();
+            let username = (users::Entity, users::Column::Username);
+            condition = condition.add(keyset::lower_like(username, "", &prefix, "%"));
         }
         if let Some(email) = &filter.email {
             condition = condition.add(users::Column::EmailBlindIndex.eq(self.emails.index(email)));
