@@ -32,123 +32,6 @@ fn weak_password(field: &str, weak: application::ports::WeakPassword) -> ApiErro
     }])
 }
 
-impl From<RegisterError> for ApiError {
-    fn from(err: RegisterError) -> Self {
-        match err {
-            RegisterError::UsernameTaken => ApiError::new(
-                ProblemCode::UsernameTaken,
-                "That username is already taken.",
-            ),
-            RegisterError::EmailTaken => ApiError::new(
-                ProblemCode::EmailTaken,
-                "An account with that email already exists.",
-            ),
-            RegisterError::WeakPassword(weak) => weak_password("password", weak),
-            RegisterError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<AccountError> for ApiError {
-    fn from(err: AccountError) -> Self {
-        match err {
-            AccountError::InvalidToken => ApiError::new(
-                ProblemCode::InvalidAccountToken,
-                "This link is invalid or has expired. Ask for a new one.",
-            ),
-            AccountError::WeakPassword(weak) => weak_password("new_password", weak),
-            AccountError::EmailTaken => RegisterError::EmailTaken.into(),
-            AccountError::EmailNotVerified => ApiError::new(
-                ProblemCode::EmailNotVerified,
-                "Verify your email address first: follow the link in the mail we sent.",
-            ),
-            AccountError::RateLimited { retry_after } => ApiError::rate_limited(
-                "Too many requests for this account. Retry later.",
-                retry_after,
-            ),
-            AccountError::Gone => ApiError::unauthenticated("The account no longer exists."),
-            AccountError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<LoginError> for ApiError {
-    fn from(err: LoginError) -> Self {
-        match err {
-            LoginError::InvalidCredentials => ApiError::new(
-                ProblemCode::InvalidCredentials,
-                "The email or password is incorrect.",
-            ),
-            LoginError::LockedOut { retry_after } => ApiError::rate_limited(
-                "Too many failed logins for this account. Retry later.",
-                retry_after,
-            ),
-            LoginError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<RefreshError> for ApiError {
-    fn from(err: RefreshError) -> Self {
-        match err {
-            RefreshError::InvalidToken => ApiError::new(
-                ProblemCode::InvalidRefreshToken,
-                "The refresh token is invalid or expired. Log in again.",
-            ),
-            RefreshError::Reused => ApiError::new(
-                ProblemCode::RefreshTokenReused,
-                "This refresh token was already used; the session has been ended. Log in again.",
-            ),
-            RefreshError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<AuthenticateError> for ApiError {
-    fn from(err: AuthenticateError) -> Self {
-        match err {
-            AuthenticateError::InvalidToken => ApiError::new(
-                ProblemCode::InvalidToken,
-                "The access token is invalid or expired.",
-            ),
-            AuthenticateError::SessionEnded => ApiError::new(
-                ProblemCode::SessionRevoked,
-                "The session behind this token has ended. Log in again.",
-            ),
-            AuthenticateError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<LogoutError> for ApiError {
-    fn from(err: LogoutError) -> Self {
-        match err {
-            LogoutError::NotAuthenticated => {
-                ApiError::unauthenticated("No live session matches the credentials sent.")
-            }
-            LogoutError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<SessionError> for ApiError {
-    fn from(err: SessionError) -> Self {
-        match err {
-            SessionError::NotFound => ApiError::not_found("No such session."),
-            SessionError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<ProfileError> for ApiError {
-    fn from(err: ProfileError) -> Self {
-        match err {
-            ProfileError::Gone => ApiError::unauthenticated("The account no longer exists."),
-            ProfileError::Dependency(e) => e.into(),
-        }
-    }
-}
-
 fn forbidden() -> ApiError {
     ApiError::new(ProblemCode::Forbidden, "You may not do this.")
 }
@@ -160,68 +43,85 @@ fn precondition_failed() -> ApiError {
     )
 }
 
-impl From<AuditError> for ApiError {
-    fn from(err: AuditError) -> Self {
-        match err {
-            AuditError::Forbidden(_) => forbidden(),
-            AuditError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<PostError> for ApiError {
-    fn from(err: PostError) -> Self {
-        match err {
-            PostError::NotFound => ApiError::not_found("No such post."),
-            PostError::Forbidden(_) => forbidden(),
-            PostError::PreconditionFailed => precondition_failed(),
-            PostError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<CommentError> for ApiError {
-    fn from(err: CommentError) -> Self {
-        match err {
-            CommentError::PostNotFound => ApiError::not_found("No such post."),
-            CommentError::NotFound => ApiError::not_found("No such comment."),
-            CommentError::Forbidden(_) => forbidden(),
-            CommentError::PreconditionFailed => precondition_failed(),
-            CommentError::Dependency(e) => e.into(),
-        }
-    }
-}
-
-impl From<UserError> for ApiError {
-    fn from(err: UserError) -> Self {
-        match err {
-            UserError::NotFound => ApiError::not_found("No such user."),
-            UserError::Forbidden(_) => forbidden(),
-            UserError::PreconditionFailed => precondition_failed(),
-            UserError::UsernameTaken => RegisterError::UsernameTaken.into(),
-            UserError::EmailTaken => RegisterError::EmailTaken.into(),
-            UserError::CurrentPasswordRequired => ApiError::validation(vec![FieldError {
-                field: "current_password".into(),
-                message: "required to change your email or password".into(),
-            }]),
-            UserError::InvalidCurrentPassword => ApiError::new(
-                ProblemCode::InvalidCurrentPassword,
-                "The current password is incorrect.",
-            ),
-            UserError::ReauthenticationRequired => ApiError::new(
-                ProblemCode::ReauthenticationRequired,
-                "Send your current password as {\"password\": ...} to delete your own account.",
-            ),
-            UserError::LockedOut { retry_after } => ApiError::rate_limited(
-                "Too many wrong current passwords for this account. Retry later.",
-                retry_after,
-            ),
-            UserError::WeakPassword(weak) => weak_password("new_password", weak),
-            UserError::LastAdmin => {
-                ApiError::new(ProblemCode::LastAdmin, "This would leave no administrator.")
+/// Declares `From<E> for ApiError` for each use-case error `E` of one table: the answer to each
+/// of its own outcomes, and its `Dependency` by the mapping above.
+macro_rules! answers {
+    ($($error:ident { $($outcome:pat => $answer:expr,)+ })+) => {$(
+        impl From<$error> for ApiError {
+            fn from(err: $error) -> Self {
+                match err {
+                    $($outcome => $answer,)+
+                    $error::Dependency(e) => e.into(),
+                }
             }
-            UserError::Dependency(e) => e.into(),
         }
+    )+};
+}
+
+answers! {
+    RegisterError {
+        RegisterError::UsernameTaken => ApiError::new(ProblemCode::UsernameTaken, "That username is already taken."),
+        RegisterError::EmailTaken => ApiError::new(ProblemCode::EmailTaken, "An account with that email already exists."),
+        RegisterError::WeakPassword(weak) => weak_password("password", weak),
+    }
+    AccountError {
+        AccountError::InvalidToken => ApiError::new(ProblemCode::InvalidAccountToken, "This link is invalid or has expired. Ask for a new one."),
+        AccountError::WeakPassword(weak) => weak_password("new_password", weak),
+        AccountError::EmailTaken => RegisterError::EmailTaken.into(),
+        AccountError::EmailNotVerified => ApiError::new(ProblemCode::EmailNotVerified, "Verify your email address first: follow the link in the mail we sent."),
+        AccountError::RateLimited { retry_after } => ApiError::rate_limited("Too many requests for this account. Retry later.", retry_after),
+        AccountError::Gone => ApiError::unauthenticated("The account no longer exists."),
+    }
+    LoginError {
+        LoginError::InvalidCredentials => ApiError::new(ProblemCode::InvalidCredentials, "The email or password is incorrect."),
+        LoginError::LockedOut { retry_after } => ApiError::rate_limited("Too many failed logins for this account. Retry later.", retry_after),
+    }
+    RefreshError {
+        RefreshError::InvalidToken => ApiError::new(ProblemCode::InvalidRefreshToken, "The refresh token is invalid or expired. Log in again."),
+        RefreshError::Reused => ApiError::new(ProblemCode::RefreshTokenReused, "This refresh token was already used; the session has been ended. Log in again."),
+    }
+    AuthenticateError {
+        AuthenticateError::InvalidToken => ApiError::new(ProblemCode::InvalidToken, "The access token is invalid or expired."),
+        AuthenticateError::SessionEnded => ApiError::new(ProblemCode::SessionRevoked, "The session behind this token has ended. Log in again."),
+    }
+    LogoutError {
+        LogoutError::NotAuthenticated => ApiError::unauthenticated("No live session matches the credentials sent."),
+    }
+    SessionError {
+        SessionError::NotFound => ApiError::not_found("No such session."),
+    }
+    ProfileError {
+        ProfileError::Gone => ApiError::unauthenticated("The account no longer exists."),
+    }
+    AuditError {
+        AuditError::Forbidden(_) => forbidden(),
+    }
+    PostError {
+        PostError::NotFound => ApiError::not_found("No such post."),
+        PostError::Forbidden(_) => forbidden(),
+        PostError::PreconditionFailed => precondition_failed(),
+    }
+    CommentError {
+        CommentError::PostNotFound => ApiError::not_found("No such post."),
+        CommentError::NotFound => ApiError::not_found("No such comment."),
+        CommentError::Forbidden(_) => forbidden(),
+        CommentError::PreconditionFailed => precondition_failed(),
+    }
+    UserError {
+        UserError::NotFound => ApiError::not_found("No such user."),
+        UserError::Forbidden(_) => forbidden(),
+        UserError::PreconditionFailed => precondition_failed(),
+        UserError::UsernameTaken => RegisterError::UsernameTaken.into(),
+        UserError::EmailTaken => RegisterError::EmailTaken.into(),
+        UserError::CurrentPasswordRequired => ApiError::validation(vec![FieldError {
+            field: "current_password".into(),
+            message: "required to change your email or password".into(),
+        }]),
+        UserError::InvalidCurrentPassword => ApiError::new(ProblemCode::InvalidCurrentPassword, "The current password is incorrect."),
+        UserError::ReauthenticationRequired => ApiError::new(ProblemCode::ReauthenticationRequired, "Send your current password as {\"password\": ...} to delete your own account."),
+        UserError::LockedOut { retry_after } => ApiError::rate_limited("Too many wrong current passwords for this account. Retry later.", retry_after),
+        UserError::WeakPassword(weak) => weak_password("new_password", weak),
+        UserError::LastAdmin => ApiError::new(ProblemCode::LastAdmin, "This would leave no administrator."),
     }
 }
 

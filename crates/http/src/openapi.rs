@@ -3,6 +3,7 @@
 
 #[cfg(test)]
 mod contract_tests;
+mod operation;
 pub(crate) mod responses;
 mod shared;
 
@@ -190,7 +191,7 @@ impl Modify for StandardErrors {
                 (HttpMethod::Delete, item.delete.as_mut()),
             ] {
                 if let Some(operation) = operation {
-                    shared::operation(path, method, operation);
+                    operation::complete(path, method, operation);
                 }
             }
         }

@@ -11,6 +11,7 @@ mod metrics;
 mod redirect;
 pub mod rotate;
 mod shutdown;
+mod side_listener;
 pub mod startup;
 pub mod telemetry;
 mod tls;

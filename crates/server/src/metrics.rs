@@ -6,7 +6,7 @@
 //! (tests start many) records into it. The HTTP layer and a few adapters count; the domain and
 //! application crates know nothing of it.
 
-use std::{net::TcpListener, sync::OnceLock, time::Duration};
+use std::{sync::OnceLock, time::Duration};
 
 use actix_server::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -127,42 +127,38 @@ pub fn serve(
     redis: Option<RedisPoolStats>,
 ) -> anyhow::Result<(u16, Server)> {
     let handle = handle()?;
-    let listener = TcpListener::bind(addr)
-        .with_context(|| format!("METRICS_ADDR: cannot listen on {addr}"))?;
-    let port = listener.local_addr()?.port();
-    let server = HttpServer::new(move || {
-        let handle = handle.clone();
-        let pool = pool.clone();
-        let redis = redis.clone();
-        App::new().route(
-            "/metrics",
-            web::get().to(move || {
-                let handle = handle.clone();
-                let pool = pool.clone();
-                let redis = redis.clone();
-                async move {
-                    if let Some((size, idle)) = pool.sample() {
-                        gauge!("agora_db_pool_connections").set(f64::from(size));
-                        gauge!("agora_db_pool_idle_connections").set(idle as f64);
+    crate::side_listener::serve("METRICS_ADDR", addr, "metrics listening", |listener| {
+        Ok(HttpServer::new(move || {
+            let handle = handle.clone();
+            let pool = pool.clone();
+            let redis = redis.clone();
+            App::new().route(
+                "/metrics",
+                web::get().to(move || {
+                    let handle = handle.clone();
+                    let pool = pool.clone();
+                    let redis = redis.clone();
+                    async move {
+                        if let Some((size, idle)) = pool.sample() {
+                            gauge!("agora_db_pool_connections").set(f64::from(size));
+                            gauge!("agora_db_pool_idle_connections").set(idle as f64);
+                        }
+                        if let Some(redis) = &redis {
+                            let sample = redis.sample();
+                            gauge!("agora_redis_pool_connections").set(sample.connections as f64);
+                            gauge!("agora_redis_pool_idle_connections").set(sample.idle as f64);
+                            gauge!("agora_redis_pool_waiting").set(sample.waiting as f64);
+                        }
+                        HttpResponse::Ok()
+                            .content_type("text/plain; version=0.0.4; charset=utf-8")
+                            .body(handle.render())
                     }
-                    if let Some(redis) = &redis {
-                        let sample = redis.sample();
-                        gauge!("agora_redis_pool_connections").set(sample.connections as f64);
-                        gauge!("agora_redis_pool_idle_connections").set(sample.idle as f64);
-                        gauge!("agora_redis_pool_waiting").set(sample.waiting as f64);
-                    }
-                    HttpResponse::Ok()
-                        .content_type("text/plain; version=0.0.4; charset=utf-8")
-                        .body(handle.render())
-                }
-            }),
-        )
+                }),
+            )
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)?
+        .run())
     })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .context("METRICS_ADDR: cannot serve")?
-    .run();
-    tracing::info!(address = %addr.ip(), port, "metrics listening");
-    Ok((port, server))
 }

@@ -2,7 +2,7 @@
 //! host, path and query over HTTPS, and serves nothing else. One request per connection, so
 //! the first head's deadline is the only one a client ever gets.
 
-use std::{net::TcpListener, time::Duration};
+use std::time::Duration;
 
 use actix_server::Server;
 use actix_web::{
@@ -11,7 +11,6 @@ use actix_web::{
     web,
 };
 use agora_http::{ApiError, ProblemCode};
-use anyhow::Context;
 
 /// Binds `addr` and answers there with redirects to HTTPS on `https_port`. Returns the bound
 /// port and the server (not yet polled).
@@ -20,23 +19,20 @@ pub fn serve(
     https_port: u16,
     head_timeout: Duration,
 ) -> anyhow::Result<(u16, Server)> {
-    let listener = TcpListener::bind(addr)
-        .with_context(|| format!("HTTP_REDIRECT_ADDR: cannot listen on {addr}"))?;
-    let port = listener.local_addr()?.port();
-    let server = HttpServer::new(move || {
-        App::new().default_service(web::to(move |req: HttpRequest| async move {
-            redirect(&req, https_port)
-        }))
+    let what = "redirecting plain HTTP to HTTPS";
+    crate::side_listener::serve("HTTP_REDIRECT_ADDR", addr, what, |listener| {
+        Ok(HttpServer::new(move || {
+            App::new().default_service(web::to(move |req: HttpRequest| async move {
+                redirect(&req, https_port)
+            }))
+        })
+        .workers(1)
+        .keep_alive(KeepAlive::Disabled)
+        .client_request_timeout(head_timeout)
+        .disable_signals()
+        .listen(listener)?
+        .run())
     })
-    .workers(1)
-    .keep_alive(KeepAlive::Disabled)
-    .client_request_timeout(head_timeout)
-    .disable_signals()
-    .listen(listener)
-    .context("HTTP_REDIRECT_ADDR: cannot serve")?
-    .run();
-    tracing::info!(address = %addr.ip(), port, "redirecting plain HTTP to HTTPS");
-    Ok((port, server))
 }
 
 fn redirect(req: &HttpRequest, https_port: u16) -> Result<HttpResponse, ApiError> {

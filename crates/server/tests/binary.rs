@@ -3,6 +3,8 @@
 //! directory), whatever the environment says; the one test that needs PostgreSQL is ignored
 //! unless `.ci/run`'s PostgreSQL + Redis pass includes it.
 
+#[path = "common/answers.rs"]
+mod answers;
 #[path = "common/listening.rs"]
 mod listening;
 
@@ -86,27 +88,30 @@ fn serve_logging(mut command: Command) -> (Child, u16, Vec<Value>) {
     (child, listening.port, events)
 }
 
-fn terminate(child: &Child) {
+/// Sends `signal` (`-TERM`, `-HUP`) to the server.
+fn signal(child: &Child, signal: &str) {
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(status.success());
 }
 
+fn terminate(child: &Child) {
+    signal(child, "-TERM");
+}
+
 #[test]
 fn an_invalid_setting_stops_the_start_naming_the_variable() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for (name, value) in [
-        ("BCRYPT_COST", "99"),
-        ("BIND_ADDR", "not-an-address"),
-        ("JWT_SECRET", "short"),
-    ] {
-        let output = agora(dir.path()).env(name, value).output().expect("runs");
-        assert!(!output.status.success(), "{name}={value} must not start");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(name), "{name} not named in: {stderr}");
-    }
+    settings::assert_each_refused(
+        dir.path(),
+        &[
+            ("BCRYPT_COST", "99"),
+            ("BIND_ADDR", "not-an-address"),
+            ("JWT_SECRET", "short"),
+        ],
+    );
 }
 
 #[test]

@@ -7,9 +7,12 @@
 #[path = "multi_instance/cluster.rs"]
 mod cluster;
 
+#[path = "common/answers.rs"]
+mod answers;
 #[path = "common/listening.rs"]
 mod listening;
 
+use answers::json_of;
 use cluster::{Deployment, Instance, Session};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -36,6 +39,55 @@ async fn refused_on(b: &Instance, session: &Session, how: &str) {
     );
 }
 
+/// `method path` (with `body`) as `session` answers 204 on `instance`.
+async fn no_content(
+    instance: &Instance,
+    method: Method,
+    path: &str,
+    session: &Session,
+    body: Option<Value>,
+) {
+    let out = instance
+        .send(method, path, &session.access_token, body)
+        .await;
+    assert_eq!(out.status(), 204, "{path}");
+}
+
+/// `PUT path` (an account's `/roles`) with `roles`, as `admin` on `instance`: 200.
+async fn set_roles(instance: &Instance, path: &str, admin: &Session, roles: &[&str]) {
+    let body = json!({ "roles": roles });
+    let out = instance
+        .send(Method::PUT, path, &admin.access_token, Some(body))
+        .await;
+    assert_eq!(out.status(), 200, "{path}");
+}
+
+/// Two replicas (with `extra` settings) of a deployment that has an administrator, logged in
+/// on A.
+async fn pair_with_admin(extra: &[(&str, &str)]) -> (Deployment, [Instance; 2], Session) {
+    let deployment = Deployment::new().await;
+    deployment.create_admin(
+        "root@example.com",
+        "root_admin",
+        "admin-password-long-enough",
+    );
+    let [a, b] = deployment.start_two(extra);
+    let admin = a
+        .login("root@example.com", "admin-password-long-enough")
+        .await;
+    (deployment, [a, b], admin)
+}
+
+/// `ended` is refused on `b` as `refused_on` says, while `kept`, the session that did it, lives.
+async fn refused_on_but_kept(b: &Instance, ended: &Session, kept: &Session, how: &str) {
+    refused_on(b, ended, how).await;
+    assert_eq!(
+        b.status(ME, &kept.access_token).await,
+        200,
+        "after {how} on A, the session that did it must live"
+    );
+}
+
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
@@ -44,30 +96,14 @@ async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
     // Logout.
     let session = a.member().await;
     accepted_on_both(&a, &b, &session).await;
-    let out = a
-        .send(
-            Method::POST,
-            "/api/auth/logout",
-            &session.access_token,
-            None,
-        )
-        .await;
-    assert_eq!(out.status(), 204);
+    no_content(&a, Method::POST, "/api/auth/logout", &session, None).await;
     refused_on(&b, &session, "logout").await;
 
     // Logout everywhere: both of the user's sessions.
     let laptop = a.member().await;
     let phone = b.login(&laptop.email, &laptop.password).await;
     accepted_on_both(&a, &b, &phone).await;
-    let out = a
-        .send(
-            Method::POST,
-            "/api/auth/logout-all",
-            &laptop.access_token,
-            None,
-        )
-        .await;
-    assert_eq!(out.status(), 204);
+    no_content(&a, Method::POST, "/api/auth/logout-all", &laptop, None).await;
     refused_on(&b, &laptop, "logout-all").await;
     refused_on(&b, &phone, "logout-all").await;
 
@@ -90,16 +126,8 @@ async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
         .expect("the laptop's session")
         .to_owned();
     let path = format!("/api/auth/sessions/{laptop_id}");
-    let out = a
-        .send(Method::DELETE, &path, &phone.access_token, None)
-        .await;
-    assert_eq!(out.status(), 204);
-    refused_on(&b, &laptop, "revoking the session").await;
-    assert_eq!(
-        b.status(ME, &phone.access_token).await,
-        200,
-        "the other one lives"
-    );
+    no_content(&a, Method::DELETE, &path, &phone, None).await;
+    refused_on_but_kept(&b, &laptop, &phone, "revoking the session").await;
 
     // A password change ends every other session.
     let laptop = a.member().await;
@@ -107,31 +135,22 @@ async fn a_session_ended_on_one_instance_is_refused_on_the_other_at_once() {
     accepted_on_both(&a, &b, &laptop).await;
     let body =
         json!({"current_password": phone.password, "new_password": "a brand new passphrase 7"});
-    let out = a
-        .send(
-            Method::PUT,
-            "/api/users/me/password",
-            &phone.access_token,
-            Some(body),
-        )
-        .await;
-    assert_eq!(out.status(), 204);
-    refused_on(&b, &laptop, "a password change").await;
-    assert_eq!(
-        b.status(ME, &phone.access_token).await,
-        200,
-        "this one stays"
-    );
+    no_content(
+        &a,
+        Method::PUT,
+        "/api/users/me/password",
+        &phone,
+        Some(body),
+    )
+    .await;
+    refused_on_but_kept(&b, &laptop, &phone, "a password change").await;
 
     // Deleting the account.
     let session = b.member().await;
     accepted_on_both(&a, &b, &session).await;
     let path = format!("/api/users/{}", session.id);
     let body = json!({"password": session.password});
-    let out = a
-        .send(Method::DELETE, &path, &session.access_token, Some(body))
-        .await;
-    assert_eq!(out.status(), 204);
+    no_content(&a, Method::DELETE, &path, &session, Some(body)).await;
     refused_on(&b, &session, "deleting the account").await;
     let login = b
         .request(Method::POST, "/api/auth/login")
@@ -159,16 +178,7 @@ async fn post_by(instance: &Instance, author: &Session, title: &str) -> String {
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request() {
-    let deployment = Deployment::new().await;
-    deployment.create_admin(
-        "root@example.com",
-        "root_admin",
-        "admin-password-long-enough",
-    );
-    let [a, b] = deployment.start_two(&[]);
-    let admin = a
-        .login("root@example.com", "admin-password-long-enough")
-        .await;
+    let (deployment, [a, b], admin) = pair_with_admin(&[]).await;
     let author = a.member().await;
     let helper = b.member().await;
     let first = post_by(&a, &author, "first").await;
@@ -185,22 +195,14 @@ async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request()
     );
 
     let roles = format!("/api/users/{}/roles", helper.id);
-    let grant = json!({"roles": ["moderator"]});
-    let granted = a
-        .send(Method::PUT, &roles, &admin.access_token, Some(grant))
-        .await;
-    assert_eq!(granted.status(), 200);
+    set_roles(&a, &roles, &admin, &["moderator"]).await;
     // The same token, no new login: B reads the roles on this very request.
     let deleted = b
         .send(Method::DELETE, &first, &helper.access_token, None)
         .await;
     assert_eq!(deleted.status(), 204, "B ignored the grant made on A");
 
-    let revoke = json!({"roles": ["user"]});
-    let revoked = a
-        .send(Method::PUT, &roles, &admin.access_token, Some(revoke))
-        .await;
-    assert_eq!(revoked.status(), 200);
+    set_roles(&a, &roles, &admin, &["user"]).await;
     let denied = b
         .send(Method::DELETE, &second, &helper.access_token, None)
         .await;
@@ -217,15 +219,7 @@ async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request()
             .await
     };
     let path = format!("/api/users/{}/roles", admin.id);
-    let demoted = b
-        .send(
-            Method::PUT,
-            &path,
-            &other_admin_id.access_token,
-            Some(json!({"roles": ["user"]})),
-        )
-        .await;
-    assert_eq!(demoted.status(), 200);
+    set_roles(&b, &path, &other_admin_id, &["user"]).await;
     assert_eq!(a.status("/api/users", &admin.access_token).await, 403);
     let denied = a
         .send(Method::DELETE, &third, &admin.access_token, None)
@@ -239,17 +233,8 @@ async fn a_role_changed_on_one_instance_is_in_force_on_the_others_next_request()
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_role_change_on_one_instance_beats_requests_filling_the_roles_cache_on_the_other() {
-    let deployment = Deployment::new().await;
-    deployment.create_admin(
-        "root@example.com",
-        "root_admin",
-        "admin-password-long-enough",
-    );
     let limits = [("RATE_LIMIT_GENERAL_PER_MIN", "1000000")];
-    let [a, b] = deployment.start_two(&limits);
-    let admin = a
-        .login("root@example.com", "admin-password-long-enough")
-        .await;
+    let (_deployment, [a, b], admin) = pair_with_admin(&limits).await;
     let user = a.member().await;
     let roles = format!("/api/users/{}/roles", user.id);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -269,14 +254,11 @@ async fn a_role_change_on_one_instance_beats_requests_filling_the_roles_cache_on
         .collect();
     for round in 0..6 {
         let (wanted, expected) = if round % 2 == 0 {
-            (json!({"roles": ["admin"]}), 200)
+            ("admin", 200)
         } else {
-            (json!({"roles": ["user"]}), 403)
+            ("user", 403)
         };
-        let changed = a
-            .send(Method::PUT, &roles, &admin.access_token, Some(wanted))
-            .await;
-        assert_eq!(changed.status(), 200);
+        set_roles(&a, &roles, &admin, &[wanted]).await;
         assert_eq!(
             b.status("/api/users", &user.access_token).await,
             expected,
@@ -304,14 +286,7 @@ async fn a_post_written_on_one_instance_is_read_and_conditionally_edited_on_the_
     let etag_from_b = read.headers()["etag"].to_str().expect("ascii").to_owned();
     let read: Value = read.json().await.expect("JSON");
     assert_eq!(read["title"], "written on A");
-    let listed: Value = b
-        .request(Method::GET, "/api/posts")
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let listed = json_of(b.request(Method::GET, "/api/posts")).await;
     assert_eq!(listed["items"][0]["title"], "written on A");
 
     let from_a = a.request(Method::GET, &path).send().await.expect("sent");
@@ -343,14 +318,7 @@ async fn a_post_written_on_one_instance_is_read_and_conditionally_edited_on_the_
     assert_eq!(stale.status(), 412, "A refuses the tag B made stale");
     let fresh = edit(&a, &new_etag, "edited on A").await.expect("sent");
     assert_eq!(fresh.status(), 200, "A honours B's tag");
-    let now: Value = b
-        .request(Method::GET, &path)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let now = json_of(b.request(Method::GET, &path)).await;
     assert_eq!(now["title"], "edited on A");
 }
 

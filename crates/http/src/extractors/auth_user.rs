@@ -21,6 +21,13 @@ pub struct AuthUser {
 
 pub struct MaybeAuthUser(pub Option<AuthUser>);
 
+impl MaybeAuthUser {
+    /// The caller, or `None` when anonymous.
+    pub fn actor(&self) -> Option<&Actor> {
+        self.0.as_ref().map(|user| &user.actor)
+    }
+}
+
 /// How the caller presented the access token: cookies need a CSRF check on unsafe methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Credential {

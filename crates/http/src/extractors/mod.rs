@@ -6,6 +6,7 @@ mod json_body;
 mod preconditions;
 mod query;
 mod refresh_credential;
+mod target;
 
 pub use auth_user::{AuthUser, MaybeAuthUser};
 pub use client::{Client, client_info};
@@ -13,3 +14,4 @@ pub use json_body::{JsonBody, OptionalJsonBody};
 pub use preconditions::{Preconditions, tagged, with_etag};
 pub use query::QueryParams;
 pub use refresh_credential::{RefreshCredential, Via};
+pub use target::{Guarded, Id};

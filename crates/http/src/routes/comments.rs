@@ -2,10 +2,9 @@
 
 use actix_web::{
     HttpResponse,
-    web::{self, Data, Path},
+    web::{self, Data},
 };
 use domain::{CommentId, PostId};
-use uuid::Uuid;
 
 use crate::{
     dto::{
@@ -13,7 +12,9 @@ use crate::{
         page::PageParams,
     },
     error::{ApiError, Problem},
-    extractors::{AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag},
+    extractors::{
+        AuthUser, Guarded, Id, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag,
+    },
     openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
     routes::{created, updated},
     state::AppState,
@@ -44,18 +45,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
 )]
 pub async fn list_comments(
-    MaybeAuthUser(reader): MaybeAuthUser,
+    reader: MaybeAuthUser,
     state: Data<AppState>,
-    id: Path<Uuid>,
+    Id(post): Id<PostId>,
     QueryParams(page): QueryParams<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = state
         .comments
-        .list_for(
-            reader.as_ref().map(|user| &user.actor),
-            PostId::from_uuid(id.into_inner()),
-            &page.to_request()?,
-        )
+        .list_for(reader.actor(), post, &page.to_request()?)
         .await?;
     Ok(HttpResponse::Ok().json(CommentPage::of(page, |c| CommentResponse::from(&c))))
 }
@@ -76,15 +73,12 @@ pub async fn list_comments(
 pub async fn create_comment(
     state: Data<AppState>,
     user: AuthUser,
-    id: Path<Uuid>,
+    Id(post): Id<PostId>,
     JsonBody(body): JsonBody<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_body()?;
     state.account.ensure_may_publish(&user.actor).await?;
-    let view = state
-        .comments
-        .create(&user.actor, PostId::from_uuid(id.into_inner()), body)
-        .await?;
+    let view = state.comments.create(&user.actor, post, body).await?;
     Ok(created(
         format!("/api/comments/{}", view.comment.id()),
         &CommentResponse::from(&view),
@@ -103,18 +97,12 @@ pub async fn create_comment(
     )
 )]
 pub async fn get_comment(
-    MaybeAuthUser(reader): MaybeAuthUser,
+    reader: MaybeAuthUser,
     state: Data<AppState>,
-    id: Path<Uuid>,
+    Id(id): Id<CommentId>,
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state
-        .comments
-        .get_for(
-            reader.as_ref().map(|user| &user.actor),
-            CommentId::from_uuid(id.into_inner()),
-        )
-        .await?;
+    let view = state.comments.get_for(reader.actor(), id).await?;
     Ok(with_etag(
         &view.version_tag(),
         &CommentResponse::from(&view),
@@ -135,20 +123,13 @@ pub async fn get_comment(
 )]
 pub async fn update_comment(
     state: Data<AppState>,
-    user: AuthUser,
-    id: Path<Uuid>,
-    pre: Preconditions,
+    to: Guarded<CommentId>,
     JsonBody(body): JsonBody<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_body()?;
     let view = state
         .comments
-        .update(
-            &user.actor,
-            CommentId::from_uuid(id.into_inner()),
-            body,
-            pre.if_match.as_ref(),
-        )
+        .update(&to.actor, to.id, body, to.if_match())
         .await?;
     Ok(updated(&CommentResponse::from(&view), &view.version_tag()))
 }
@@ -165,17 +146,11 @@ pub async fn update_comment(
 )]
 pub async fn delete_comment(
     state: Data<AppState>,
-    user: AuthUser,
-    id: Path<Uuid>,
-    pre: Preconditions,
+    to: Guarded<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .comments
-        .delete(
-            &user.actor,
-            CommentId::from_uuid(id.into_inner()),
-            pre.if_match.as_ref(),
-        )
+        .delete(&to.actor, to.id, to.if_match())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,11 +2,10 @@
 
 use actix_web::{
     HttpResponse,
-    web::{self, Data, Path},
+    web::{self, Data},
 };
 use application::ports::PostFilter;
 use domain::{PostId, UserId};
-use uuid::Uuid;
 
 use crate::{
     dto::{
@@ -14,7 +13,9 @@ use crate::{
         post::{PostFilterParams, PostPage, PostRequest, PostResponse, PostSummaryResponse},
     },
     error::{ApiError, Problem},
-    extractors::{AuthUser, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag},
+    extractors::{
+        AuthUser, Guarded, Id, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag,
+    },
     openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
     routes::{created, updated},
     state::AppState,
@@ -48,7 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, body_limit: usize) {
     )
 )]
 pub async fn list_posts(
-    MaybeAuthUser(reader): MaybeAuthUser,
+    reader: MaybeAuthUser,
     state: Data<AppState>,
     QueryParams(filter): QueryParams<PostFilterParams>,
     QueryParams(page): QueryParams<PageParams>,
@@ -59,11 +60,7 @@ pub async fn list_posts(
     };
     let page = state
         .posts
-        .list_for(
-            reader.as_ref().map(|user| &user.actor),
-            &filter,
-            &page.to_request()?,
-        )
+        .list_for(reader.actor(), &filter, &page.to_request()?)
         .await?;
     Ok(HttpResponse::Ok().json(PostPage::of(page, |s| PostSummaryResponse::from(&s))))
 }
@@ -79,18 +76,12 @@ pub async fn list_posts(
     )
 )]
 pub async fn get_post(
-    MaybeAuthUser(reader): MaybeAuthUser,
+    reader: MaybeAuthUser,
     state: Data<AppState>,
-    id: Path<Uuid>,
+    Id(id): Id<PostId>,
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state
-        .posts
-        .get_for(
-            reader.as_ref().map(|user| &user.actor),
-            PostId::from_uuid(id.into_inner()),
-        )
-        .await?;
+    let view = state.posts.get_for(reader.actor(), id).await?;
     Ok(with_etag(
         &view.version_tag(),
         &PostResponse::from(&view),
@@ -138,20 +129,13 @@ pub async fn create_post(
 )]
 pub async fn update_post(
     state: Data<AppState>,
-    user: AuthUser,
-    id: Path<Uuid>,
-    pre: Preconditions,
+    to: Guarded<PostId>,
     JsonBody(body): JsonBody<PostRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_input()?;
     let view = state
         .posts
-        .update(
-            &user.actor,
-            PostId::from_uuid(id.into_inner()),
-            input,
-            pre.if_match.as_ref(),
-        )
+        .update(&to.actor, to.id, input, to.if_match())
         .await?;
     Ok(updated(&PostResponse::from(&view), &view.version_tag()))
 }
@@ -168,17 +152,8 @@ pub async fn update_post(
 )]
 pub async fn delete_post(
     state: Data<AppState>,
-    user: AuthUser,
-    id: Path<Uuid>,
-    pre: Preconditions,
+    to: Guarded<PostId>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .posts
-        .delete(
-            &user.actor,
-            PostId::from_uuid(id.into_inner()),
-            pre.if_match.as_ref(),
-        )
-        .await?;
+    state.posts.delete(&to.actor, to.id, to.if_match()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,10 +2,9 @@
 
 use actix_web::{
     HttpResponse,
-    web::{self, Data, Path},
+    web::{self, Data},
 };
 use domain::SessionId;
-use uuid::Uuid;
 
 use crate::{
     dto::{
@@ -13,7 +12,7 @@ use crate::{
         session::{SessionList, SessionResponse},
     },
     error::{ApiError, Problem},
-    extractors::{AuthUser, QueryParams},
+    extractors::{AuthUser, Id, QueryParams},
     routes::cookies,
     state::AppState,
 };
@@ -60,12 +59,9 @@ pub async fn list_sessions(
 pub async fn end_session(
     state: Data<AppState>,
     user: AuthUser,
-    id: Path<Uuid>,
+    Id(id): Id<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .auth
-        .end_session(&user.actor, SessionId::from_uuid(id.into_inner()))
-        .await?;
+    state.auth.end_session(&user.actor, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

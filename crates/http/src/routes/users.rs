@@ -2,11 +2,10 @@
 
 use actix_web::{
     HttpResponse,
-    web::{self, Data, Path},
+    web::{self, Data},
 };
 use application::{ports::UserFilter, views::FullUser};
 use domain::{Email, Role, UserId};
-use uuid::Uuid;
 
 use crate::{
     dto::{
@@ -18,7 +17,9 @@ use crate::{
         },
     },
     error::{ApiError, Problem},
-    extractors::{AuthUser, JsonBody, OptionalJsonBody, Preconditions, QueryParams, with_etag},
+    extractors::{
+        AuthUser, Guarded, Id, JsonBody, OptionalJsonBody, Preconditions, QueryParams, with_etag,
+    },
     middleware::auth_budget,
     openapi::responses::{NotFound, StaleIfMatch},
     state::AppState,
@@ -122,13 +123,10 @@ pub async fn list_users(
 pub async fn get_user(
     state: Data<AppState>,
     user: AuthUser,
-    id: Path<Uuid>,
+    Id(id): Id<UserId>,
     pre: Preconditions,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state
-        .users
-        .get(&user.actor, UserId::from_uuid(id.into_inner()))
-        .await?;
+    let view = state.users.get(&user.actor, id).await?;
     Ok(with_etag(
         &view.version_tag(),
         &UserProfile::from(&view),
@@ -153,20 +151,13 @@ pub async fn get_user(
 )]
 pub async fn update_user(
     state: Data<AppState>,
-    user: AuthUser,
-    id: Path<Uuid>,
-    pre: Preconditions,
+    to: Guarded<UserId>,
     JsonBody(body): JsonBody<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let update = body.into_update()?;
     let updated = state
         .users
-        .update_profile(
-            &user.actor,
-            UserId::from_uuid(id.into_inner()),
-            update,
-            pre.if_match.as_ref(),
-        )
+        .update_profile(&to.actor, to.id, update, to.if_match())
         .await?;
     Ok(full_record(&updated))
 }
@@ -213,19 +204,13 @@ pub async fn change_password(
 )]
 pub async fn delete_user(
     state: Data<AppState>,
-    user: AuthUser,
-    id: Path<Uuid>,
-    pre: Preconditions,
+    to: Guarded<UserId>,
     OptionalJsonBody(body): OptionalJsonBody<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let password = body.as_ref().map(|b| b.password.as_str());
     state
         .users
-        .delete(
-            &user.actor,
-            UserId::from_uuid(id.into_inner()),
-            pre.if_match.as_ref(),
-            body.as_ref().map(|b| b.password.as_str()),
-        )
+        .delete(&to.actor, to.id, to.if_match(), password)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -246,20 +231,13 @@ pub async fn delete_user(
 )]
 pub async fn set_roles(
     state: Data<AppState>,
-    user: AuthUser,
-    id: Path<Uuid>,
-    pre: Preconditions,
+    to: Guarded<UserId>,
     JsonBody(body): JsonBody<SetRolesRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let roles = body.roles.into_iter().map(Role::from).collect();
     let updated = state
         .users
-        .set_roles(
-            &user.actor,
-            UserId::from_uuid(id.into_inner()),
-            roles,
-            pre.if_match.as_ref(),
-        )
+        .set_roles(&to.actor, to.id, roles, to.if_match())
         .await?;
     Ok(full_record(&updated))
 }
@@ -278,12 +256,9 @@ pub async fn set_roles(
 pub async fn end_user_sessions(
     state: Data<AppState>,
     user: AuthUser,
-    id: Path<Uuid>,
+    Id(id): Id<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .users
-        .end_sessions(&user.actor, UserId::from_uuid(id.into_inner()))
-        .await?;
+    state.users.end_sessions(&user.actor, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

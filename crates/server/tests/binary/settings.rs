@@ -24,6 +24,14 @@ fn assert_refused(output: &Output, name: &str, shown: &str) {
     );
 }
 
+/// Each `(name, value)` alone stops the start, refused as `assert_refused` says.
+pub(super) fn assert_each_refused(dir: &std::path::Path, cases: &[(&str, &str)]) {
+    for (name, value) in cases {
+        let output = agora(dir).env(name, value).output().expect("runs");
+        assert_refused(&output, name, &format!("{name}={value}"));
+    }
+}
+
 #[test]
 fn every_numeric_setting_outside_its_range_stops_the_start_in_one_line() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -48,18 +56,18 @@ fn every_numeric_setting_outside_its_range_stops_the_start_in_one_line() {
 #[test]
 fn the_values_that_panicked_or_broke_every_request_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for (name, value) in [
-        ("WORKERS", "0"),
-        ("DATABASE_MAX_CONNECTIONS", "0"),
-        ("REFRESH_TOKEN_TTL_SECONDS", "0"),
-        ("JSON_BODY_LIMIT_BYTES", "0"),
-        ("RUST_LOG", "info,agora=loud"),
-        ("LOG_FORMAT", "xml"),
-        ("BIND_ADDR", "localhost"),
-    ] {
-        let output = agora(dir.path()).env(name, value).output().expect("runs");
-        assert_refused(&output, name, &format!("{name}={value}"));
-    }
+    assert_each_refused(
+        dir.path(),
+        &[
+            ("WORKERS", "0"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("REFRESH_TOKEN_TTL_SECONDS", "0"),
+            ("JSON_BODY_LIMIT_BYTES", "0"),
+            ("RUST_LOG", "info,agora=loud"),
+            ("LOG_FORMAT", "xml"),
+            ("BIND_ADDR", "localhost"),
+        ],
+    );
     assert!(
         !dir.path().join("agora.db").exists(),
         "refused before touching the database"

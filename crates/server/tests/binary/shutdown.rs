@@ -14,7 +14,7 @@ use std::{
 
 use serde_json::{Value, json};
 
-use super::{agora, terminate};
+use super::{agora, answers::json_of, terminate};
 
 const DRAIN: Duration = Duration::from_secs(1);
 /// Far above what the slow logins need, even on a loaded machine: the process exits as soon
@@ -105,15 +105,12 @@ async fn account(client: &reqwest::Client, base: &str, name: &str) -> String {
         .await
         .expect("sent");
     assert_eq!(registered.status(), 201);
-    let login: Value = client
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let login = json_of(
+        client
+            .post(format!("{base}/api/auth/login"))
+            .json(&json!({"email": email, "password": PASSWORD})),
+    )
+    .await;
     login["access_token"].as_str().expect("a token").to_owned()
 }
 

@@ -3,18 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{agora, https, serve, terminate};
+use super::{agora, https, serve, signal, terminate};
 use https::{SelfSigned, client_config, connect, exchange, peer_certificate};
 
 const LIVE: &str = "GET /health/live HTTP/1.1\r\nHost: localhost";
-
-fn hangup(child: &std::process::Child) {
-    let status = std::process::Command::new("kill")
-        .args(["-HUP", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-}
 
 #[test]
 fn half_or_broken_tls_settings_stop_the_start_naming_the_variable() {
@@ -76,7 +68,7 @@ async fn sighup_rereads_the_certificate_for_new_connections_and_open_ones_keep_w
     assert_eq!(exchange(&mut open, LIVE).await.expect("served").status, 200);
 
     new.write(&cert, &key);
-    hangup(&child);
+    signal(&child, "-HUP");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let fresh = connect(port, trusting_both.clone()).await.expect("TLS");
@@ -96,7 +88,7 @@ async fn sighup_rereads_the_certificate_for_new_connections_and_open_ones_keep_w
 
     // A broken rotation (a key that is not the certificate's) keeps the pair in use.
     std::fs::write(&key, SelfSigned::generate().key_pem).expect("writes");
-    hangup(&child);
+    signal(&child, "-HUP");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut after = connect(port, trusting_both).await.expect("still serving");
     assert_eq!(peer_certificate(&after), new.der);
@@ -117,7 +109,7 @@ async fn sighup_rereads_the_certificate_for_new_connections_and_open_ones_keep_w
 async fn without_tls_sighup_is_ignored_and_the_server_keeps_serving() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut child, port) = serve(agora(dir.path()));
-    hangup(&child);
+    signal(&child, "-HUP");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let live = reqwest::get(format!("http://127.0.0.1:{port}/health/live")).await;
     assert_eq!(live.expect("still serving").status(), 200);
