@@ -24,12 +24,8 @@ const DOWN: &str = "UPDATE posts SET comment_count = comment_count - 1 WHERE id 
 
 fn sqlite() -> Vec<String> {
     vec![
-        format!(
-            "CREATE TRIGGER comments_count_insert AFTER INSERT ON comments BEGIN {UP}; END"
-        ),
-        format!(
-            "CREATE TRIGGER comments_count_delete AFTER DELETE ON comments BEGIN {DOWN}; END"
-        ),
+        format!("CREATE TRIGGER comments_count_insert AFTER INSERT ON comments BEGIN {UP}; END"),
+        format!("CREATE TRIGGER comments_count_delete AFTER DELETE ON comments BEGIN {DOWN}; END"),
     ]
 }
 

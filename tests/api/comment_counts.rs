@@ -61,8 +61,10 @@ async fn the_comment_count_stays_exact_under_racing_creates_deletes_and_cascades
         to_delete.push((by, app.create_comment(by, &kept_id, "to go").await));
     }
     for _ in 0..3 {
-        app.create_comment(&leaver, &kept_id, "leaving with me").await;
-        app.create_comment(&commenters[0], &doomed_id, "before").await;
+        app.create_comment(&leaver, &kept_id, "leaving with me")
+            .await;
+        app.create_comment(&commenters[0], &doomed_id, "before")
+            .await;
     }
     let (by_id, in_list, actual) = counts(&app, &kept_id, &tag).await;
     assert_eq!((by_id, in_list, actual), (json!(9), json!(9), 9));
