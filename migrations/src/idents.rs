@@ -38,6 +38,7 @@ pub enum Posts {
     Body,
     CreatedAt,
     UpdatedAt,
+    CommentCount,
 }
 
 #[derive(DeriveIden)]

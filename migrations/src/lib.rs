@@ -16,6 +16,7 @@ mod m20261126_000010_create_mail_outbox;
 mod m20261126_180000_posts_author_keyset_index;
 mod m20261126_180100_posts_title_trigram_index;
 mod m20261127_000011_posts_title_search_index;
+mod m20261127_000012_posts_comment_count;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_create_account_tokens::Migration),
             Box::new(m20261126_000010_create_mail_outbox::Migration),
             Box::new(m20261127_000011_posts_title_search_index::Migration),
+            Box::new(m20261127_000012_posts_comment_count::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 mod account_mail;
 mod audit;
+mod comment_counts;
 mod comments;
 mod compression;
 mod concurrent_writes;

@@ -16,6 +16,7 @@ use actix_web::{
     web::Data,
 };
 
+use super::metrics::route_pattern;
 use crate::HttpSettings;
 
 /// Route patterns whose answers are never compressed (BREACH): login and refresh return the
@@ -44,10 +45,8 @@ pub async fn compress(
         .app_data::<Data<HttpSettings>>()
         .map_or(1024, |s| s.compress_min_bytes);
     let response = next.call(req).await?;
-    let excluded = response
-        .request()
-        .match_pattern()
-        .is_some_and(|pattern| NEVER_COMPRESSED.contains(&pattern.as_str()));
+    let excluded = route_pattern(response.request())
+        .is_some_and(|pattern| NEVER_COMPRESSED.contains(&&*pattern));
     let large = match response.response().body().size() {
         BodySize::Sized(len) => len >= min,
         BodySize::Stream => true,

@@ -15,7 +15,7 @@ use actix_web::{
 use sentry_core::{Hub, Level, SentryFutureExt};
 use std::sync::Arc;
 
-use super::{UNMATCHED, request_context::RequestId};
+use super::{UNMATCHED, metrics::route_pattern, request_context::RequestId};
 use crate::error::ApiError;
 
 pub async fn error_tracking(
@@ -26,12 +26,13 @@ pub async fn error_tracking(
         return next.call(req).await;
     }
     let hub = Arc::new(Hub::new_from_top(Hub::main()));
-    let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
+    let route = route_pattern(req.request());
+    let route = route.as_deref().unwrap_or(UNMATCHED);
     let method = req.method().to_string();
     let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
     hub.configure_scope(|scope| {
         scope.set_transaction(Some(&format!("{method} {route}")));
-        scope.set_tag("route", &route);
+        scope.set_tag("route", route);
         scope.set_tag("method", &method);
         if let Some(id) = &request_id {
             scope.set_tag("request_id", id);

@@ -4,36 +4,100 @@
 //! Labels are bounded: the route is the router's *pattern* (`/api/posts/{id}`), never the raw
 //! path, and a path no route matches is counted under [`UNMATCHED`]; methods outside the
 //! standard set count as `OTHER`; statuses by class (`2xx` ... `5xx`).
+//!
+//! Every request would otherwise build a labelled key and look it up in the recorder's registry
+//! twice (counter and histogram), and walk the router again for its pattern: each worker thread
+//! keeps the handles it got per route, method and status class, and the pattern is matched
+//! once per request for every layer ([`route_pattern`]). Handles are taken from the recorder
+//! installed when a thread first sees a label set; the server installs it before it serves.
 
-use std::time::Instant;
+use std::{cell::RefCell, collections::HashMap, rc::Rc, time::Instant};
 
 use actix_web::{
-    Error,
+    Error, HttpMessage, HttpRequest,
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
     http::{Method, StatusCode},
     middleware::Next,
 };
-use metrics::{counter, gauge, histogram};
+use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 
 use crate::error::{ApiError, ProblemCode};
 
 /// The one route label of every request no route matched.
 pub const UNMATCHED: &str = "unmatched";
 
+/// The route pattern of a request (`None`: no route matches), matched once and kept in the
+/// request's extensions: `match_pattern()` walks the whole router and allocates each time, and
+/// metrics, compression and error tracking all need it.
+#[derive(Clone)]
+struct RoutePattern(Option<Rc<str>>);
+
+pub(crate) fn route_pattern(req: &HttpRequest) -> Option<Rc<str>> {
+    if let Some(RoutePattern(pattern)) = req.extensions().get::<RoutePattern>() {
+        return pattern.clone();
+    }
+    let pattern: Option<Rc<str>> = req.match_pattern().map(Rc::from);
+    req.extensions_mut().insert(RoutePattern(pattern.clone()));
+    pattern
+}
+
+/// The handles of one label set.
+struct Handles {
+    requests: Counter,
+    duration: Histogram,
+}
+
+/// This thread's handles: by route, then by method and status class.
+type HandleCache = HashMap<Box<str>, HashMap<(&'static str, &'static str), Rc<Handles>>>;
+
+thread_local! {
+    static IN_FLIGHT: Gauge = gauge!("agora_http_requests_in_flight");
+    static HANDLES: RefCell<HandleCache> = RefCell::new(HashMap::new());
+}
+
+fn handles(route: &str, method: &'static str, status: &'static str) -> Rc<Handles> {
+    HANDLES.with_borrow_mut(|cache| {
+        if !cache.contains_key(route) {
+            cache.insert(route.into(), HashMap::new());
+        }
+        let by_label = cache.get_mut(route).expect("inserted above");
+        by_label
+            .entry((method, status))
+            .or_insert_with(|| {
+                let route = route.to_owned();
+                Rc::new(Handles {
+                    requests: counter!(
+                        "agora_http_requests_total",
+                        "route" => route.clone(),
+                        "method" => method,
+                        "status" => status
+                    ),
+                    duration: histogram!(
+                        "agora_http_request_duration_seconds",
+                        "route" => route,
+                        "method" => method,
+                        "status" => status
+                    ),
+                })
+            })
+            .clone()
+    })
+}
+
 /// Requests being served right now; decremented even when the request future is dropped.
 struct InFlight;
 
 impl InFlight {
     fn enter() -> Self {
-        gauge!("agora_http_requests_in_flight").increment(1.0);
+        IN_FLIGHT.with(|g| g.increment(1.0));
         Self
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        gauge!("agora_http_requests_in_flight").decrement(1.0);
+        IN_FLIGHT.with(|g| g.decrement(1.0));
     }
 }
 
@@ -80,14 +144,12 @@ pub async fn record_metrics(
     let elapsed = started.elapsed().as_secs_f64();
     let (route, status) = match &result {
         Ok(response) => (
-            response
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| UNMATCHED.to_owned()),
+            route_pattern(response.request()),
             status_class(response.status()),
         ),
-        Err(_) => (UNMATCHED.to_owned(), "5xx"),
+        Err(_) => (None, "5xx"),
     };
+    let route = route.as_deref().unwrap_or(UNMATCHED);
     if let Ok(response) = &result {
         let success = response.status().is_success();
         if route == "/api/auth/login" && method == "POST" {
@@ -103,20 +165,9 @@ pub async fn record_metrics(
             counter!("agora_refresh_token_reuse_total").increment(1);
         }
     }
-    counter!(
-        "agora_http_requests_total",
-        "route" => route.clone(),
-        "method" => method,
-        "status" => status
-    )
-    .increment(1);
-    histogram!(
-        "agora_http_request_duration_seconds",
-        "route" => route,
-        "method" => method,
-        "status" => status
-    )
-    .record(elapsed);
+    let handles = handles(route, method, status);
+    handles.requests.increment(1);
+    handles.duration.record(elapsed);
     result
 }
 

@@ -1,7 +1,7 @@
 //! `PostRepository` with sea-orm. A post and a page of posts are each one statement: the posts
-//! joined with their authors, each with a correlated count of its comments (a range on the
-//! `(post_id, created_at, id)` index). A page reads only the start of each body and its
-//! length, computed by the database.
+//! joined with their authors. The number of comments is the post's `comment_count` column,
+//! kept exact by triggers on `comments` (migration `m20261127_000012`), not counted per read.
+//! A page reads only the start of each body and its length, computed by the database.
 
 use application::{
     RepositoryError,
@@ -13,17 +13,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Post, PostBody, PostId, PostTitle, UserId};
 use sea_orm::{
-    ActiveValue::Set,
+    ActiveValue::{NotSet, Set},
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select, Statement,
-    sea_query::{BinOper, Expr, ExprTrait, Func, Query, QueryStatementBuilder},
+    sea_query::{BinOper, Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
 
 use super::db::Db;
 use super::{
     authored::{author_ref, with_author},
-    entities::{comments, posts},
+    entities::posts,
     keyset,
     versioned::{delete_guarded, update_guarded},
 };
@@ -94,10 +94,10 @@ impl SqlPosts {
                 posts::Column::Body,
                 posts::Column::CreatedAt,
                 posts::Column::UpdatedAt,
+                posts::Column::CommentCount,
             ],
             posts::Relation::Author,
         )
-        .column_as(comment_count(), "comment_count")
         .filter(condition)
         .order_by_desc(posts::Column::CreatedAt)
         .order_by_desc(posts::Column::Id)
@@ -122,6 +122,7 @@ impl SqlPosts {
                 posts::Column::Title,
                 posts::Column::CreatedAt,
                 posts::Column::UpdatedAt,
+                posts::Column::CommentCount,
             ],
             posts::Relation::Author,
         )
@@ -131,7 +132,6 @@ impl SqlPosts {
         )
         // `integer` on both engines: a body has at most 50,000 characters.
         .column_as(Expr::expr(Func::cust("LENGTH").arg(body())), "body_length")
-        .column_as(comment_count(), "comment_count")
         .filter(condition)
         .order_by_desc(posts::Column::CreatedAt)
         .order_by_desc(posts::Column::Id)
@@ -165,20 +165,6 @@ impl SqlPosts {
             })
             .collect())
     }
-}
-
-/// `(SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id)`: one index range per
-/// post, in the same statement as the post.
-fn comment_count() -> Expr {
-    let count = Query::select()
-        .expr(Expr::col((comments::Entity, comments::Column::Id)).count())
-        .from(comments::Entity)
-        .and_where(
-            Expr::col((comments::Entity, comments::Column::PostId))
-                .equals((posts::Entity, posts::Column::Id)),
-        )
-        .to_owned();
-    Expr::SubQuery(None, Box::new(count.into_sub_query_statement()))
 }
 
 fn list_condition(backend: DbBackend, filter: &PostFilter, page: &PageRequest) -> Condition {
@@ -231,6 +217,7 @@ fn active(post: &Post) -> posts::ActiveModel {
         body: Set(post.body().as_ref().to_owned()),
         created_at: Set(post.created_at()),
         updated_at: Set(post.updated_at()),
+        comment_count: NotSet,
     }
 }
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub body: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Kept exact by triggers on `comments` (migration `m20261127_000012`); never written here.
+    pub comment_count: i64,
 }
 
 written_by_a_user!();
