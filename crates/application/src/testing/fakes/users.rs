@@ -36,12 +36,7 @@ impl FakeUsers {
 
     /// Replaces the account `id` with `after` (deletes it when `None`) if the last-admin `rule`
     /// allows, under one lock: the tally and the change are atomic.
-    fn admin_change(
-        &self,
-        id: UserId,
-        after: Option<&User>,
-        guard: AdminGuard<'_>,
-    ) -> AdminChange {
+    fn admin_change(&self, id: UserId, after: Option<&User>, guard: AdminGuard<'_>) -> AdminChange {
         let AdminGuard {
             expected_updated_at: expected,
             audit,
