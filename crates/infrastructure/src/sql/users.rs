@@ -5,7 +5,7 @@ use super::db::Db;
 use anyhow::Context;
 use application::{
     RepositoryError, UniqueField,
-    ports::{AdminChange, AdminGuard, AdminRule, UserRepository},
+    ports::{AdminChange, AdminGuard, UserRepository},
 };
 use async_trait::async_trait;
 use domain::{AdminTally, AuditEvent, Email, PasswordHash, Role, User, UserId, Username};
@@ -332,15 +332,10 @@ impl UserRepository for SqlUsers {
         user: &User,
         guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError> {
-        let AdminGuard {
-            expected_updated_at: expected,
-            audit,
-            rule,
-        } = guard;
         let txn = self.begin_admin_change().await?;
         let touch = users::Entity::update_many()
             .col_expr(users::Column::UpdatedAt, Expr::value(user.updated_at()));
-        if !update_guarded(&txn, touch, user.id().as_uuid(), expected)
+        if !update_guarded(&txn, touch, user.id().as_uuid(), guard.expected_updated_at)
             .await
             .map_err(write_error)?
         {
@@ -359,7 +354,7 @@ impl UserRepository for SqlUsers {
         grant(&txn, user.id().as_uuid(), ids)
             .await
             .map_err(write_error)?;
-        finish(txn, target_was_admin, audit, rule).await
+        finish(txn, target_was_admin, guard).await
     }
 
     async fn delete(
@@ -367,43 +362,37 @@ impl UserRepository for SqlUsers {
         id: UserId,
         guard: AdminGuard<'_>,
     ) -> Result<AdminChange, RepositoryError> {
-        let AdminGuard {
-            expected_updated_at: expected,
-            audit,
-            rule,
-        } = guard;
         let txn = self.begin_admin_change().await?;
         let target_was_admin = is_admin(&txn, id.as_uuid()).await.map_err(write_error)?;
         // Foreign keys cascade: the account's roles, posts (with their comments) and comments go too.
-        if !delete_guarded::<users::Entity, _>(&txn, id.as_uuid(), expected)
+        if !delete_guarded::<users::Entity, _>(&txn, id.as_uuid(), guard.expected_updated_at)
             .await
             .map_err(write_error)?
         {
             abandon(txn).await?;
             return Ok(AdminChange::Stale);
         }
-        finish(txn, target_was_admin, audit, rule).await
+        finish(txn, target_was_admin, guard).await
     }
 }
 
 /// Ends a change that may take an administrator away: counts the administrators it leaves
 /// (inside its transaction, under `lock_admin_changes`) and commits it with its audit event
-/// only if the use case's `rule` accepts them; otherwise rolls it all back.
+/// only if the use case's rule (`guard.rule`) accepts them; otherwise rolls it all back.
 async fn finish(
     txn: DatabaseTransaction,
     target_was_admin: bool,
-    audit: &AuditEvent,
-    rule: AdminRule<'_>,
+    guard: AdminGuard<'_>,
 ) -> Result<AdminChange, RepositoryError> {
     let tally = AdminTally {
         target_was_admin,
         remaining: admin_count(&txn).await.map_err(write_error)?,
     };
-    if !rule(tally) {
+    if !(guard.rule)(tally) {
         txn.rollback().await.map_err(write_error)?;
         return Ok(AdminChange::Refused(tally));
     }
-    append(&txn, audit).await.map_err(write_error)?;
+    append(&txn, guard.audit).await.map_err(write_error)?;
     txn.commit().await.map_err(write_error)?;
     Ok(AdminChange::Applied)
 }

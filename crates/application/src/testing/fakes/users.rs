@@ -37,13 +37,8 @@ impl FakeUsers {
     /// Replaces the account `id` with `after` (deletes it when `None`) if the last-admin `rule`
     /// allows, under one lock: the tally and the change are atomic.
     fn admin_change(&self, id: UserId, after: Option<&User>, guard: AdminGuard<'_>) -> AdminChange {
-        let AdminGuard {
-            expected_updated_at: expected,
-            audit,
-            rule,
-        } = guard;
         let mut users = self.users.lock().expect("lock");
-        let Some(at) = current(&users, id, expected) else {
+        let Some(at) = current(&users, id, guard.expected_updated_at) else {
             return AdminChange::Stale;
         };
         let tally = AdminTally {
@@ -51,7 +46,7 @@ impl FakeUsers {
             remaining: admins(&users, id)
                 + u64::from(after.is_some_and(|u| u.has_role(Role::Admin))),
         };
-        if !rule(tally) {
+        if !(guard.rule)(tally) {
             return AdminChange::Refused(tally);
         }
         match after {
@@ -60,7 +55,7 @@ impl FakeUsers {
                 users.remove(at);
             }
         }
-        self.audited(Some(audit));
+        self.audited(Some(guard.audit));
         AdminChange::Applied
     }
 
