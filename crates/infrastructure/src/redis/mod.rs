@@ -4,6 +4,7 @@ mod login_attempts;
 mod pool;
 mod rate_limiter;
 mod roles;
+mod session_record;
 mod sessions;
 
 pub use login_attempts::RedisLoginAttempts;

@@ -2,13 +2,12 @@
 //! sealed on the way in and opened on the way out; look-ups go through their blind index.
 
 use super::db::Db;
-use anyhow::Context;
 use application::{
-    RepositoryError, UniqueField,
+    RepositoryError,
     ports::{AdminChange, AdminGuard, UserRepository},
 };
 use async_trait::async_trait;
-use domain::{AdminTally, AuditEvent, Email, PasswordHash, Role, User, UserId, Username};
+use domain::{AuditEvent, Email, Role, User, UserId};
 use std::sync::Arc;
 
 use application::{
@@ -17,9 +16,8 @@ use application::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement,
-    TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -27,16 +25,15 @@ use super::{
     audit::append,
     entities::{roles, user_roles, users},
     keyset,
-    roles::{
-        admin_count, grant, holders_of, is_admin, lock_admin_changes, parse_roles, role_ids,
-        role_names, with_roles,
-    },
+    roles::{grant, holders_of, is_admin, parse_roles, role_ids, role_names, with_roles},
     versioned::{delete_guarded, update_guarded},
 };
-use crate::{
-    crypto::EmailProtection,
-    unavailable::{DbContext, repository_error},
-};
+use crate::{crypto::EmailProtection, unavailable::DbContext};
+
+mod rows;
+mod writes;
+
+use self::writes::{abandon, finish, write_error};
 
 pub struct SqlUsers {
     db: Db,
@@ -82,112 +79,6 @@ impl SqlUsers {
             .order_by_desc(users::Column::CreatedAt)
             .order_by_desc(users::Column::Id)
             .limit(page.limit + 1)
-    }
-
-    fn to_domain(
-        &self,
-        model: users::Model,
-        role_names: &[String],
-    ) -> Result<User, RepositoryError> {
-        // One unreadable address must not take down every read of the row (and every list
-        // holding it): the account is returned without it, and the cause is logged.
-        let email = match self.emails.open(model.id, &model.email) {
-            Ok(email) => Some(email),
-            Err(err) => {
-                tracing::warn!(user_id = %model.id, error = %format!("{err:#}"), "a stored email cannot be read");
-                None
-            }
-        };
-        to_domain(model, email, role_names)
-    }
-
-    /// The sealed email and its blind index, as stored; `None` for an unreadable address,
-    /// which is then left as it is.
-    fn protect(&self, user: &User) -> Result<Option<(String, String)>, RepositoryError> {
-        let Some(email) = user.email() else {
-            return Ok(None);
-        };
-        let sealed = self
-            .emails
-            .seal(user.id().as_uuid(), email)
-            .context("encrypting an email")?;
-        Ok(Some((sealed, self.emails.index(email))))
-    }
-
-    /// A transaction for a change that may take an administrator away, holding
-    /// `lock_admin_changes` from its start (see `finish`).
-    async fn begin_admin_change(&self) -> Result<DatabaseTransaction, RepositoryError> {
-        let txn = self.db.begin().await.map_err(write_error)?;
-        lock_admin_changes(&txn).await.map_err(write_error)?;
-        Ok(txn)
-    }
-
-    /// The one account `select` finds, with its roles, in one statement.
-    async fn find_one(
-        &self,
-        select: Select<users::Entity>,
-        what: &'static str,
-    ) -> Result<Option<User>, RepositoryError> {
-        let rows = with_roles(select)
-            .select_also(roles::Entity)
-            .all(&self.db)
-            .await
-            .db_context(what)?;
-        let mut rows = rows.into_iter();
-        let Some((model, first)) = rows.next() else {
-            return Ok(None);
-        };
-        let names: Vec<String> = first
-            .into_iter()
-            .chain(rows.filter_map(|(_, role)| role))
-            .map(|role| role.name)
-            .collect();
-        self.to_domain(model, &names).map(Some)
-    }
-}
-
-fn to_domain(
-    model: users::Model,
-    email: Option<Email>,
-    role_names: &[String],
-) -> Result<User, RepositoryError> {
-    Ok(User::restore(
-        UserId::from_uuid(model.id),
-        Username::parse(&model.username).context("a stored username is invalid")?,
-        email,
-        model.email_verified,
-        PasswordHash::new(model.password_hash),
-        parse_roles(role_names)?,
-        model.created_at,
-        model.updated_at,
-    ))
-}
-
-/// Names the field behind a unique violation. PostgreSQL names the index
-/// (`users_email_key`), SQLite the column (`users.email`) or the expression index.
-fn duplicate_field(err: &DbErr) -> Option<UniqueField> {
-    match err.sql_err()? {
-        SqlErr::UniqueConstraintViolation(message) if message.contains("email") => {
-            Some(UniqueField::Email)
-        }
-        SqlErr::UniqueConstraintViolation(message) if message.contains("username") => {
-            Some(UniqueField::Username)
-        }
-        _ => None,
-    }
-}
-
-/// Rolls back a transaction that wrote but must not be saved. Dropping it would only queue
-/// the rollback on the connection: on SQLite its write lock would outlive the call, and the
-/// next write transaction (one that read first) would fail at once with "database is locked".
-async fn abandon(txn: DatabaseTransaction) -> Result<(), RepositoryError> {
-    txn.rollback().await.map_err(write_error)
-}
-
-fn write_error(err: DbErr) -> RepositoryError {
-    match duplicate_field(&err) {
-        Some(field) => RepositoryError::Duplicate(field),
-        None => repository_error(err, "writing a user"),
     }
 }
 
@@ -374,25 +265,4 @@ impl UserRepository for SqlUsers {
         }
         finish(txn, target_was_admin, guard).await
     }
-}
-
-/// Ends a change that may take an administrator away: counts the administrators it leaves
-/// (inside its transaction, under `lock_admin_changes`) and commits it with its audit event
-/// only if the use case's rule (`guard.rule`) accepts them; otherwise rolls it all back.
-async fn finish(
-    txn: DatabaseTransaction,
-    target_was_admin: bool,
-    guard: AdminGuard<'_>,
-) -> Result<AdminChange, RepositoryError> {
-    let tally = AdminTally {
-        target_was_admin,
-        remaining: admin_count(&txn).await.map_err(write_error)?,
-    };
-    if !(guard.rule)(tally) {
-        txn.rollback().await.map_err(write_error)?;
-        return Ok(AdminChange::Refused(tally));
-    }
-    append(&txn, guard.audit).await.map_err(write_error)?;
-    txn.commit().await.map_err(write_error)?;
-    Ok(AdminChange::Applied)
 }

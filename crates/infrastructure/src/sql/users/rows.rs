@@ -1,0 +1,86 @@
+//! Users as rows: the account read back with its roles and its email opened, and the
+//! email sealed with its blind index on the way in.
+
+use anyhow::Context;
+use application::RepositoryError;
+use domain::{Email, PasswordHash, User, UserId, Username};
+use sea_orm::Select;
+
+use super::SqlUsers;
+use crate::sql::{
+    entities::{roles, users},
+    roles::{parse_roles, with_roles},
+};
+use crate::unavailable::DbContext;
+
+impl SqlUsers {
+    pub(super) fn to_domain(
+        &self,
+        model: users::Model,
+        role_names: &[String],
+    ) -> Result<User, RepositoryError> {
+        // One unreadable address must not take down every read of the row (and every list
+        // holding it): the account is returned without it, and the cause is logged.
+        let email = match self.emails.open(model.id, &model.email) {
+            Ok(email) => Some(email),
+            Err(err) => {
+                tracing::warn!(user_id = %model.id, error = %format!("{err:#}"), "a stored email cannot be read");
+                None
+            }
+        };
+        to_domain(model, email, role_names)
+    }
+
+    /// The sealed email and its blind index, as stored; `None` for an unreadable address,
+    /// which is then left as it is.
+    pub(super) fn protect(&self, user: &User) -> Result<Option<(String, String)>, RepositoryError> {
+        let Some(email) = user.email() else {
+            return Ok(None);
+        };
+        let sealed = self
+            .emails
+            .seal(user.id().as_uuid(), email)
+            .context("encrypting an email")?;
+        Ok(Some((sealed, self.emails.index(email))))
+    }
+
+    /// The one account `select` finds, with its roles, in one statement.
+    pub(super) async fn find_one(
+        &self,
+        select: Select<users::Entity>,
+        what: &'static str,
+    ) -> Result<Option<User>, RepositoryError> {
+        let rows = with_roles(select)
+            .select_also(roles::Entity)
+            .all(&self.db)
+            .await
+            .db_context(what)?;
+        let mut rows = rows.into_iter();
+        let Some((model, first)) = rows.next() else {
+            return Ok(None);
+        };
+        let names: Vec<String> = first
+            .into_iter()
+            .chain(rows.filter_map(|(_, role)| role))
+            .map(|role| role.name)
+            .collect();
+        self.to_domain(model, &names).map(Some)
+    }
+}
+
+fn to_domain(
+    model: users::Model,
+    email: Option<Email>,
+    role_names: &[String],
+) -> Result<User, RepositoryError> {
+    Ok(User::restore(
+        UserId::from_uuid(model.id),
+        Username::parse(&model.username).context("a stored username is invalid")?,
+        email,
+        model.email_verified,
+        PasswordHash::new(model.password_hash),
+        parse_roles(role_names)?,
+        model.created_at,
+        model.updated_at,
+    ))
+}
