@@ -50,7 +50,12 @@ pub fn wire_mail(
             .context("PASSWORD_RESET_TTL_SECONDS")?,
     };
     Ok(MailWiring {
-        account_mail: AccountMail::new(tokens, outbox.clone(), clock.clone(), mail_settings),
+        account_mail: AccountMail {
+            tokens,
+            outbox: outbox.clone(),
+            clock: clock.clone(),
+            settings: mail_settings,
+        },
         delivery: MailDelivery {
             outbox,
             mailer,

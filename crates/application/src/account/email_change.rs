@@ -17,7 +17,7 @@ impl AccountService {
     ) -> Result<(), AccountError> {
         let digest = digest_of(token).ok_or(AccountError::InvalidToken)?;
         let now = self.auth.ports.clock.now();
-        let tokens = self.mail.tokens();
+        let tokens = &self.mail.tokens;
         let found = tokens
             .find(TokenPurpose::ChangeEmail, &digest, now)
             .await?

@@ -117,7 +117,7 @@ impl AccountService {
             return Err(AccountError::InvalidToken);
         }
         if let Some(purpose) = revoke {
-            self.mail.tokens().revoke_all(user.id(), purpose).await?;
+            self.mail.tokens.revoke_all(user.id(), purpose).await?;
         }
         Ok(())
     }

@@ -56,7 +56,7 @@ impl AccountService {
         new_password: Password,
     ) -> Result<(), AccountError> {
         let digest = digest_of(token).ok_or(AccountError::InvalidToken)?;
-        let tokens = self.mail.tokens();
+        let tokens = &self.mail.tokens;
         let now = self.auth.ports.clock.now();
         // Looked at first and taken only once the password passes, so a weak one does not
         // spend the mail.

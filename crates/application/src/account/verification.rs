@@ -54,7 +54,7 @@ impl AccountService {
         let now = self.auth.ports.clock.now();
         let token = self
             .mail
-            .tokens()
+            .tokens
             .take(TokenPurpose::VerifyEmail, &digest, now)
             .await?
             .ok_or(AccountError::InvalidToken)?;

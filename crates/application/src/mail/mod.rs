@@ -38,42 +38,20 @@ impl Default for MailSettings {
     }
 }
 
-/// Issues tokens and queues mail: shared by the services that send account mail.
+/// Issues tokens and queues mail: shared by the services that send account mail. Plain
+/// fields, no constructor: nothing here has an invariant to keep.
 #[derive(Clone)]
 pub struct AccountMail {
-    tokens: Arc<dyn AccountTokens>,
-    outbox: Arc<dyn MailOutbox>,
-    clock: Arc<dyn Clock>,
-    templates: Templates,
-    settings: MailSettings,
+    pub tokens: Arc<dyn AccountTokens>,
+    pub outbox: Arc<dyn MailOutbox>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: MailSettings,
 }
 
 impl AccountMail {
-    pub fn new(
-        tokens: Arc<dyn AccountTokens>,
-        outbox: Arc<dyn MailOutbox>,
-        clock: Arc<dyn Clock>,
-        settings: MailSettings,
-    ) -> Self {
-        Self {
-            tokens,
-            outbox,
-            clock,
-            templates: Templates::new(&settings.public_base_url),
-            settings,
-        }
-    }
-
-    pub fn templates(&self) -> &Templates {
-        &self.templates
-    }
-
-    pub fn tokens(&self) -> &dyn AccountTokens {
-        self.tokens.as_ref()
-    }
-
-    pub fn settings(&self) -> &MailSettings {
-        &self.settings
+    /// The mails, with links to `settings.public_base_url`.
+    pub fn templates(&self) -> Templates {
+        Templates::new(&self.settings.public_base_url)
     }
 
     fn ttl(&self, purpose: TokenPurpose) -> Duration {
@@ -109,7 +87,7 @@ impl AccountMail {
             TokenPurpose::ResetPassword => Templates::password_reset,
             TokenPurpose::ChangeEmail => Templates::email_change_confirmation,
         };
-        self.queue(render(&self.templates, address, user.username(), &secret))
+        self.queue(render(&self.templates(), address, user.username(), &secret))
             .await;
         Ok(())
     }
