@@ -4,6 +4,7 @@ mod admins;
 mod audit;
 mod email;
 mod ids;
+mod named;
 mod password;
 mod post;
 mod role;

@@ -199,6 +199,19 @@ mod tests {
         TokenDigest([byte; 32])
     }
 
+    /// The grace window most tests use.
+    const GRACE: Duration = Duration::seconds(10);
+
+    /// A session started at `now` with token 1, then rotated at `now` to each of `tokens` in
+    /// turn; the rotation to token n seals the successor `[11 - n; 32]` (9 for 2, 8 for 3).
+    fn rotated(now: DateTime<Utc>, tokens: &[u8]) -> Session {
+        let mut s = session(now);
+        for &n in tokens {
+            s.rotate(digest(n), [11 - n; 32], now, TTL, MAX);
+        }
+        s
+    }
+
     fn session(now: DateTime<Utc>) -> Session {
         Session::start(
             SessionId::from_uuid(Uuid::now_v7()),
@@ -237,12 +250,12 @@ mod tests {
         let now = Utc::now();
         let mut s = session(now);
         assert_eq!(
-            s.check_refresh(&digest(1), now, Duration::seconds(10)),
+            s.check_refresh(&digest(1), now, GRACE),
             RefreshCheck::Current
         );
         s.rotate(digest(2), [9; 32], now, TTL, MAX);
         assert_eq!(
-            s.check_refresh(&digest(2), now, Duration::seconds(10)),
+            s.check_refresh(&digest(2), now, GRACE),
             RefreshCheck::Current
         );
     }
@@ -250,9 +263,8 @@ mod tests {
     #[test]
     fn the_replaced_token_is_accepted_only_within_the_grace_window() {
         let now = Utc::now();
-        let mut s = session(now);
-        s.rotate(digest(2), [9; 32], now, TTL, MAX);
-        let grace = Duration::seconds(10);
+        let s = rotated(now, &[2]);
+        let grace = GRACE;
         assert_eq!(
             s.check_refresh(&digest(1), now + Duration::seconds(9), grace),
             RefreshCheck::WithinGrace {
@@ -268,8 +280,7 @@ mod tests {
     #[test]
     fn zero_grace_makes_any_second_use_a_reuse() {
         let now = Utc::now();
-        let mut s = session(now);
-        s.rotate(digest(2), [9; 32], now, TTL, MAX);
+        let s = rotated(now, &[2]);
         assert_eq!(
             s.check_refresh(&digest(1), now, Duration::zero()),
             RefreshCheck::Reused
@@ -279,11 +290,9 @@ mod tests {
     #[test]
     fn an_older_generation_is_a_reuse_even_within_grace() {
         let now = Utc::now();
-        let mut s = session(now);
-        s.rotate(digest(2), [9; 32], now, TTL, MAX);
-        s.rotate(digest(3), [8; 32], now, TTL, MAX);
+        let s = rotated(now, &[2, 3]);
         assert_eq!(
-            s.check_refresh(&digest(1), now, Duration::seconds(10)),
+            s.check_refresh(&digest(1), now, GRACE),
             RefreshCheck::Reused
         );
     }
@@ -293,7 +302,7 @@ mod tests {
         let now = Utc::now();
         let s = session(now);
         assert_eq!(
-            s.check_refresh(&digest(1), now + TTL, Duration::seconds(10)),
+            s.check_refresh(&digest(1), now + TTL, GRACE),
             RefreshCheck::Expired
         );
         assert!(!s.is_live(now + TTL));
@@ -313,13 +322,13 @@ mod tests {
         let now = Utc::now();
         let mut s = session(now);
         assert_eq!(
-            s.check_refresh(&digest(7), now, Duration::seconds(10)),
+            s.check_refresh(&digest(7), now, GRACE),
             RefreshCheck::Unknown
         );
         s.rotate(digest(2), [9; 32], now, TTL, MAX);
         s.rotate(digest(3), [8; 32], now, TTL, MAX);
         assert_eq!(
-            s.check_refresh(&digest(7), now, Duration::seconds(10)),
+            s.check_refresh(&digest(7), now, GRACE),
             RefreshCheck::Unknown
         );
     }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{AuditAction, AuditEvent, UserId};
 use uuid::Uuid;
 
+use super::next_page;
 use crate::{
     pagination::PageRequest,
     ports::{AuditFilter, AuditLog},
@@ -56,13 +57,7 @@ pub async fn audit_log(audit: &impl AuditLog) {
     assert_eq!(stored.user_agent.as_deref(), Some("contract"));
     assert_eq!(stored.request_id.as_deref(), Some("req-1"));
     let rest = audit
-        .list(
-            &mine,
-            &PageRequest {
-                limit: 3,
-                after: first.next_cursor,
-            },
-        )
+        .list(&mine, &next_page(&first, 3))
         .await
         .expect("list");
     assert_eq!(event_ids(&rest.items), event_ids(&recorded[3..]));

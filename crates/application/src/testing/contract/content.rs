@@ -1,13 +1,14 @@
 //! The `PostRepository` and `CommentRepository` contracts. Both need an author, so they take
 //! the `UserRepository` of the same store too.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::{
     AuditAction, AuditEvent, Comment, CommentBody, CommentId, Email, PasswordHash, Post, PostBody,
     PostId, PostTitle, SearchText, User, UserId, Username,
 };
 use uuid::Uuid;
 
+use super::next_page;
 use crate::{
     RepositoryError,
     pagination::PageRequest,
@@ -37,6 +38,37 @@ fn post(author: UserId, title: &str, body: &str, minutes_ago: i64) -> Post {
         PostBody::parse(body).expect("valid"),
         Utc::now() - Duration::minutes(minutes_ago),
     )
+}
+
+/// The update guard every content repository promises, for an edit of a row read at
+/// `read_at`: a stale version changes nothing, the version read changes the row, and after
+/// that the version read is stale too. Returns the stale version it tried.
+async fn assert_guarded_update(
+    update: impl AsyncFn(Option<DateTime<Utc>>) -> bool,
+    read_at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let stale = Some(read_at - Duration::seconds(5));
+    assert!(!update(stale).await, "stale");
+    assert!(update(Some(read_at)).await);
+    assert!(
+        !update(Some(read_at)).await,
+        "the version read before the change is stale now"
+    );
+    stale
+}
+
+/// The delete guard every content repository promises: a stale version deletes nothing, the
+/// version read deletes the row, and a second delete finds nothing to delete.
+async fn assert_guarded_delete(
+    delete: impl AsyncFn(Option<DateTime<Utc>>) -> bool,
+    exists: impl AsyncFn() -> bool,
+    stale: Option<DateTime<Utc>>,
+    current: DateTime<Utc>,
+) {
+    assert!(!delete(stale).await, "stale");
+    assert!(delete(Some(current)).await);
+    assert!(!exists().await);
+    assert!(!delete(None).await, "gone");
 }
 
 fn summary_ids(items: &[PostSummary]) -> Vec<PostId> {
@@ -91,13 +123,7 @@ pub async fn post_repository(users: &impl UserRepository, posts: &impl PostRepos
     assert_eq!(long.body_length, long_body.chars().count() as u64);
     assert_eq!(long.author.username, writer.username().as_ref());
     let rest = posts
-        .list(
-            &by_writer,
-            &PageRequest {
-                limit: 10,
-                after: first.next_cursor,
-            },
-        )
+        .list(&by_writer, &next_page(&first, 10))
         .await
         .expect("list");
     assert_eq!(summary_ids(&rest.items), expected[2..]);
@@ -130,12 +156,8 @@ pub async fn post_repository(users: &impl UserRepository, posts: &impl PostRepos
         PostBody::parse("new body").expect("valid"),
         Utc::now(),
     );
-    let stale = Some(read_at - Duration::seconds(5));
-    assert!(
-        !posts.update(&edited, stale).await.expect("update"),
-        "stale"
-    );
-    assert!(posts.update(&edited, Some(read_at)).await.expect("update"));
+    let update = async |version| posts.update(&edited, version).await.expect("update");
+    let stale = assert_guarded_update(update, read_at).await;
     let saved = posts
         .find(expected[1])
         .await
@@ -143,31 +165,18 @@ pub async fn post_repository(users: &impl UserRepository, posts: &impl PostRepos
         .expect("stored");
     assert_eq!(saved.post.title().as_ref(), "edited");
     assert_eq!(saved.post.body().as_ref(), "new body");
-    assert!(
-        !posts.update(&edited, Some(read_at)).await.expect("update"),
-        "the version read before the change is stale now"
-    );
     let ghost = post(writer.id(), "ghost", "ghost", 0);
     assert!(
         !posts.update(&ghost, None).await.expect("update"),
         "no such row"
     );
-    let current = saved.post.updated_at();
-    assert!(
-        !posts.delete(expected[1], stale).await.expect("delete"),
-        "stale"
-    );
-    assert!(
-        posts
-            .delete(expected[1], Some(current))
-            .await
-            .expect("delete")
-    );
-    assert!(posts.find(expected[1]).await.expect("find").is_none());
-    assert!(
-        !posts.delete(expected[1], None).await.expect("delete"),
-        "gone"
-    );
+    assert_guarded_delete(
+        async |version| posts.delete(expected[1], version).await.expect("delete"),
+        async || posts.find(expected[1]).await.expect("find").is_some(),
+        stale,
+        saved.post.updated_at(),
+    )
+    .await;
 }
 
 fn comment(post: PostId, author: UserId, text: &str, minutes_ago: i64) -> Comment {
@@ -230,13 +239,7 @@ pub async fn comment_repository(
     };
     assert_eq!(ids(&first.items), written[..2], "oldest first");
     let rest = comments
-        .list_for_post(
-            parent.id(),
-            &PageRequest {
-                limit: 2,
-                after: first.next_cursor,
-            },
-        )
+        .list_for_post(parent.id(), &next_page(&first, 2))
         .await
         .expect("list");
     assert_eq!(ids(&rest.items), written[2..]);
@@ -249,47 +252,23 @@ pub async fn comment_repository(
         .expect("stored")
         .comment;
     let read_at = stored.updated_at();
-    let stale = Some(read_at - Duration::seconds(5));
     let mut edited = stored.clone();
     edited.edit(CommentBody::parse("edited").expect("valid"), Utc::now());
-    assert!(
-        !comments.update(&edited, stale).await.expect("update"),
-        "stale"
-    );
-    assert!(
-        comments
-            .update(&edited, Some(read_at))
-            .await
-            .expect("update")
-    );
+    let update = async |version| comments.update(&edited, version).await.expect("update");
+    let stale = assert_guarded_update(update, read_at).await;
     let saved = comments
         .find(written[1])
         .await
         .expect("find")
         .expect("stored");
     assert_eq!(saved.comment.body().as_ref(), "edited");
-    assert!(
-        !comments
-            .update(&edited, Some(read_at))
-            .await
-            .expect("update")
-    );
-    let current = saved.comment.updated_at();
-    assert!(
-        !comments.delete(written[1], stale).await.expect("delete"),
-        "stale"
-    );
-    assert!(
-        comments
-            .delete(written[1], Some(current))
-            .await
-            .expect("delete")
-    );
-    assert!(comments.find(written[1]).await.expect("find").is_none());
-    assert!(
-        !comments.delete(written[1], None).await.expect("delete"),
-        "gone"
-    );
+    assert_guarded_delete(
+        async |version| comments.delete(written[1], version).await.expect("delete"),
+        async || comments.find(written[1]).await.expect("find").is_some(),
+        stale,
+        saved.comment.updated_at(),
+    )
+    .await;
 
     assert!(posts.delete(parent.id(), None).await.expect("delete post"));
     assert!(

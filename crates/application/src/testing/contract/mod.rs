@@ -15,3 +15,13 @@ pub use content::{comment_repository, post_repository};
 pub use sessions::{session_store, session_store_expiry};
 pub use throttle::{login_attempts, rate_limiter};
 pub use users::{user_repository, user_repository_admins};
+
+use crate::pagination::{Page, PageRequest};
+
+/// The page after `page`, of `limit` items.
+fn next_page<T>(page: &Page<T>, limit: u64) -> PageRequest {
+    PageRequest {
+        limit,
+        after: page.next_cursor,
+    }
+}

@@ -33,6 +33,14 @@ fn user() -> UserId {
     UserId::from_uuid(Uuid::now_v7())
 }
 
+/// Whether `session` replaces the stored one that holds the refresh digest `expected`.
+async fn replaces(store: &impl SessionStore, session: &Session, expected: [u8; 32]) -> bool {
+    let replaced = store
+        .replace_if_current(session, &TokenDigest(expected))
+        .await;
+    replaced.expect("replace")
+}
+
 fn ids(sessions: &[Session]) -> Vec<SessionId> {
     let mut ids: Vec<SessionId> = sessions.iter().map(Session::id).collect();
     ids.sort_by_key(|id| id.as_uuid());
@@ -68,18 +76,10 @@ pub async fn session_store(store: &impl SessionStore) {
         Duration::days(1),
     );
     assert!(
-        !store
-            .replace_if_current(&rotated, &TokenDigest([9; 32]))
-            .await
-            .expect("replace"),
+        !replaces(store, &rotated, [9; 32]).await,
         "a stale digest does not replace"
     );
-    assert!(
-        store
-            .replace_if_current(&rotated, &TokenDigest([1; 32]))
-            .await
-            .expect("replace")
-    );
+    assert!(replaces(store, &rotated, [1; 32]).await);
     assert_eq!(
         store
             .get(first.id())
@@ -89,10 +89,7 @@ pub async fn session_store(store: &impl SessionStore) {
         Some(TokenDigest([2; 32]))
     );
     assert!(
-        !store
-            .replace_if_current(&rotated, &TokenDigest([1; 32]))
-            .await
-            .expect("replace"),
+        !replaces(store, &rotated, [1; 32]).await,
         "the same rotation cannot win twice"
     );
     let racers = (0..8).map(|n| {

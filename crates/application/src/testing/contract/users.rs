@@ -40,11 +40,7 @@ pub async fn user_repository(users: &impl UserRepository) {
     let tag = format!("k{}", &Uuid::now_v7().simple().to_string()[22..]);
     let alice = account(&tag, 1);
     users.insert(&alice, &event(&alice)).await.expect("insert");
-    let found = users
-        .find_by_id(alice.id())
-        .await
-        .expect("find")
-        .expect("stored");
+    let found = stored(users, alice.id()).await;
     assert_eq!(found.username(), alice.username());
     assert_eq!(found.email(), alice.email());
     assert_eq!(found.roles(), [Role::User]);
@@ -146,16 +142,12 @@ pub async fn user_repository(users: &impl UserRepository) {
     assert_eq!(ids(&by_email.items), [alice.id()]);
 
     // Versioned updates.
-    let stored = users
-        .find_by_id(alice.id())
-        .await
-        .expect("find")
-        .expect("stored");
-    let read_at = stored.updated_at();
-    let mut renamed = stored.clone();
+    let read = stored(users, alice.id()).await;
+    let read_at = read.updated_at();
+    let mut renamed = read.clone();
     renamed.update_profile(
         Username::parse(&format!("{tag}renamed")).expect("valid"),
-        stored.email().cloned(),
+        read.email().cloned(),
         Utc::now(),
     );
     assert!(
@@ -171,11 +163,7 @@ pub async fn user_repository(users: &impl UserRepository) {
             .await
             .expect("update")
     );
-    let saved = users
-        .find_by_id(alice.id())
-        .await
-        .expect("find")
-        .expect("stored");
+    let saved = stored(users, alice.id()).await;
     assert_eq!(saved.username(), renamed.username());
     assert!(
         !users
@@ -202,12 +190,7 @@ pub async fn user_repository(users: &impl UserRepository) {
 
     // Deletes, guarded the same way.
     let gone = all[0].id();
-    let current = users
-        .find_by_id(gone)
-        .await
-        .expect("find")
-        .expect("stored")
-        .updated_at();
+    let current = stored(users, gone).await.updated_at();
     let removal = AuditEvent::new(AuditAction::AccountDeleted, Some(gone), Utc::now());
     let keep = |t: AdminTally| t.keeps_an_administrator();
     assert_eq!(
