@@ -6,6 +6,7 @@
 
 use agora_tests::{Actor, TestApp, spawn_app};
 use futures_util::future::join_all;
+use migration::{Migrator, MigratorTrait};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -142,4 +143,31 @@ async fn the_comment_count_stays_exact_under_racing_creates_deletes_and_cascades
     assert_eq!(counts(&app, &fresh_id, &tag).await, (json!(0), json!(0), 0));
     app.create_comment(&commenters[1], &fresh_id, "first").await;
     assert_eq!(counts(&app, &fresh_id, &tag).await, (json!(1), json!(1), 1));
+}
+
+#[tokio::test]
+async fn the_migration_counts_the_comments_already_there() {
+    let app = spawn_app().await;
+    let author = app.member().await;
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let busy = app.create_post(&author, &format!("busy {tag}")).await;
+    let busy_id = busy["id"].as_str().expect("id").to_owned();
+    let quiet = app.create_post(&author, &format!("quiet {tag}")).await;
+    let quiet_id = quiet["id"].as_str().expect("id").to_owned();
+    for i in 0..3 {
+        app.create_comment(&author, &busy_id, &format!("c{i}"))
+            .await;
+    }
+
+    // Undo the migration (the column and its triggers go) and redo it: the new column starts
+    // at 0 and the backfill must find the comments already there.
+    let db = app.raw_connection().await;
+    Migrator::down(&db, Some(1)).await.expect("migration down");
+    Migrator::up(&db, None).await.expect("migration up");
+
+    assert_eq!(counts(&app, &busy_id, &tag).await, (json!(3), json!(3), 3));
+    assert_eq!(counts(&app, &quiet_id, &tag).await, (json!(0), json!(0), 0));
+    app.create_comment(&author, &quiet_id, "counted again")
+        .await;
+    assert_eq!(counts(&app, &quiet_id, &tag).await, (json!(1), json!(1), 1));
 }

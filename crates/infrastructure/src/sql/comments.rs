@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Comment, CommentBody, CommentId, PostId, UserId};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Select, SqlErr, Statement, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ use super::{
     authored::{author_ref, with_author},
     entities::comments,
     keyset,
+    limit::limited,
     versioned::{delete_guarded, update_guarded},
 };
 use crate::unavailable::{DbContext, repository_error};
@@ -46,8 +47,11 @@ impl SqlComments {
 
     /// The statement `list_for_post` runs, for the query-plan test (`EXPLAIN`).
     pub fn list_statement(&self, post: PostId, page: &PageRequest) -> Statement {
-        Self::select(list_condition(post, page), page.limit + 1)
-            .build(self.db.get_database_backend())
+        limited(
+            &Self::select(list_condition(post, page)),
+            page.limit + 1,
+            &self.db,
+        )
     }
 
     /// Bulk path for seeding (the benchmark): multi-row `INSERT`s of 1,000 rows. Not on the
@@ -62,7 +66,7 @@ impl SqlComments {
         Ok(())
     }
 
-    fn select(condition: Condition, limit: u64) -> Select<comments::Entity> {
+    fn select(condition: Condition) -> Select<comments::Entity> {
         with_author::<comments::Entity>(
             [
                 comments::Column::Id,
@@ -77,7 +81,6 @@ impl SqlComments {
         .filter(condition)
         .order_by_asc(comments::Column::CreatedAt)
         .order_by_asc(comments::Column::Id)
-        .limit(limit)
     }
 
     async fn views(
@@ -85,8 +88,7 @@ impl SqlComments {
         condition: Condition,
         limit: u64,
     ) -> Result<Vec<CommentView>, RepositoryError> {
-        Self::select(condition, limit)
-            .into_model::<CommentRow>()
+        CommentRow::find_by_statement(limited(&Self::select(condition), limit, &self.db))
             .all(&self.db)
             .await
             .db_context("reading comments")?

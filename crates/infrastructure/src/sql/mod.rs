@@ -11,6 +11,7 @@ mod db;
 mod email_rotation;
 mod entities;
 mod keyset;
+mod limit;
 mod mail_outbox;
 mod posts;
 mod roles;

@@ -15,7 +15,7 @@ use domain::{Post, PostBody, PostId, PostTitle, UserId};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+    QueryOrder, QuerySelect, Select, Statement,
     sea_query::{BinOper, Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
@@ -25,6 +25,7 @@ use super::{
     authored::{author_ref, with_author},
     entities::posts,
     keyset,
+    limit::limited,
     versioned::{delete_guarded, update_guarded},
 };
 use crate::unavailable::DbContext;
@@ -65,8 +66,8 @@ impl SqlPosts {
 
     /// The statement `list` runs, for the query-plan test (`EXPLAIN`).
     pub fn list_statement(&self, filter: &PostFilter, page: &PageRequest) -> Statement {
-        let backend = self.db.get_database_backend();
-        Self::summaries_select(list_condition(backend, filter, page), page.limit + 1).build(backend)
+        let condition = list_condition(self.db.get_database_backend(), filter, page);
+        limited(&Self::summaries_select(condition), page.limit + 1, &self.db)
     }
 
     /// Bulk path for seeding (the benchmark): `posts` in multi-row `INSERT`s of 1,000 rows.
@@ -86,7 +87,7 @@ impl SqlPosts {
         condition: Condition,
         limit: u64,
     ) -> Result<Vec<PostView>, RepositoryError> {
-        let rows = with_author::<posts::Entity>(
+        let select = with_author::<posts::Entity>(
             [
                 posts::Column::Id,
                 posts::Column::AuthorId,
@@ -100,18 +101,17 @@ impl SqlPosts {
         )
         .filter(condition)
         .order_by_desc(posts::Column::CreatedAt)
-        .order_by_desc(posts::Column::Id)
-        .limit(limit)
-        .into_model::<PostRow>()
-        .all(&self.db)
-        .await
-        .db_context("reading posts")?;
+        .order_by_desc(posts::Column::Id);
+        let rows = PostRow::find_by_statement(limited(&select, limit, &self.db))
+            .all(&self.db)
+            .await
+            .db_context("reading posts")?;
         rows.into_iter().map(to_view).collect()
     }
 
     /// `SUBSTR` and `LENGTH` count characters on both engines (PostgreSQL on `text`, SQLite on
     /// UTF-8 text), as `PostBody` does.
-    fn summaries_select(condition: Condition, limit: u64) -> Select<posts::Entity> {
+    fn summaries_select(condition: Condition) -> Select<posts::Entity> {
         let body = || Expr::col((posts::Entity, posts::Column::Body));
         // `integer`, not `bigint`: PostgreSQL has no `substr(text, integer, bigint)`.
         let excerpt_chars = i32::try_from(PostSummary::EXCERPT_CHARS).unwrap_or(i32::MAX);
@@ -135,7 +135,6 @@ impl SqlPosts {
         .filter(condition)
         .order_by_desc(posts::Column::CreatedAt)
         .order_by_desc(posts::Column::Id)
-        .limit(limit)
     }
 
     async fn summaries(
@@ -143,8 +142,8 @@ impl SqlPosts {
         condition: Condition,
         limit: u64,
     ) -> Result<Vec<PostSummary>, RepositoryError> {
-        let rows = Self::summaries_select(condition, limit)
-            .into_model::<SummaryRow>()
+        let statement = limited(&Self::summaries_select(condition), limit, &self.db);
+        let rows = SummaryRow::find_by_statement(statement)
             .all(&self.db)
             .await
             .db_context("reading posts")?;
