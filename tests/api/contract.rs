@@ -61,3 +61,47 @@ async fn every_documented_operation_is_routed() {
         }
     }
 }
+
+/// The document's `security` is what the server does: an operation that names credentials
+/// answers an anonymous caller 401 `unauthenticated`, and one open to anyone (no requirement,
+/// or an empty one) never does. Each operation is called once without credentials, with an
+/// empty JSON object as its body.
+#[tokio::test]
+async fn the_documented_security_is_what_an_anonymous_caller_gets() {
+    let app = spawn_app().await;
+    let doc = serde_json::to_value(agora_http::openapi()).expect("serialises");
+    let mut checked = (0, 0);
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let concrete = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+        for (method, op) in item.as_object().expect("path item") {
+            let requirements = op["security"]
+                .as_array()
+                .expect("security is always declared");
+            let open = requirements.is_empty()
+                || requirements
+                    .iter()
+                    .any(|r| r.as_object().is_some_and(|r| r.is_empty()));
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let mut request = app.request(method.clone(), &concrete);
+            if method != Method::GET && method != Method::DELETE {
+                request = request.json(&serde_json::json!({}));
+            }
+            let response = request.send().await.expect("sent");
+            let status = response.status();
+            if open {
+                checked.0 += 1;
+                assert_ne!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} is public"
+                );
+            } else {
+                checked.1 += 1;
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+                let body: Value = response.json().await.expect("a problem");
+                assert_eq!(body["code"], "unauthenticated", "{method} {path}");
+            }
+        }
+    }
+    assert!(checked.0 >= 10 && checked.1 >= 15, "{checked:?}");
+}

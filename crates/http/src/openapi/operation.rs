@@ -33,6 +33,34 @@ fn code_of(status: &str, description: &str) -> ProblemCode {
         })
 }
 
+/// The operations anyone may call. Every other operation needs credentials (a bearer token or
+/// the access cookie) unless its handler declares its own `security` (logout, refresh):
+/// declared once here instead of on each handler, so an operation is documented as
+/// authenticated unless it is listed. `tests/api/contract.rs` checks the document against what
+/// the server answers an anonymous caller.
+const PUBLIC: &[(HttpMethod, &str)] = &[
+    (HttpMethod::Post, "/api/auth/register"),
+    (HttpMethod::Post, "/api/auth/login"),
+    (HttpMethod::Post, "/api/auth/verify-email"),
+    (HttpMethod::Post, "/api/auth/confirm-email-change"),
+    (HttpMethod::Post, "/api/auth/password-reset"),
+    (HttpMethod::Post, "/api/auth/password-reset/confirm"),
+    (HttpMethod::Get, "/api/posts"),
+    (HttpMethod::Get, "/api/posts/{id}"),
+    (HttpMethod::Get, "/api/posts/{id}/comments"),
+    (HttpMethod::Get, "/api/comments/{id}"),
+    (HttpMethod::Get, "/health/live"),
+    (HttpMethod::Get, "/health/ready"),
+];
+
+/// What `PUBLIC` leaves out: a bearer token or the access cookie.
+fn credentials() -> Vec<SecurityRequirement> {
+    ["bearer", "cookie"]
+        .into_iter()
+        .map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new()))
+        .collect()
+}
+
 fn scheme_names(requirement: &SecurityRequirement) -> Vec<String> {
     serde_json::to_value(requirement)
         .ok()
@@ -44,8 +72,12 @@ fn scheme_names(requirement: &SecurityRequirement) -> Vec<String> {
 /// bodies and examples.
 pub(super) fn complete(path: &str, method: HttpMethod, operation: &mut Operation) {
     let unsafe_method = method != HttpMethod::Get;
-    // Security: none declared means public; cookie-authenticated unsafe calls need the CSRF header.
-    let requirements = operation.security.get_or_insert_with(Vec::new);
+    // Security: credentials unless public or declared; cookie-authenticated unsafe calls need
+    // the CSRF header.
+    let public = PUBLIC.contains(&(method.clone(), path));
+    let requirements = operation
+        .security
+        .get_or_insert_with(|| if public { Vec::new() } else { credentials() });
     for requirement in requirements.iter_mut() {
         let names = scheme_names(requirement);
         if unsafe_method

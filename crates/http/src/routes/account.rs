@@ -65,7 +65,6 @@ pub async fn verify_email(
         (status = 204, description = "A new mail is queued (or the address is already verified)"),
         (status = 403, description = "`csrf_failed`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn resend_verification(
     state: Data<AppState>,

@@ -32,7 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 403, description = "`forbidden`: administrators only", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `actor` or `action`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn list_audit_events(
     state: Data<AppState>,

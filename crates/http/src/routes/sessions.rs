@@ -32,7 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 200, description = "One page of live sessions", body = SessionList),
         (status = 422, description = "`validation_failed`: bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn list_sessions(
     state: Data<AppState>,
@@ -54,7 +53,6 @@ pub async fn list_sessions(
         (status = 204, description = "Session ended"),
         (status = 404, description = "`not_found`: no such session among the caller's", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn end_session(
     state: Data<AppState>,
@@ -69,7 +67,6 @@ pub async fn end_session(
 #[utoipa::path(
     post, path = "/api/auth/logout-all", tag = "sessions",
     responses((status = 204, description = "All sessions ended; cookies cleared")),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn logout_all(state: Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     state.auth.logout_all(&user.actor).await?;

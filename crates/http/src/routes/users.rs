@@ -59,7 +59,6 @@ fn full_record(account: &FullUser) -> HttpResponse {
         (status = 200, description = "The caller's account", body = UserResponse, headers(("ETag" = String))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn me(
     state: Data<AppState>,
@@ -84,7 +83,6 @@ pub async fn me(
         (status = 403, description = "`forbidden`: not a moderator or admin, or an `email` or `role` filter without being an admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `q`, `email` or `role`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn list_users(
     state: Data<AppState>,
@@ -118,7 +116,6 @@ pub async fn list_users(
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
         NotFound,
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn get_user(
     state: Data<AppState>,
@@ -147,7 +144,6 @@ pub async fn get_user(
         (status = 409, description = "`username_taken` or `email_taken`", body = Problem, content_type = "application/problem+json"),
         StaleIfMatch,
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn update_user(
     state: Data<AppState>,
@@ -170,7 +166,6 @@ pub async fn update_user(
         (status = 204, description = "Changed; other sessions ended"),
         (status = 403, description = "`invalid_current_password` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn change_password(
     state: Data<AppState>,
@@ -200,7 +195,6 @@ pub async fn change_password(
         (status = 409, description = "`last_admin`: the last administrator cannot be deleted", body = Problem, content_type = "application/problem+json"),
         StaleIfMatch,
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn delete_user(
     state: Data<AppState>,
@@ -227,7 +221,6 @@ pub async fn delete_user(
         (status = 409, description = "`last_admin`: no administrator would remain", body = Problem, content_type = "application/problem+json"),
         StaleIfMatch,
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn set_roles(
     state: Data<AppState>,
@@ -251,7 +244,6 @@ pub async fn set_roles(
         (status = 403, description = "`forbidden` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
         NotFound,
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn end_user_sessions(
     state: Data<AppState>,
@@ -269,7 +261,6 @@ pub async fn end_user_sessions(
         (status = 200, description = "Every role", body = RoleList),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn list_roles(state: Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let roles = state.users.roles(&user.actor)?;
