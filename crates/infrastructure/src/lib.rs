@@ -1,25 +1,23 @@
 //! Adapters implementing Agora's ports, grouped by what they run on: `sql/` (sea-orm
 //! repositories for PostgreSQL and SQLite), `redis/` and `memory/` (sessions, rate limits,
-//! lock-outs), `crypto/` (personal data at rest), `mail/` (SMTP and the file outbox), plus bcrypt, JWT, zxcvbn and the typed
-//! configuration that selects them.
+//! lock-outs, the roles cache), `crypto/` (personal data at rest, device-token MACs, JWTs),
+//! `passwords/` (bcrypt, zxcvbn), `mail/` (SMTP and the file outbox), `runtime/` (clock,
+//! tasks); `cached_users.rs` puts a roles cache in front of any user repository, and
+//! `config/` is the typed configuration that selects them.
 
-mod bcrypt_hasher;
 mod cached_users;
 pub mod config;
 pub mod crypto;
-mod hash_slots;
-mod jwt_tokens;
 mod mail;
 mod memory;
+mod passwords;
 mod pools;
 mod private_files;
 mod redis;
+mod runtime;
 mod secrets;
 mod sql;
-mod system_clock;
-mod tokio_tasks;
 mod unavailable;
-mod zxcvbn_strength;
 
 pub use self::mail::{FileMailer, SmtpMailer};
 pub use self::memory::{
@@ -35,11 +33,8 @@ pub use self::sql::{
     SqlMailOutbox, SqlPosts, SqlUsers, connect_database, connect_readers, connect_replica, migrate,
     rotate_emails,
 };
-pub use bcrypt_hasher::BcryptHasher;
 pub use cached_users::{CachedUsers, ROLES_CACHE_TTL, RolesCache};
-pub use hash_slots::HashSlots;
-pub use jwt_tokens::JwtTokens;
+pub use crypto::JwtTokens;
 pub use secrets::random_secret;
-pub use system_clock::SystemClock;
-pub use tokio_tasks::TokioTasks;
-pub use zxcvbn_strength::ZxcvbnStrength;
+pub use passwords::{BcryptHasher, HashSlots, ZxcvbnStrength};
+pub use runtime::{SystemClock, TokioTasks};
