@@ -35,6 +35,6 @@ pub use self::sql::{
 };
 pub use cached_users::{CachedUsers, ROLES_CACHE_TTL, RolesCache};
 pub use crypto::JwtTokens;
-pub use secrets::random_secret;
 pub use passwords::{BcryptHasher, HashSlots, ZxcvbnStrength};
 pub use runtime::{SystemClock, TokioTasks};
+pub use secrets::random_secret;
