@@ -58,9 +58,12 @@ pub struct DeliveryReport {
 /// no constructor: nothing here has an invariant to keep.
 #[derive(Clone)]
 pub struct MailDelivery {
+    /// Where queued mail waits; claimed with a lease so two instances never send one mail.
     pub outbox: Arc<dyn MailOutbox>,
+    /// Sends one mail (SMTP, or the file outbox of the embedded default).
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
+    /// How often and how long a failing mail is tried again.
     pub policy: RetryPolicy,
 }
 

@@ -42,9 +42,12 @@ impl Default for MailSettings {
 /// fields, no constructor: nothing here has an invariant to keep.
 #[derive(Clone)]
 pub struct AccountMail {
+    /// Issues the single-use tokens the links carry (only their digests are stored).
     pub tokens: Arc<dyn AccountTokens>,
+    /// Mail is queued in the change's request and sent by `MailDelivery` later.
     pub outbox: Arc<dyn MailOutbox>,
     pub clock: Arc<dyn Clock>,
+    /// Token lifetimes and the frontend the links point to.
     pub settings: MailSettings,
 }
 

@@ -1,19 +1,13 @@
 //! `/api/auth/verify-email`, `/api/auth/password-reset` and `/api/auth/confirm-email-change`:
 //! the account lifecycle through links sent by mail.
 
-use actix_web::{
-    HttpResponse,
-    web::{self, Data},
-};
-
+use super::prelude::*;
 use crate::{
     dto::account::{
         PasswordResetConfirmRequest, PasswordResetRequest, ResetAccepted, TokenRequest,
     },
-    error::{ApiError, Problem},
-    extractors::{AuthUser, Client, JsonBody},
+    extractors::Client,
     middleware::auth_budget,
-    state::AppState,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

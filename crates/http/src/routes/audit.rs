@@ -1,21 +1,10 @@
 //! `/api/audit`: the trail of security events (administrators).
 
-use actix_web::{
-    HttpResponse,
-    web::{self, Data},
-};
 use application::ports::AuditFilter;
 use domain::UserId;
 
-use crate::{
-    dto::{
-        audit::{AuditEventResponse, AuditFilterParams, AuditPage},
-        page::PageParams,
-    },
-    error::{ApiError, Problem},
-    extractors::{AuthUser, QueryParams},
-    state::AppState,
-};
+use super::prelude::*;
+use crate::dto::audit::{AuditEventResponse, AuditFilterParams, AuditPage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/audit").route(web::get().to(list_audit_events)));

@@ -1,24 +1,9 @@
 //! Comments: `/api/posts/{id}/comments` and `/api/comments/{id}`.
 
-use actix_web::{
-    HttpResponse,
-    web::{self, Data},
-};
 use domain::{CommentId, PostId};
 
-use crate::{
-    dto::{
-        comment::{CommentPage, CommentRequest, CommentResponse},
-        page::PageParams,
-    },
-    error::{ApiError, Problem},
-    extractors::{
-        AuthUser, Guarded, Id, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag,
-    },
-    openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
-    routes::{created, updated},
-    state::AppState,
-};
+use super::prelude::*;
+use crate::dto::comment::{CommentPage, CommentRequest, CommentResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -9,6 +9,7 @@ pub mod cookies;
 pub mod docs;
 pub mod health;
 pub mod posts;
+mod prelude;
 pub mod sessions;
 pub mod users;
 

@@ -1,24 +1,11 @@
 //! `/api/posts`: anyone reads; authenticated users write, within the permission rules.
 
-use actix_web::{
-    HttpResponse,
-    web::{self, Data},
-};
 use application::ports::PostFilter;
 use domain::{PostId, UserId};
 
-use crate::{
-    dto::{
-        page::{self, PageParams},
-        post::{PostFilterParams, PostPage, PostRequest, PostResponse, PostSummaryResponse},
-    },
-    error::{ApiError, Problem},
-    extractors::{
-        AuthUser, Guarded, Id, JsonBody, MaybeAuthUser, Preconditions, QueryParams, with_etag,
-    },
-    openapi::responses::{GuardedWrite, NotFound, PublishForbidden},
-    routes::{created, updated},
-    state::AppState,
+use super::prelude::*;
+use crate::dto::post::{
+    PostFilterParams, PostPage, PostRequest, PostResponse, PostSummaryResponse,
 };
 
 /// `body_limit` caps post bodies: 50,000 characters of UTF-8 can be 200 KB.

@@ -1,21 +1,9 @@
 //! `/api/auth/sessions` and `/api/auth/logout-all`: the caller's sessions, one per device.
 
-use actix_web::{
-    HttpResponse,
-    web::{self, Data},
-};
 use domain::SessionId;
 
-use crate::{
-    dto::{
-        page::PageParams,
-        session::{SessionList, SessionResponse},
-    },
-    error::{ApiError, Problem},
-    extractors::{AuthUser, Id, QueryParams},
-    routes::cookies,
-    state::AppState,
-};
+use super::{cookies, prelude::*};
+use crate::dto::session::{SessionList, SessionResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/auth/sessions").route(web::get().to(list_sessions)))

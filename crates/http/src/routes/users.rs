@@ -1,28 +1,18 @@
 //! `/api/users` and `/api/roles`: accounts, by their owner and by administrators.
 
-use actix_web::{
-    HttpResponse,
-    web::{self, Data},
-};
 use application::{ports::UserFilter, views::FullUser};
 use domain::{Email, Role, UserId};
 
+use super::prelude::*;
 use crate::{
     dto::{
-        page::{self, PageParams},
         role::{RoleList, RoleResponse},
         user::{
             ChangePasswordRequest, DeleteAccountRequest, SetRolesRequest, UpdateUserRequest,
             UserFilterParams, UserPage, UserProfile, UserResponse,
         },
     },
-    error::{ApiError, Problem},
-    extractors::{
-        AuthUser, Guarded, Id, JsonBody, OptionalJsonBody, Preconditions, QueryParams, with_etag,
-    },
     middleware::auth_budget,
-    openapi::responses::{NotFound, StaleIfMatch},
-    state::AppState,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
