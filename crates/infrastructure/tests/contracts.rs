@@ -45,20 +45,13 @@ contract_tests! {
     #[ignore = "needs Redis: .ci/run runs it"]
     redis_login_attempts_pass_the_login_attempts_contract:
         contract::login_attempts(&on_redis(RedisLoginAttempts::new));
-    the_fallback_rate_limiter_over_memory_passes_the_rate_limiter_contract:
-        contract::rate_limiter(&fallback_limiter(MemoryRateLimiter::default()));
-    the_fallback_rate_limiter_with_redis_down_passes_the_rate_limiter_contract:
-        contract::rate_limiter(&fallback_limiter(redis_down(RedisRateLimiter::new)));
+    the_fallbacks_over_memory_pass_the_throttle_contracts:
+        fallbacks(MemoryRateLimiter::default(), MemoryLoginAttempts::default());
+    the_fallbacks_with_redis_down_pass_the_throttle_contracts:
+        fallbacks(redis_down(RedisRateLimiter::new), redis_down(RedisLoginAttempts::new));
     #[ignore = "needs Redis: .ci/run runs it"]
-    the_fallback_rate_limiter_over_redis_passes_the_rate_limiter_contract:
-        contract::rate_limiter(&fallback_limiter(on_redis(RedisRateLimiter::new)));
-    fallback_login_attempts_over_memory_pass_the_login_attempts_contract:
-        contract::login_attempts(&fallback_attempts(MemoryLoginAttempts::default()));
-    fallback_login_attempts_with_redis_down_pass_the_login_attempts_contract:
-        contract::login_attempts(&fallback_attempts(redis_down(RedisLoginAttempts::new)));
-    #[ignore = "needs Redis: .ci/run runs it"]
-    fallback_login_attempts_over_redis_pass_the_login_attempts_contract:
-        contract::login_attempts(&fallback_attempts(on_redis(RedisLoginAttempts::new)));
+    the_fallbacks_over_redis_pass_the_throttle_contracts:
+        fallbacks(on_redis(RedisRateLimiter::new), on_redis(RedisLoginAttempts::new));
     sql_users_on_sqlite_pass_the_user_repository_contract:
         contract::user_repository(&sql_users(sqlite().await.conn));
     #[ignore = "needs PostgreSQL: .ci/run runs it"]
@@ -90,16 +83,6 @@ fn on_redis<T>(adapter: impl FnOnce(deadpool_redis::Pool, &str) -> T) -> T {
     adapter(pool, &prefix)
 }
 
-/// `FallbackRateLimiter` over `shared`.
-fn fallback_limiter(shared: impl RateLimiter + 'static) -> FallbackRateLimiter {
-    FallbackRateLimiter::new(Box::new(shared))
-}
-
-/// `FallbackLoginAttempts` over `shared`.
-fn fallback_attempts(shared: impl LoginAttempts + 'static) -> FallbackLoginAttempts {
-    FallbackLoginAttempts::new(Box::new(shared))
-}
-
 /// The same adapter on a Redis that is not there (nothing listens on port 1).
 fn redis_down<T>(adapter: impl FnOnce(deadpool_redis::Pool, &str) -> T) -> T {
     adapter(redis_pool("redis://127.0.0.1:1").expect("pool"), "down")
@@ -113,6 +96,12 @@ fn redis_roles(pool: deadpool_redis::Pool, prefix: &str) -> RedisRoles {
 async fn cached_admins(db: TestDb, cache: Arc<dyn RolesCache>) {
     let users = CachedUsers::new(Arc::new(sql_users(db.conn.clone())), cache);
     contract::user_repository_admins(&users).await;
+}
+
+/// `FallbackRateLimiter` and `FallbackLoginAttempts` over these shared stores.
+async fn fallbacks(limiter: impl RateLimiter + 'static, attempts: impl LoginAttempts + 'static) {
+    contract::rate_limiter(&FallbackRateLimiter::new(Box::new(limiter))).await;
+    contract::login_attempts(&FallbackLoginAttempts::new(Box::new(attempts))).await;
 }
 
 async fn sessions(store: impl SessionStore) {
