@@ -5,11 +5,18 @@
 
 mod common;
 
-use application::{ports::SessionStore, testing::contract};
+use std::sync::Arc;
+
+use application::{
+    ports::{LoginAttempts, RateLimiter, SessionStore},
+    testing::contract,
+};
 use common::{TestDb, postgres, redis, sql_users, sqlite};
 use infrastructure::{
-    MemoryLoginAttempts, MemoryRateLimiter, MemorySessions, RedisLoginAttempts, RedisRateLimiter,
-    RedisSessions, SqlAudit, SqlComments, SqlPosts,
+    CachedUsers, FallbackLoginAttempts, FallbackRateLimiter, MemoryLoginAttempts,
+    MemoryRateLimiter, MemoryRoles, MemorySessions, ROLES_CACHE_TTL, RedisLoginAttempts,
+    RedisRateLimiter, RedisRoles, RedisSessions, RolesCache, SqlAudit, SqlComments, SqlPosts,
+    redis_pool,
 };
 
 /// One test per row: `name: the contract run on an adapter;`, the PostgreSQL and Redis rows
@@ -38,6 +45,13 @@ contract_tests! {
     #[ignore = "needs Redis: .ci/run runs it"]
     redis_login_attempts_pass_the_login_attempts_contract:
         contract::login_attempts(&on_redis(RedisLoginAttempts::new));
+    the_fallbacks_over_memory_pass_the_throttle_contracts:
+        fallbacks(MemoryRateLimiter::default(), MemoryLoginAttempts::default());
+    the_fallbacks_with_redis_down_pass_the_throttle_contracts:
+        fallbacks(redis_down(RedisRateLimiter::new), redis_down(RedisLoginAttempts::new));
+    #[ignore = "needs Redis: .ci/run runs it"]
+    the_fallbacks_over_redis_pass_the_throttle_contracts:
+        fallbacks(on_redis(RedisRateLimiter::new), on_redis(RedisLoginAttempts::new));
     sql_users_on_sqlite_pass_the_user_repository_contract:
         contract::user_repository(&sql_users(sqlite().await.conn));
     #[ignore = "needs PostgreSQL: .ci/run runs it"]
@@ -48,6 +62,11 @@ contract_tests! {
     #[ignore = "needs PostgreSQL: .ci/run runs it"]
     sql_users_on_postgres_pass_the_last_admin_contract:
         contract::user_repository_admins(&sql_users(postgres(4).await.conn));
+    cached_users_on_sqlite_with_memory_roles_pass_the_last_admin_contract:
+        cached_admins(sqlite().await, Arc::new(MemoryRoles::new(ROLES_CACHE_TTL)));
+    #[ignore = "needs PostgreSQL and Redis: .ci/run runs it"]
+    cached_users_on_postgres_with_redis_roles_pass_the_last_admin_contract:
+        cached_admins(postgres(4).await, Arc::new(on_redis(redis_roles)));
     the_sql_audit_log_on_sqlite_passes_the_audit_log_contract:
         contract::audit_log(&SqlAudit::new(sqlite().await.conn));
     #[ignore = "needs PostgreSQL: .ci/run runs it"]
@@ -62,6 +81,27 @@ contract_tests! {
 fn on_redis<T>(adapter: impl FnOnce(deadpool_redis::Pool, &str) -> T) -> T {
     let (pool, prefix) = redis();
     adapter(pool, &prefix)
+}
+
+/// The same adapter on a Redis that is not there (nothing listens on port 1).
+fn redis_down<T>(adapter: impl FnOnce(deadpool_redis::Pool, &str) -> T) -> T {
+    adapter(redis_pool("redis://127.0.0.1:1").expect("pool"), "down")
+}
+
+fn redis_roles(pool: deadpool_redis::Pool, prefix: &str) -> RedisRoles {
+    RedisRoles::new(pool, prefix, ROLES_CACHE_TTL)
+}
+
+/// `CachedUsers` (which overrides `set_roles` and `delete`) over `SqlUsers` on `db`.
+async fn cached_admins(db: TestDb, cache: Arc<dyn RolesCache>) {
+    let users = CachedUsers::new(Arc::new(sql_users(db.conn.clone())), cache);
+    contract::user_repository_admins(&users).await;
+}
+
+/// `FallbackRateLimiter` and `FallbackLoginAttempts` over these shared stores.
+async fn fallbacks(limiter: impl RateLimiter + 'static, attempts: impl LoginAttempts + 'static) {
+    contract::rate_limiter(&FallbackRateLimiter::new(Box::new(limiter))).await;
+    contract::login_attempts(&FallbackLoginAttempts::new(Box::new(attempts))).await;
 }
 
 async fn sessions(store: impl SessionStore) {
