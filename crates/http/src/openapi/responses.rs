@@ -36,6 +36,15 @@ impl IntoResponses for NotFound {
     }
 }
 
+/// `422 validation_failed` on a list without filters: a bad `limit` or `cursor`.
+pub struct InvalidPage;
+
+impl IntoResponses for InvalidPage {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[(422, "`validation_failed`: bad `limit` or `cursor`")])
+    }
+}
+
 /// An edit or delete of a post or comment: permission, existence and the `If-Match` guard.
 pub struct GuardedWrite;
 

@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 200, description = "One page of comments", body = CommentPage),
         (status = 404, description = "`not_found`: no such post", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        InvalidPage,
     )
 )]
 pub async fn list_comments(

@@ -15,6 +15,6 @@ pub(super) use crate::{
         AuthUser, Guarded, Id, JsonBody, MaybeAuthUser, OptionalJsonBody, Preconditions,
         QueryParams, with_etag,
     },
-    openapi::responses::{GuardedWrite, NotFound, PublishForbidden, StaleIfMatch},
+    openapi::responses::{GuardedWrite, InvalidPage, NotFound, PublishForbidden, StaleIfMatch},
     state::AppState,
 };

@@ -18,7 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     params(PageParams),
     responses(
         (status = 200, description = "One page of live sessions", body = SessionList),
-        (status = 422, description = "`validation_failed`: bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        InvalidPage,
     ),
 )]
 pub async fn list_sessions(
