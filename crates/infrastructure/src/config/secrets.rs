@@ -29,11 +29,10 @@ pub(super) fn jwt_secret(vars: &Vars) -> anyhow::Result<Option<SecretString>> {
 
 /// A 32-byte key in base64 (`DATA_KEY`, `BLIND_INDEX_KEY`).
 fn key(vars: &Vars, name: &str) -> anyhow::Result<Option<SecretString>> {
-    let value = vars.text(name).map(SecretString::from);
+    let value = required_in_production(vars, name)?;
     if let Some(value) = &value {
         decode_key(name, value.expose_secret())?;
     }
-    required_in_production(vars, name)?;
     Ok(value)
 }
 
