@@ -15,6 +15,10 @@ const RAW_SQL: &[&str] = &[
     "query_one_raw(",
     "query_all_raw(",
     "execute_raw(",
+    // Text added to a statement the builder made.
+    "write!(statement.sql",
+    ".sql.push_str(",
+    ".sql +=",
 ];
 
 /// (file, the exact line) reviewed: fixed text with no value from outside, or values bound as
@@ -91,6 +95,12 @@ const REVIEWED: &[(&str, &str)] = &[
     (
         "migrations/src/m20261127_000011_posts_title_search_index.rs",
         ".execute_unprepared(statement)",
+    ),
+    // `LIMIT n` after a built query: `n` is a `u64` the adapter computes from the page size
+    // (SQLite re-prepares a statement whose `LIMIT ?` is bound), never request text.
+    (
+        "crates/infrastructure/src/sql/limit.rs",
+        r#"let _ = write!(statement.sql, " LIMIT {limit}");"#,
     ),
     // Fixed DDL (the comment count's backfill and triggers), no value from outside.
     (
