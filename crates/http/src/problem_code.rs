@@ -1,5 +1,6 @@
 //! Every problem `code` the API can answer with, with its usual status and title: the one list
-//! that `ApiError`, the README and the OpenAPI contract (`ProblemCode`) are all built from.
+//! that `ApiError`, the README and the OpenAPI contract (`ProblemCode`, and the codes each
+//! operation lists) are all built from.
 
 use actix_web::http::StatusCode;
 
@@ -37,8 +38,44 @@ macro_rules! problem_codes {
                 match self { $(ProblemCode::$variant => $doc,)+ }
             }
         }
+
+        /// A type for each code, so an operation's OpenAPI responses can list the codes it
+        /// answers with as types: `Problems<(code::Forbidden, code::NotFound)>`.
+        #[allow(dead_code, reason = "types, never values; an operation lists only some codes")]
+        pub mod code {
+            $(#[doc = $doc] pub struct $variant;
+
+            impl super::Codes for $variant {
+                fn codes() -> Vec<super::ProblemCode> {
+                    vec![super::ProblemCode::$variant]
+                }
+            })+
+        }
     };
 }
+
+/// Problem codes named by a type: a code of `code`, or a tuple of such types.
+pub trait Codes {
+    /// The codes, in the order named.
+    fn codes() -> Vec<ProblemCode>;
+}
+
+macro_rules! tuple_codes {
+    ($($name:ident)+) => {
+        impl<$($name: Codes),+> Codes for ($($name,)+) {
+            fn codes() -> Vec<ProblemCode> {
+                [$($name::codes()),+].concat()
+            }
+        }
+    };
+}
+
+tuple_codes!(A B);
+tuple_codes!(A B C);
+tuple_codes!(A B C D);
+tuple_codes!(A B C D E);
+tuple_codes!(A B C D E F);
+tuple_codes!(A B C D E F G);
 
 problem_codes! {
     BadRequest = ("bad_request", 400, "Bad request", "The request could not be understood or its body could not be read."),

@@ -2,36 +2,18 @@
 //! server always sends, its conditional-request parameters, CSRF beside cookie authentication,
 //! plain optional bodies and an example of every body and problem.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 use utoipa::openapi::{
-    HttpMethod, RefOr, Required, Schema, path::Operation, request_body::RequestBody,
+    HttpMethod, RefOr, Required, Response, Schema, path::Operation, request_body::RequestBody,
     security::SecurityRequirement,
 };
 
 use super::shared::{
-    STANDARD, component_ref, header_ref, problem_example, problem_response, retry_after_on,
-    standard_ref,
+    codes_of, component_ref, header_ref, problem_response, retry_after_on, standard_ref,
 };
 use crate::error::ProblemCode;
-
-/// The problem code a response's description names first (`` `username_taken` or ...``), else
-/// the usual one for its status.
-fn code_of(status: &str, description: &str) -> ProblemCode {
-    description
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .find_map(|word| ProblemCode::ALL.iter().find(|c| c.as_str() == word))
-        .copied()
-        .unwrap_or_else(|| {
-            let status = status
-                .parse::<u16>()
-                .ok()
-                .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
-                .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
-            ProblemCode::for_status(status)
-        })
-}
 
 /// The operations anyone may call. Every other operation needs credentials (a bearer token or
 /// the access cookie) unless its handler declares its own `security` (logout, refresh):
@@ -91,43 +73,17 @@ pub(super) fn complete(path: &str, method: HttpMethod, operation: &mut Operation
         !requirements.is_empty() && requirements.iter().all(|r| !scheme_names(r).is_empty());
 
     let body = operation.request_body.as_mut().map(optional_body);
-    let responses = &mut operation.responses.responses;
-    let mut add = |status: &str, code: ProblemCode| {
-        responses
-            .entry(status.to_owned())
-            .or_insert_with(|| standard_ref(code));
-    };
-    if body.is_some() {
-        add("400", ProblemCode::MalformedJson);
-        add("408", ProblemCode::RequestTimeout);
-        add("413", ProblemCode::PayloadTooLarge);
-        add("415", ProblemCode::UnsupportedMediaType);
-        add("422", ProblemCode::ValidationFailed);
-    }
-    if authenticated {
-        add("401", ProblemCode::Unauthenticated);
-        if unsafe_method {
-            add("403", ProblemCode::CsrfFailed);
-        }
-    }
-    add("500", ProblemCode::InternalError);
-    add("503", ProblemCode::ServiceUnavailable);
     let api = path.starts_with("/api/");
-    if api {
-        add("429", ProblemCode::RateLimited);
-    }
+    let responses = &mut operation.responses.responses;
+    problems(
+        responses,
+        &implied_codes(body.is_some(), authenticated, unsafe_method, api),
+    );
 
     // Conditional requests, where the operation honours them.
     let parameters = operation.parameters.get_or_insert_with(Vec::new);
     if responses.contains_key("412") {
         parameters.push(RefOr::Ref(component_ref("parameters", "IfMatch")));
-        responses.insert(
-            "412".into(),
-            RefOr::T(problem_response(
-                ProblemCode::PreconditionFailed,
-                "`precondition_failed`: `If-Match` did not match the current `ETag`",
-            )),
-        );
     }
     if responses.contains_key("304") {
         parameters.push(RefOr::Ref(component_ref("parameters", "IfNoneMatch")));
@@ -140,17 +96,6 @@ pub(super) fn complete(path: &str, method: HttpMethod, operation: &mut Operation
         operation.parameters = None;
     }
 
-    // A handler's response worded exactly as a shared one is that one.
-    for response in responses.values_mut() {
-        let shared = match response {
-            RefOr::T(inline) => STANDARD.iter().find(|(_, _, d)| *d == inline.description),
-            RefOr::Ref(_) => None,
-        };
-        if let Some((_, code, _)) = shared {
-            *response = standard_ref(*code);
-        }
-    }
-
     let sets_cookies = matches!(
         path,
         "/api/auth/login" | "/api/auth/refresh" | "/api/auth/logout"
@@ -159,14 +104,6 @@ pub(super) fn complete(path: &str, method: HttpMethod, operation: &mut Operation
         let RefOr::T(response) = response else {
             continue;
         };
-        for content in response.content.values_mut() {
-            if let RefOr::T(content) = content {
-                let is_problem = matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"));
-                if is_problem && content.example.is_none() {
-                    content.example = Some(problem_example(code_of(status, &response.description)));
-                }
-            }
-        }
         let headers = &mut response.headers;
         for name in ["ETag", "Location"] {
             if headers.contains_key(name) {
@@ -188,6 +125,85 @@ pub(super) fn complete(path: &str, method: HttpMethod, operation: &mut Operation
             headers.insert("RateLimit".into(), header_ref("RateLimit"));
             headers.insert("RateLimit-Policy".into(), header_ref("RateLimit-Policy"));
         }
+    }
+}
+
+/// How an implied code joins an operation's own: added to the codes it lists under the status,
+/// or only where it lists none (its own codes then say what the status means there: logout's
+/// 401, readiness's 503).
+#[derive(Clone, Copy, PartialEq)]
+enum Join {
+    Add,
+    Fill,
+}
+
+/// The codes every operation of its kind can answer with, beside those it lists.
+fn implied_codes(
+    body: bool,
+    authenticated: bool,
+    unsafe_method: bool,
+    api: bool,
+) -> Vec<(ProblemCode, Join)> {
+    let mut implied = Vec::new();
+    if body {
+        implied.extend(
+            [
+                ProblemCode::MalformedJson,
+                ProblemCode::RequestTimeout,
+                ProblemCode::PayloadTooLarge,
+                ProblemCode::UnsupportedMediaType,
+                ProblemCode::ValidationFailed,
+            ]
+            .map(|code| (code, Join::Add)),
+        );
+    }
+    if authenticated {
+        implied.extend(
+            [
+                ProblemCode::Unauthenticated,
+                ProblemCode::InvalidToken,
+                ProblemCode::SessionRevoked,
+            ]
+            .map(|code| (code, Join::Fill)),
+        );
+        if unsafe_method {
+            implied.push((ProblemCode::CsrfFailed, Join::Add));
+        }
+    }
+    if api {
+        implied.push((ProblemCode::RateLimited, Join::Add));
+    }
+    implied.push((ProblemCode::InternalError, Join::Fill));
+    implied.push((ProblemCode::ServiceUnavailable, Join::Fill));
+    implied
+}
+
+/// Joins the implied codes to those the operation lists (`Problems<...>`), then documents each
+/// status's codes: by reference where they are a shared set, else spelled out.
+fn problems(responses: &mut BTreeMap<String, RefOr<Response>>, implied: &[(ProblemCode, Join)]) {
+    let mut listed: BTreeMap<String, Vec<ProblemCode>> = responses
+        .iter()
+        .filter_map(|(status, response)| match response {
+            RefOr::T(response) => codes_of(response).map(|codes| (status.clone(), codes)),
+            RefOr::Ref(_) => None,
+        })
+        .collect();
+    let declared: Vec<String> = listed.keys().cloned().collect();
+    for &(code, join) in implied {
+        let status = code.status().as_str().to_owned();
+        let own = declared.contains(&status);
+        if (join == Join::Fill && own) || (responses.contains_key(&status) && !own) {
+            continue;
+        }
+        let codes = listed.entry(status).or_default();
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    for (status, mut codes) in listed {
+        codes.sort_by_key(|code| ProblemCode::ALL.iter().position(|c| c == code));
+        let response = standard_ref(&codes).unwrap_or_else(|| RefOr::T(problem_response(&codes)));
+        responses.insert(status, response);
     }
 }
 

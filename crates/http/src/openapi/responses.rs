@@ -1,80 +1,43 @@
-//! Response sets several operations declare alike, as `IntoResponses` types a `#[utoipa::path]`
-//! lists beside its own responses: each is the problem responses, with the same descriptions,
-//! that the operation would otherwise spell out.
+//! The problem responses an operation lists in its `#[utoipa::path]`, named by code, never by
+//! prose: `Problems<(code::Forbidden, code::NotFound)>` documents a response per status with
+//! each code's meaning and example (see `shared::problem_response`). The per-operation pass
+//! then adds the codes every operation of its kind can answer with (a body's, credentials',
+//! CSRF's, the rate limit's) and refers to a shared response where the set is a shared one.
+//!
+//! An operation lists one `Problems<...>` (two would replace each other's statuses); the code
+//! sets several operations share are named here as tuples.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, marker::PhantomData};
 
 use utoipa::{
     IntoResponses,
-    openapi::{ContentBuilder, RefOr, Response, ResponseBuilder, schema::Ref},
+    openapi::{RefOr, Response},
 };
 
-use crate::error::PROBLEM_JSON;
+use super::shared::problem_response;
+use crate::problem_code::{Codes, ProblemCode, code};
 
-/// Problem responses: (status, description naming the codes).
-fn problems(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
-    list.iter()
-        .map(|&(status, description)| {
-            let content = ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build();
-            let response = ResponseBuilder::new()
-                .description(description)
-                .content(PROBLEM_JSON, content)
-                .build();
-            (status.to_string(), RefOr::T(response))
-        })
-        .collect()
-}
+/// The problem responses for the codes `C` names: one response per status.
+pub struct Problems<C>(PhantomData<C>);
 
-/// `404 not_found`: the resource the path names does not exist (or the caller may not see it).
-pub struct NotFound;
-
-impl IntoResponses for NotFound {
+impl<C: Codes> IntoResponses for Problems<C> {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[(404, "`not_found`")])
-    }
-}
-
-/// `422 validation_failed` on a list without filters: a bad `limit` or `cursor`.
-pub struct InvalidPage;
-
-impl IntoResponses for InvalidPage {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[(422, "`validation_failed`: bad `limit` or `cursor`")])
+        let mut by_status: BTreeMap<u16, Vec<ProblemCode>> = BTreeMap::new();
+        for code in C::codes() {
+            let codes = by_status.entry(code.status().as_u16()).or_default();
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        by_status
+            .into_iter()
+            .map(|(status, codes)| (status.to_string(), RefOr::T(problem_response(&codes))))
+            .collect()
     }
 }
 
 /// An edit or delete of a post or comment: permission, existence and the `If-Match` guard.
-pub struct GuardedWrite;
+pub type GuardedWrite = (code::Forbidden, code::NotFound, code::PreconditionFailed);
 
-impl IntoResponses for GuardedWrite {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[
-            (403, "`forbidden`, or `csrf_failed`"),
-            (404, "`not_found`"),
-            (412, "`precondition_failed`: `If-Match` is stale"),
-        ])
-    }
-}
-
-/// Publishing a post or comment: a verified address may be required.
-pub struct PublishForbidden;
-
-impl IntoResponses for PublishForbidden {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[(
-            403,
-            "`email_not_verified` (with `REQUIRE_VERIFIED_EMAIL`) or `csrf_failed`",
-        )])
-    }
-}
-
-/// `412 precondition_failed`: the `If-Match` sent no longer matches.
-pub struct StaleIfMatch;
-
-impl IntoResponses for StaleIfMatch {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[(412, "`precondition_failed`: `If-Match` is stale")])
-    }
-}
+/// Another account holds the username or the email.
+pub type Taken = (code::UsernameTaken, code::EmailTaken);

@@ -5,6 +5,8 @@
 use serde_json::{Value, json};
 use utoipa::openapi::{
     self, Content, ObjectBuilder, RefOr, Required, ResponseBuilder, Schema, Type,
+    example::ExampleBuilder,
+    extensions::ExtensionsBuilder,
     header::{Header, HeaderBuilder},
     path::{ParameterBuilder, ParameterIn},
     schema::{AnyOfBuilder, Ref},
@@ -42,89 +44,98 @@ pub(super) fn problem_example(code: ProblemCode) -> Value {
     example
 }
 
-/// The shared error responses: (component name, code, description).
-pub(super) const STANDARD: &[(&str, ProblemCode, &str)] = &[
-    (
-        "MalformedJson",
-        ProblemCode::MalformedJson,
-        "`malformed_json`: the body is not valid JSON",
-    ),
-    (
-        "RequestTimeout",
-        ProblemCode::RequestTimeout,
-        "`request_timeout`: the body arrived slower than the request timeout",
-    ),
-    (
-        "PayloadTooLarge",
-        ProblemCode::PayloadTooLarge,
-        "`payload_too_large`: the body is over the size limit",
-    ),
-    (
-        "UnsupportedMediaType",
-        ProblemCode::UnsupportedMediaType,
-        "`unsupported_media_type`: the body is not application/json",
-    ),
-    (
-        "ValidationFailed",
-        ProblemCode::ValidationFailed,
-        "`validation_failed`: fields are missing, of the wrong type, unknown, or invalid (see `errors`)",
-    ),
+/// The shared error responses: (component name, the codes it lists). An operation whose codes
+/// under a status are one of these sets refers to it instead of spelling it out.
+pub(super) const STANDARD: &[(&str, &[ProblemCode])] = &[
+    ("MalformedJson", &[ProblemCode::MalformedJson]),
+    ("RequestTimeout", &[ProblemCode::RequestTimeout]),
+    ("PayloadTooLarge", &[ProblemCode::PayloadTooLarge]),
+    ("UnsupportedMediaType", &[ProblemCode::UnsupportedMediaType]),
+    ("ValidationFailed", &[ProblemCode::ValidationFailed]),
     (
         "Unauthenticated",
-        ProblemCode::Unauthenticated,
-        "`unauthenticated`, `invalid_token` or `session_revoked`",
+        &[
+            ProblemCode::Unauthenticated,
+            ProblemCode::InvalidToken,
+            ProblemCode::SessionRevoked,
+        ],
     ),
-    (
-        "CsrfFailed",
-        ProblemCode::CsrfFailed,
-        "`csrf_failed`: cookie-authenticated without a valid `X-CSRF-Token`",
-    ),
+    ("CsrfFailed", &[ProblemCode::CsrfFailed]),
     (
         "Forbidden",
-        ProblemCode::Forbidden,
-        "`forbidden`, or `csrf_failed`",
+        &[ProblemCode::Forbidden, ProblemCode::CsrfFailed],
     ),
-    ("NotFound", ProblemCode::NotFound, "`not_found`"),
-    (
-        "PreconditionFailed",
-        ProblemCode::PreconditionFailed,
-        "`precondition_failed`: `If-Match` did not match the current `ETag`",
-    ),
-    (
-        "RateLimited",
-        ProblemCode::RateLimited,
-        "`rate_limited`: over the client's request budget (or, on login, the account is locked out after failed logins)",
-    ),
-    (
-        "InternalError",
-        ProblemCode::InternalError,
-        "`internal_error`: an unexpected failure (details are logged, not returned)",
-    ),
-    (
-        "ServiceUnavailable",
-        ProblemCode::ServiceUnavailable,
-        "`service_unavailable`: the database or session store cannot be reached; retry later",
-    ),
+    ("NotFound", &[ProblemCode::NotFound]),
+    ("PreconditionFailed", &[ProblemCode::PreconditionFailed]),
+    ("RateLimited", &[ProblemCode::RateLimited]),
+    ("InternalError", &[ProblemCode::InternalError]),
+    ("ServiceUnavailable", &[ProblemCode::ServiceUnavailable]),
 ];
 
-/// The shared response for `code` (listed in `STANDARD`; a test checks every `$ref` resolves).
-pub(super) fn standard_ref(code: ProblemCode) -> RefOr<openapi::Response> {
-    let name = STANDARD
+/// The extension that lists a problem response's codes, machine-readably.
+pub(super) const CODES_EXTENSION: &str = "x-problem-codes";
+
+/// The shared response listing exactly `codes`, if there is one.
+pub(super) fn standard_ref(codes: &[ProblemCode]) -> Option<RefOr<openapi::Response>> {
+    STANDARD
         .iter()
-        .find(|(_, c, _)| *c == code)
-        .map_or(code.as_str(), |(name, _, _)| name);
-    RefOr::Ref(component_ref("responses", name))
+        .find(|(_, listed)| *listed == codes)
+        .map(|(name, _)| RefOr::Ref(component_ref("responses", name)))
 }
 
-pub(super) fn problem_response(code: ProblemCode, description: &str) -> openapi::Response {
+/// The response for one status that lists `codes` (all of that status): each code with its
+/// meaning in the description, in the `x-problem-codes` extension, and as an example.
+pub(crate) fn problem_response(codes: &[ProblemCode]) -> openapi::Response {
     let mut content = Content::new(Some(RefOr::Ref(openapi::Ref::from_schema_name("Problem"))));
-    content.example = Some(problem_example(code));
+    if let [code] = codes {
+        content.example = Some(problem_example(*code));
+    } else {
+        for code in codes {
+            let example = ExampleBuilder::new()
+                .value(Some(problem_example(*code)))
+                .build();
+            content
+                .examples
+                .insert(code.as_str().into(), RefOr::T(example));
+        }
+    }
+    let description = match codes {
+        [code] => format!("`{}`: {}", code.as_str(), code.meaning()),
+        _ => codes
+            .iter()
+            .map(|code| format!("- `{}`: {}", code.as_str(), code.meaning()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    let listed: Vec<&str> = codes.iter().map(|code| code.as_str()).collect();
     let mut response = ResponseBuilder::new()
         .description(description)
         .content(PROBLEM_JSON, content)
+        .extensions(Some(
+            ExtensionsBuilder::new()
+                .add(CODES_EXTENSION, json!(listed))
+                .build(),
+        ))
         .build();
-    retry_after_on(code.status().as_u16(), &mut response);
+    if let Some(code) = codes.first() {
+        retry_after_on(code.status().as_u16(), &mut response);
+    }
     response
+}
+
+/// The codes a problem response lists (see `problem_response`).
+pub(super) fn codes_of(response: &openapi::Response) -> Option<Vec<ProblemCode>> {
+    let listed = response.extensions.as_ref()?.get(CODES_EXTENSION)?;
+    listed
+        .as_array()?
+        .iter()
+        .map(|name| {
+            ProblemCode::ALL
+                .iter()
+                .find(|code| Some(code.as_str()) == name.as_str())
+                .copied()
+        })
+        .collect()
 }
 
 pub(super) fn retry_after_on(status: u16, response: &mut openapi::Response) {
@@ -138,11 +149,10 @@ pub(super) fn retry_after_on(status: u16, response: &mut openapi::Response) {
 /// Declares the components every operation refers to.
 pub(super) fn components(doc: &mut openapi::OpenApi) {
     let components = doc.components.get_or_insert_with(Default::default);
-    for (name, code, description) in STANDARD {
-        components.responses.insert(
-            (*name).into(),
-            RefOr::T(problem_response(*code, description)),
-        );
+    for (name, codes) in STANDARD {
+        components
+            .responses
+            .insert((*name).into(), RefOr::T(problem_response(codes)));
     }
     for (name, kind, description) in [
         (

@@ -39,7 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     request_body(content = TokenRequest, content_type = "application/json"),
     responses(
         (status = 204, description = "The address is verified"),
-        (status = 400, description = "`invalid_account_token`: unknown, expired, already used, or sent to an address the account no longer has", body = Problem, content_type = "application/problem+json"),
+        Problems<code::InvalidAccountToken>,
     )
 )]
 pub async fn verify_email(
@@ -57,7 +57,6 @@ pub async fn verify_email(
     post, path = "/api/auth/verify-email/resend", tag = "auth",
     responses(
         (status = 204, description = "A new mail is queued (or the address is already verified)"),
-        (status = 403, description = "`csrf_failed`", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 pub async fn resend_verification(
@@ -95,7 +94,7 @@ pub async fn request_password_reset(
     request_body(content = PasswordResetConfirmRequest, content_type = "application/json"),
     responses(
         (status = 204, description = "The password is changed; every session ended"),
-        (status = 400, description = "`invalid_account_token`", body = Problem, content_type = "application/problem+json"),
+        Problems<code::InvalidAccountToken>,
     )
 )]
 pub async fn confirm_password_reset(
@@ -118,8 +117,7 @@ pub async fn confirm_password_reset(
     request_body(content = TokenRequest, content_type = "application/json"),
     responses(
         (status = 204, description = "The account now uses the new address (verified)"),
-        (status = 400, description = "`invalid_account_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`email_taken`: another account took the address meanwhile", body = Problem, content_type = "application/problem+json"),
+        Problems<(code::InvalidAccountToken, code::EmailTaken)>,
     )
 )]
 pub async fn confirm_email_change(

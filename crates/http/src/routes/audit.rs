@@ -18,8 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     params(AuditFilterParams, PageParams),
     responses(
         (status = 200, description = "One page of events", body = AuditPage),
-        (status = 403, description = "`forbidden`: administrators only", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `actor` or `action`", body = Problem, content_type = "application/problem+json"),
+        Problems<(code::Forbidden, code::ValidationFailed)>,
     ),
 )]
 pub async fn list_audit_events(

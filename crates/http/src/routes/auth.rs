@@ -13,9 +13,11 @@ use crate::{
         auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse},
         user::UserResponse,
     },
-    error::{ApiError, Problem, ProblemCode},
+    error::{ApiError, ProblemCode},
     extractors::{Client, JsonBody, MaybeAuthUser, RefreshCredential, Via},
     middleware::auth_budget,
+    openapi::responses::{Problems, Taken},
+    problem_code::code,
     routes::{
         auth_outcomes::{LogoutOutcome, RefreshOutcome, issued},
         cookies,
@@ -39,7 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 201, description = "Account created", body = UserResponse,
             headers(("Location" = String, description = "/api/users/{id} of the new account"))),
-        (status = 409, description = "`username_taken` or `email_taken`", body = Problem, content_type = "application/problem+json"),
+        Problems<Taken>,
     )
 )]
 pub async fn register(
@@ -66,9 +68,7 @@ pub async fn register(
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Logged in; cookies set", body = TokenResponse),
-        (status = 400, description = "`refresh_token_in_body_not_allowed`: a browser asked for the refresh token in the body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_credentials`: wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: every password-hashing slot stayed busy (or a dependency is down); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        Problems<(code::RefreshTokenInBodyNotAllowed, code::InvalidCredentials)>,
     )
 )]
 pub async fn login(
@@ -100,7 +100,7 @@ pub async fn login(
         description = "Optional: native clients send the token here; browsers send nothing and rely on the `refresh_token` cookie."),
     responses(
         (status = 200, description = "New tokens; with the cookie, new cookies too", body = TokenResponse),
-        (status = 401, description = "`unauthenticated` (no token), `invalid_refresh_token`, or `refresh_token_reused` (the session has been ended)", body = Problem, content_type = "application/problem+json"),
+        Problems<(code::Unauthenticated, code::InvalidRefreshToken, code::RefreshTokenReused)>,
     ),
     security((), ("refresh_cookie" = []))
 )]
@@ -127,8 +127,7 @@ pub async fn refresh(
         description = "Optional: native clients whose access token expired send their refresh token here."),
     responses(
         (status = 204, description = "Session ended; cookies cleared"),
-        (status = 401, description = "`unauthenticated`: no credential identifies a live session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`csrf_failed`: cookie-authenticated without a valid `X-CSRF-Token`", body = Problem, content_type = "application/problem+json"),
+        Problems<(code::Unauthenticated, code::CsrfFailed)>,
     ),
     security(("bearer" = []), ("cookie" = []), ("refresh_cookie" = [], "csrf" = []), ())
 )]

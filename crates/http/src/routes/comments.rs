@@ -25,8 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     params(("id" = Uuid, Path, description = "Post id"), PageParams),
     responses(
         (status = 200, description = "One page of comments", body = CommentPage),
-        (status = 404, description = "`not_found`: no such post", body = Problem, content_type = "application/problem+json"),
-        InvalidPage,
+        Problems<(code::NotFound, code::ValidationFailed)>,
     )
 )]
 pub async fn list_comments(
@@ -50,8 +49,7 @@ pub async fn list_comments(
     responses(
         (status = 201, description = "Created", body = CommentResponse,
             headers(("Location" = String, description = "/api/comments/{id}"), ("ETag" = String))),
-        PublishForbidden,
-        (status = 404, description = "`not_found`: no such post", body = Problem, content_type = "application/problem+json"),
+        Problems<(code::EmailNotVerified, code::NotFound)>,
     ),
 )]
 pub async fn create_comment(
@@ -77,7 +75,7 @@ pub async fn create_comment(
     responses(
         (status = 200, description = "The comment", body = CommentResponse, headers(("ETag" = String))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        NotFound,
+        Problems<code::NotFound>,
     )
 )]
 pub async fn get_comment(
@@ -101,7 +99,7 @@ pub async fn get_comment(
     request_body(content = CommentRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = CommentResponse, headers(("ETag" = String))),
-        GuardedWrite,
+        Problems<GuardedWrite>,
     ),
 )]
 pub async fn update_comment(
@@ -123,7 +121,7 @@ pub async fn update_comment(
     params(("id" = Uuid, Path, description = "Comment id")),
     responses(
         (status = 204, description = "Deleted"),
-        GuardedWrite,
+        Problems<GuardedWrite>,
     ),
 )]
 pub async fn delete_comment(

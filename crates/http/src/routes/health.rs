@@ -7,7 +7,9 @@ use actix_web::{
 
 use crate::{
     dto::health::{Liveness, ReadinessChecks, ReadinessResponse},
-    error::{ApiError, PROBLEM_JSON, Problem, ProblemCode},
+    error::{ApiError, PROBLEM_JSON, ProblemCode},
+    openapi::responses::Problems,
+    problem_code::code,
     state::AppState,
 };
 
@@ -32,7 +34,7 @@ pub async fn live() -> HttpResponse {
     get, path = "/health/ready", tag = "health",
     responses(
         (status = 200, description = "Ready", body = ReadinessResponse),
-        (status = 503, description = "`not_ready`: a dependency is down (named in `detail`), or the server is shutting down", body = Problem, content_type = "application/problem+json"),
+        Problems<code::NotReady>,
     )
 )]
 pub async fn ready(state: Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, body_limit: usize) {
     params(PostFilterParams, PageParams),
     responses(
         (status = 200, description = "One page of posts", body = PostPage),
-        (status = 422, description = "`validation_failed`: bad `limit`, `cursor` or filter", body = Problem, content_type = "application/problem+json"),
+        Problems<code::ValidationFailed>,
     )
 )]
 pub async fn list_posts(
@@ -59,7 +59,7 @@ pub async fn list_posts(
     responses(
         (status = 200, description = "The post", body = PostResponse, headers(("ETag" = String))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        NotFound,
+        Problems<code::NotFound>,
     )
 )]
 pub async fn get_post(
@@ -83,7 +83,7 @@ pub async fn get_post(
     responses(
         (status = 201, description = "Created", body = PostResponse,
             headers(("Location" = String, description = "/api/posts/{id}"), ("ETag" = String))),
-        PublishForbidden,
+        Problems<code::EmailNotVerified>,
     ),
 )]
 pub async fn create_post(
@@ -109,7 +109,7 @@ pub async fn create_post(
     request_body(content = PostRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = PostResponse, headers(("ETag" = String))),
-        GuardedWrite,
+        Problems<GuardedWrite>,
     ),
 )]
 pub async fn update_post(
@@ -131,7 +131,7 @@ pub async fn update_post(
     params(("id" = Uuid, Path, description = "Post id")),
     responses(
         (status = 204, description = "Deleted, with its comments"),
-        GuardedWrite,
+        Problems<GuardedWrite>,
     ),
 )]
 pub async fn delete_post(

@@ -10,11 +10,12 @@ pub(super) use actix_web::{
 pub(super) use super::{created, updated};
 pub(super) use crate::{
     dto::page::{self, PageParams},
-    error::{ApiError, Problem},
+    error::ApiError,
     extractors::{
         AuthUser, Guarded, Id, JsonBody, MaybeAuthUser, OptionalJsonBody, Preconditions,
         QueryParams, with_etag,
     },
-    openapi::responses::{GuardedWrite, InvalidPage, NotFound, PublishForbidden, StaleIfMatch},
+    openapi::responses::{GuardedWrite, Problems, Taken},
+    problem_code::code,
     state::AppState,
 };

@@ -18,7 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     params(PageParams),
     responses(
         (status = 200, description = "One page of live sessions", body = SessionList),
-        InvalidPage,
+        Problems<code::ValidationFailed>,
     ),
 )]
 pub async fn list_sessions(
@@ -39,7 +39,7 @@ pub async fn list_sessions(
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 204, description = "Session ended"),
-        (status = 404, description = "`not_found`: no such session among the caller's", body = Problem, content_type = "application/problem+json"),
+        Problems<code::NotFound>,
     ),
 )]
 pub async fn end_session(

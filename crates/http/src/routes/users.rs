@@ -70,8 +70,7 @@ pub async fn me(
     params(UserFilterParams, PageParams),
     responses(
         (status = 200, description = "One page of accounts", body = UserPage),
-        (status = 403, description = "`forbidden`: not a moderator or admin, or an `email` or `role` filter without being an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: bad `limit`, `cursor`, `q`, `email` or `role`", body = Problem, content_type = "application/problem+json"),
+        Problems<(code::Forbidden, code::ValidationFailed)>,
     ),
 )]
 pub async fn list_users(
@@ -104,7 +103,7 @@ pub async fn list_users(
     responses(
         (status = 200, description = "The account as the caller may see it", body = UserProfile, headers(("ETag" = String))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        NotFound,
+        Problems<code::NotFound>,
     ),
 )]
 pub async fn get_user(
@@ -129,10 +128,7 @@ pub async fn get_user(
     request_body(content = UpdateUserRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = UserResponse, headers(("ETag" = String))),
-        (status = 403, description = "`forbidden`, `invalid_current_password` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        NotFound,
-        (status = 409, description = "`username_taken` or `email_taken`", body = Problem, content_type = "application/problem+json"),
-        StaleIfMatch,
+        Problems<(GuardedWrite, code::InvalidCurrentPassword, Taken)>,
     ),
 )]
 pub async fn update_user(
@@ -154,7 +150,7 @@ pub async fn update_user(
     request_body(content = ChangePasswordRequest, content_type = "application/json"),
     responses(
         (status = 204, description = "Changed; other sessions ended"),
-        (status = 403, description = "`invalid_current_password` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
+        Problems<code::InvalidCurrentPassword>,
     ),
 )]
 pub async fn change_password(
@@ -180,10 +176,7 @@ pub async fn change_password(
         description = "Required when deleting your own account; administrators deleting another account send none."),
     responses(
         (status = 204, description = "Deleted, with its posts and comments; its sessions ended"),
-        (status = 403, description = "`forbidden`, `reauthentication_required` (your own account, no password sent), `invalid_current_password` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        NotFound,
-        (status = 409, description = "`last_admin`: the last administrator cannot be deleted", body = Problem, content_type = "application/problem+json"),
-        StaleIfMatch,
+        Problems<(GuardedWrite, code::ReauthenticationRequired, code::InvalidCurrentPassword, code::LastAdmin)>,
     ),
 )]
 pub async fn delete_user(
@@ -206,10 +199,7 @@ pub async fn delete_user(
     request_body(content = SetRolesRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The account with its new roles", body = UserResponse, headers(("ETag" = String))),
-        (status = 403, description = "`forbidden` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        NotFound,
-        (status = 409, description = "`last_admin`: no administrator would remain", body = Problem, content_type = "application/problem+json"),
-        StaleIfMatch,
+        Problems<(GuardedWrite, code::LastAdmin)>,
     ),
 )]
 pub async fn set_roles(
@@ -231,8 +221,7 @@ pub async fn set_roles(
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 204, description = "All of the user's sessions ended"),
-        (status = 403, description = "`forbidden` or `csrf_failed`", body = Problem, content_type = "application/problem+json"),
-        NotFound,
+        Problems<(code::Forbidden, code::NotFound)>,
     ),
 )]
 pub async fn end_user_sessions(
@@ -249,7 +238,7 @@ pub async fn end_user_sessions(
     get, path = "/api/roles", tag = "users",
     responses(
         (status = 200, description = "Every role", body = RoleList),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        Problems<code::Forbidden>,
     ),
 )]
 pub async fn list_roles(state: Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
