@@ -1,4 +1,4 @@
-//! Reading, changing and removing accounts, by their owner or by an administrator.
+//! Changing and removing accounts, by their owner or by an administrator.
 
 use domain::{AdminTally, AuditAction, Email, Password, Role, User, UserId, Username};
 
@@ -6,11 +6,10 @@ use super::{UserError, UserService};
 use crate::{
     Actor,
     audit::record_after_the_fact,
-    authz::{Permission, UserAction, authorize_user, permissions_of},
-    pagination::{Page, PageRequest},
-    ports::{AdminChange, AdminGuard, UserFilter},
+    authz::{UserAction, authorize_user},
+    ports::{AdminChange, AdminGuard},
     throttle::{Guarded, check_password, reauthentication_bucket},
-    views::{FullUser, IfMatch, UserView},
+    views::{FullUser, IfMatch},
 };
 
 /// A change of username and/or email. Self-service email changes need the current password.
@@ -19,13 +18,6 @@ pub struct ProfileUpdate {
     pub username: Option<Username>,
     pub email: Option<Email>,
     pub current_password: Option<String>,
-}
-
-/// A role and what it grants.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleGrant {
-    pub role: Role,
-    pub permissions: Vec<Permission>,
 }
 
 /// What a change subject to the last-admin rule came to, as the use case answers it.
@@ -41,36 +33,6 @@ fn admin_change(change: AdminChange) -> Result<(), UserError> {
 }
 
 impl UserService {
-    /// Accounts as the caller may see them: full records for those allowed to read any
-    /// account, public profiles for the rest (moderators), their own row included.
-    pub async fn list(
-        &self,
-        actor: &Actor,
-        filter: &UserFilter,
-        page: &PageRequest,
-    ) -> Result<Page<UserView>, UserError> {
-        authorize_user(actor, UserAction::List, None)?;
-        // A filter on a hidden field reads that field (who owns this address, who is an
-        // admin): only those who may see full records may use one.
-        if filter.email.is_some() || filter.role.is_some() {
-            authorize_user(actor, UserAction::ReadFull, None)?;
-        }
-        let full = authorize_user(actor, UserAction::ReadFull, None).is_ok();
-        Ok(self
-            .ports
-            .users
-            .list(filter, page)
-            .await?
-            .map(|user| UserView::of(user, full)))
-    }
-
-    /// The full record for the user themself and admins; the public profile for the rest.
-    pub async fn get(&self, actor: &Actor, id: UserId) -> Result<UserView, UserError> {
-        let user = self.find(id).await?;
-        let full = authorize_user(actor, UserAction::ReadFull, Some(id)).is_ok();
-        Ok(UserView::of(user, full))
-    }
-
     /// Loads the target for `action`, checking permission first and then `if_match`.
     async fn load_for(
         &self,
@@ -282,17 +244,6 @@ impl UserService {
         self.ports.sessions.delete_all_for_user(id).await?;
         tracing::info!(user_id = %id, actor = %actor.user_id, "account deleted");
         Ok(())
-    }
-
-    pub fn roles(&self, actor: &Actor) -> Result<Vec<RoleGrant>, UserError> {
-        authorize_user(actor, UserAction::ListRoles, None)?;
-        Ok(Role::ALL
-            .into_iter()
-            .map(|role| RoleGrant {
-                role,
-                permissions: permissions_of(role).to_vec(),
-            })
-            .collect())
     }
 
     /// Replaces the user's roles (`user` is always kept). Takes effect on their next request.
