@@ -20,6 +20,15 @@ pub struct ProfileUpdate {
     pub current_password: Option<String>,
 }
 
+/// `user`, if `if_match` (when given) still names its full record.
+fn unchanged(user: User, if_match: Option<&IfMatch>) -> Result<User, UserError> {
+    let full = FullUser::new(user);
+    if if_match.is_some_and(|m| !m.matches(&full.version_tag())) {
+        return Err(UserError::PreconditionFailed);
+    }
+    Ok(full.user().clone())
+}
+
 /// What a change subject to the last-admin rule came to, as the use case answers it.
 fn admin_change(change: AdminChange) -> Result<(), UserError> {
     match change {
@@ -33,23 +42,6 @@ fn admin_change(change: AdminChange) -> Result<(), UserError> {
 }
 
 impl UserService {
-    /// Loads the target for `action`, checking permission first and then `if_match`.
-    async fn load_for(
-        &self,
-        actor: &Actor,
-        action: UserAction,
-        id: UserId,
-        if_match: Option<&IfMatch>,
-    ) -> Result<User, UserError> {
-        authorize_user(actor, action, Some(id))?;
-        let user = self.find(id).await?;
-        let full = FullUser::new(user);
-        if if_match.is_some_and(|m| !m.matches(&full.version_tag())) {
-            return Err(UserError::PreconditionFailed);
-        }
-        Ok(full.user().clone())
-    }
-
     /// Every re-check of the current password reserves an attempt in the account's
     /// re-authentication bucket first: wrong guesses through a stolen session meet a lock-out.
     async fn check_current_password(
@@ -90,9 +82,8 @@ impl UserService {
         update: ProfileUpdate,
         if_match: Option<&IfMatch>,
     ) -> Result<FullUser, UserError> {
-        let mut user = self
-            .load_for(actor, UserAction::Update, id, if_match)
-            .await?;
+        authorize_user(actor, UserAction::Update, Some(id))?;
+        let mut user = unchanged(self.find(id).await?, if_match)?;
         let email_changes = update
             .email
             .as_ref()
@@ -219,9 +210,8 @@ impl UserService {
         if_match: Option<&IfMatch>,
         current_password: Option<&str>,
     ) -> Result<(), UserError> {
-        let user = self
-            .load_for(actor, UserAction::Delete, id, if_match)
-            .await?;
+        authorize_user(actor, UserAction::Delete, Some(id))?;
+        let user = unchanged(self.find(id).await?, if_match)?;
         if actor.user_id == id {
             let given = current_password.ok_or(UserError::ReauthenticationRequired)?;
             self.check_current_password(&user, Some(given)).await?;
@@ -254,9 +244,8 @@ impl UserService {
         roles: Vec<Role>,
         if_match: Option<&IfMatch>,
     ) -> Result<FullUser, UserError> {
-        let mut user = self
-            .load_for(actor, UserAction::AssignRoles, id, if_match)
-            .await?;
+        authorize_user(actor, UserAction::AssignRoles, Some(id))?;
+        let mut user = unchanged(self.find(id).await?, if_match)?;
         let seen = user.updated_at();
         let now = self.ports.clock.now();
         user.set_roles(roles, now);
