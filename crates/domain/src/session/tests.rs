@@ -54,13 +54,24 @@ fn only_the_current_and_the_last_replaced_token_may_end_a_live_session() {
     );
 }
 
+/// A case of `check_refresh`: what it shows, the rotations after token 1, the token presented,
+/// how long after the start, the grace window, and the answer.
+type RefreshCase = (
+    &'static str,
+    &'static [u8],
+    u8,
+    Duration,
+    Duration,
+    RefreshCheck,
+);
+
 /// How `check_refresh` classifies a token: each case starts a session with token 1, rotates
 /// it to each of `rotations` (sealing `[11 - n; 32]` for token n), then presents a token
 /// `after` the start with a grace window of `grace`.
 #[test]
 fn refresh_tokens_are_classified() {
     use RefreshCheck::{Current, Expired, Reused, Unknown, WithinGrace};
-    let cases: [(&str, &[u8], u8, Duration, Duration, RefreshCheck); 9] = [
+    let cases: [RefreshCase; 9] = [
         ("the first token", &[], 1, Duration::zero(), GRACE, Current),
         (
             "the token after a rotation",
