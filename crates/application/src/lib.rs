@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod comments;
+mod content;
 mod context;
 mod error;
 pub mod health;

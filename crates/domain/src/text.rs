@@ -51,8 +51,9 @@ pub fn is_invisible(c: char) -> bool {
         )
 }
 
-/// Checks `raw` against the shared text rules with a maximum of `max` characters.
-pub fn validate(raw: &str, max: usize) -> Result<(), TextError> {
+/// What every text obeys, stored or searched for: at most `max` characters, and no control
+/// characters other than newline and tab.
+fn within(raw: &str, max: usize) -> Result<(), TextError> {
     if raw.chars().count() > max {
         return Err(TextError::TooLong(max));
     }
@@ -62,6 +63,12 @@ pub fn validate(raw: &str, max: usize) -> Result<(), TextError> {
     {
         return Err(TextError::ControlCharacter);
     }
+    Ok(())
+}
+
+/// Checks `raw` against the shared text rules with a maximum of `max` characters.
+pub fn validate(raw: &str, max: usize) -> Result<(), TextError> {
+    within(raw, max)?;
     if raw.chars().any(is_bidi_control) {
         return Err(TextError::BidiControl);
     }
@@ -128,15 +135,7 @@ impl SearchText {
     pub const MAX_CHARS: usize = 200;
 
     pub fn parse(raw: &str) -> Result<Self, TextError> {
-        if raw.chars().count() > Self::MAX_CHARS {
-            return Err(TextError::TooLong(Self::MAX_CHARS));
-        }
-        if raw
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            return Err(TextError::ControlCharacter);
-        }
+        within(raw, Self::MAX_CHARS)?;
         Ok(Self(raw.to_owned()))
     }
 }

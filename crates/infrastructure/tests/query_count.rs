@@ -57,6 +57,19 @@ impl Fixture {
         (out, self.statements.load(Ordering::SeqCst) - before)
     }
 
+    /// Lists a page of one and a page of `large` through `list`: each result with the
+    /// statements it sent.
+    async fn one_and<T>(
+        &self,
+        large: u64,
+        list: impl AsyncFn(&PageRequest) -> T,
+    ) -> [(T, usize); 2] {
+        [
+            self.count(list(&PageRequest::first(1))).await,
+            self.count(list(&PageRequest::first(large))).await,
+        ]
+    }
+
     async fn seed(&self, authors: usize, posts_each: usize) -> Vec<PostId> {
         let mut ids = Vec::new();
         for a in 0..authors {
@@ -90,14 +103,10 @@ async fn listing_posts_costs_the_same_statements_for_one_or_a_hundred() {
     let f = fixture().await;
     let posts = f.seed(10, 10).await;
 
-    let (small, small_cost) = f
-        .count(f.posts.list(&PostFilter::default(), &PageRequest::first(1)))
-        .await;
-    let (large, large_cost) = f
-        .count(
-            f.posts
-                .list(&PostFilter::default(), &PageRequest::first(100)),
-        )
+    let [(small, small_cost), (large, large_cost)] = f
+        .one_and(100, async |page| {
+            f.posts.list(&PostFilter::default(), page).await
+        })
         .await;
 
     assert_eq!(small.expect("lists").items.len(), 1);
@@ -136,14 +145,10 @@ async fn listing_users_costs_the_same_statements_for_one_or_many() {
     let f = fixture().await;
     f.seed(30, 0).await;
 
-    let (_, one) = f
-        .count(f.users.list(&UserFilter::default(), &PageRequest::first(1)))
-        .await;
-    let (page, many) = f
-        .count(
-            f.users
-                .list(&UserFilter::default(), &PageRequest::first(30)),
-        )
+    let [(_, one), (page, many)] = f
+        .one_and(30, async |page| {
+            f.users.list(&UserFilter::default(), page).await
+        })
         .await;
 
     assert_eq!(page.expect("lists").items.len(), 30);

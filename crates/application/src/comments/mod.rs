@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::{
     Actor, RepositoryError,
     authz::{ContentAction, ContentKind, Forbidden, authorize_content},
+    content::{lost_race, writable},
     pagination::{Page, PageRequest},
     ports::{Clock, CommentRepository, PostRepository},
     views::{CommentView, IfMatch},
@@ -134,26 +135,6 @@ impl CommentService {
         self.get(comment.id()).await
     }
 
-    async fn load_for(
-        &self,
-        actor: &Actor,
-        action: ContentAction,
-        id: CommentId,
-        if_match: Option<&IfMatch>,
-    ) -> Result<CommentView, CommentError> {
-        let view = self.get(id).await?;
-        authorize_content(
-            actor,
-            ContentKind::Comment,
-            action,
-            Some(view.comment.author_id()),
-        )?;
-        if if_match.is_some_and(|m| !m.matches(&view.version_tag())) {
-            return Err(CommentError::PreconditionFailed);
-        }
-        Ok(view)
-    }
-
     pub async fn update(
         &self,
         actor: &Actor,
@@ -161,13 +142,11 @@ impl CommentService {
         body: CommentBody,
         if_match: Option<&IfMatch>,
     ) -> Result<CommentView, CommentError> {
-        let mut view = self
-            .load_for(actor, ContentAction::Update, id, if_match)
-            .await?;
+        let mut view = writable(actor, ContentAction::Update, self.get(id).await?, if_match)?;
         let seen = view.comment.updated_at();
         view.comment.edit(body, self.clock.now());
         if !self.comments.update(&view.comment, Some(seen)).await? {
-            return Err(self.lost_race(id).await);
+            return Err(lost_race(self.comments.find(id).await));
         }
         self.get(id).await
     }
@@ -178,22 +157,12 @@ impl CommentService {
         id: CommentId,
         if_match: Option<&IfMatch>,
     ) -> Result<(), CommentError> {
-        let view = self
-            .load_for(actor, ContentAction::Delete, id, if_match)
-            .await?;
+        let view = writable(actor, ContentAction::Delete, self.get(id).await?, if_match)?;
         let guard = if_match.map(|_| view.comment.updated_at());
         if !self.comments.delete(id, guard).await? {
-            return Err(self.lost_race(id).await);
+            return Err(lost_race(self.comments.find(id).await));
         }
         Ok(())
-    }
-
-    async fn lost_race(&self, id: CommentId) -> CommentError {
-        match self.comments.find(id).await {
-            Ok(Some(_)) => CommentError::PreconditionFailed,
-            Ok(None) => CommentError::NotFound,
-            Err(err) => err.into(),
-        }
     }
 }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::{
     Actor,
     authz::{ContentAction, ContentKind, Forbidden, authorize_content},
+    content::{lost_race, writable},
     pagination::{Page, PageRequest},
     ports::{Clock, PostFilter, PostRepository},
     views::{IfMatch, PostSummary, PostView},
@@ -110,27 +111,6 @@ impl PostService {
         self.get(post.id()).await
     }
 
-    /// Finds the post, checks the actor may act on it and that `if_match` still holds.
-    async fn load_for(
-        &self,
-        actor: &Actor,
-        action: ContentAction,
-        id: PostId,
-        if_match: Option<&IfMatch>,
-    ) -> Result<PostView, PostError> {
-        let view = self.get(id).await?;
-        authorize_content(
-            actor,
-            ContentKind::Post,
-            action,
-            Some(view.post.author_id()),
-        )?;
-        if if_match.is_some_and(|m| !m.matches(&view.version_tag())) {
-            return Err(PostError::PreconditionFailed);
-        }
-        Ok(view)
-    }
-
     pub async fn update(
         &self,
         actor: &Actor,
@@ -138,14 +118,12 @@ impl PostService {
         input: PostInput,
         if_match: Option<&IfMatch>,
     ) -> Result<PostView, PostError> {
-        let mut view = self
-            .load_for(actor, ContentAction::Update, id, if_match)
-            .await?;
+        let mut view = writable(actor, ContentAction::Update, self.get(id).await?, if_match)?;
         let seen = view.post.updated_at();
         view.post.edit(input.title, input.body, self.clock.now());
         // Guarded by what was read, so a concurrent edit is never silently overwritten.
         if !self.posts.update(&view.post, Some(seen)).await? {
-            return Err(self.lost_race(id).await);
+            return Err(lost_race(self.posts.find(id).await));
         }
         self.get(id).await
     }
@@ -156,23 +134,13 @@ impl PostService {
         id: PostId,
         if_match: Option<&IfMatch>,
     ) -> Result<(), PostError> {
-        let view = self
-            .load_for(actor, ContentAction::Delete, id, if_match)
-            .await?;
+        let view = writable(actor, ContentAction::Delete, self.get(id).await?, if_match)?;
         let guard = if_match.map(|_| view.post.updated_at());
         if !self.posts.delete(id, guard).await? {
-            return Err(self.lost_race(id).await);
+            return Err(lost_race(self.posts.find(id).await));
         }
         tracing::info!(post_id = %id, actor = %actor.user_id, "post deleted");
         Ok(())
-    }
-
-    async fn lost_race(&self, id: PostId) -> PostError {
-        match self.posts.find(id).await {
-            Ok(Some(_)) => PostError::PreconditionFailed,
-            Ok(None) => PostError::NotFound,
-            Err(err) => err.into(),
-        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Reading, changing and removing accounts, by their owner or by an administrator.
+//! Changing and removing accounts, by their owner or by an administrator.
 
 use domain::{AdminTally, AuditAction, Email, Password, Role, User, UserId, Username};
 
@@ -6,11 +6,10 @@ use super::{UserError, UserService};
 use crate::{
     Actor,
     audit::record_after_the_fact,
-    authz::{Permission, UserAction, authorize_user, permissions_of},
-    pagination::{Page, PageRequest},
-    ports::{AdminChange, AdminGuard, UserFilter},
+    authz::{UserAction, authorize_user},
+    ports::{AdminChange, AdminGuard},
     throttle::{Guarded, check_password, reauthentication_bucket},
-    views::{FullUser, IfMatch, UserView},
+    views::{FullUser, IfMatch},
 };
 
 /// A change of username and/or email. Self-service email changes need the current password.
@@ -21,11 +20,13 @@ pub struct ProfileUpdate {
     pub current_password: Option<String>,
 }
 
-/// A role and what it grants.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleGrant {
-    pub role: Role,
-    pub permissions: Vec<Permission>,
+/// `user`, if `if_match` (when given) still names its full record.
+fn unchanged(user: User, if_match: Option<&IfMatch>) -> Result<User, UserError> {
+    let full = FullUser::new(user);
+    if if_match.is_some_and(|m| !m.matches(&full.version_tag())) {
+        return Err(UserError::PreconditionFailed);
+    }
+    Ok(full.user().clone())
 }
 
 /// What a change subject to the last-admin rule came to, as the use case answers it.
@@ -41,53 +42,6 @@ fn admin_change(change: AdminChange) -> Result<(), UserError> {
 }
 
 impl UserService {
-    /// Accounts as the caller may see them: full records for those allowed to read any
-    /// account, public profiles for the rest (moderators), their own row included.
-    pub async fn list(
-        &self,
-        actor: &Actor,
-        filter: &UserFilter,
-        page: &PageRequest,
-    ) -> Result<Page<UserView>, UserError> {
-        authorize_user(actor, UserAction::List, None)?;
-        // A filter on a hidden field reads that field (who owns this address, who is an
-        // admin): only those who may see full records may use one.
-        if filter.email.is_some() || filter.role.is_some() {
-            authorize_user(actor, UserAction::ReadFull, None)?;
-        }
-        let full = authorize_user(actor, UserAction::ReadFull, None).is_ok();
-        Ok(self
-            .ports
-            .users
-            .list(filter, page)
-            .await?
-            .map(|user| UserView::of(user, full)))
-    }
-
-    /// The full record for the user themself and admins; the public profile for the rest.
-    pub async fn get(&self, actor: &Actor, id: UserId) -> Result<UserView, UserError> {
-        let user = self.find(id).await?;
-        let full = authorize_user(actor, UserAction::ReadFull, Some(id)).is_ok();
-        Ok(UserView::of(user, full))
-    }
-
-    /// Loads the target for `action`, checking permission first and then `if_match`.
-    async fn load_for(
-        &self,
-        actor: &Actor,
-        action: UserAction,
-        id: UserId,
-        if_match: Option<&IfMatch>,
-    ) -> Result<User, UserError> {
-        authorize_user(actor, action, Some(id))?;
-        let user = self.find(id).await?;
-        let full = FullUser::new(user);
-        if if_match.is_some_and(|m| !m.matches(&full.version_tag())) {
-            return Err(UserError::PreconditionFailed);
-        }
-        Ok(full.user().clone())
-    }
-
     /// Every re-check of the current password reserves an attempt in the account's
     /// re-authentication bucket first: wrong guesses through a stolen session meet a lock-out.
     async fn check_current_password(
@@ -128,9 +82,8 @@ impl UserService {
         update: ProfileUpdate,
         if_match: Option<&IfMatch>,
     ) -> Result<FullUser, UserError> {
-        let mut user = self
-            .load_for(actor, UserAction::Update, id, if_match)
-            .await?;
+        authorize_user(actor, UserAction::Update, Some(id))?;
+        let mut user = unchanged(self.find(id).await?, if_match)?;
         let email_changes = update
             .email
             .as_ref()
@@ -257,9 +210,8 @@ impl UserService {
         if_match: Option<&IfMatch>,
         current_password: Option<&str>,
     ) -> Result<(), UserError> {
-        let user = self
-            .load_for(actor, UserAction::Delete, id, if_match)
-            .await?;
+        authorize_user(actor, UserAction::Delete, Some(id))?;
+        let user = unchanged(self.find(id).await?, if_match)?;
         if actor.user_id == id {
             let given = current_password.ok_or(UserError::ReauthenticationRequired)?;
             self.check_current_password(&user, Some(given)).await?;
@@ -284,17 +236,6 @@ impl UserService {
         Ok(())
     }
 
-    pub fn roles(&self, actor: &Actor) -> Result<Vec<RoleGrant>, UserError> {
-        authorize_user(actor, UserAction::ListRoles, None)?;
-        Ok(Role::ALL
-            .into_iter()
-            .map(|role| RoleGrant {
-                role,
-                permissions: permissions_of(role).to_vec(),
-            })
-            .collect())
-    }
-
     /// Replaces the user's roles (`user` is always kept). Takes effect on their next request.
     pub async fn set_roles(
         &self,
@@ -303,9 +244,8 @@ impl UserService {
         roles: Vec<Role>,
         if_match: Option<&IfMatch>,
     ) -> Result<FullUser, UserError> {
-        let mut user = self
-            .load_for(actor, UserAction::AssignRoles, id, if_match)
-            .await?;
+        authorize_user(actor, UserAction::AssignRoles, Some(id))?;
+        let mut user = unchanged(self.find(id).await?, if_match)?;
         let seen = user.updated_at();
         let now = self.ports.clock.now();
         user.set_roles(roles, now);

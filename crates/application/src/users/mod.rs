@@ -4,13 +4,15 @@ mod admin;
 mod create_admin;
 mod error;
 mod profile;
+mod read;
 
 use crate::{auth::CredentialPorts, throttle::LockoutPolicy};
 
-pub use admin::{ProfileUpdate, RoleGrant};
+pub use admin::ProfileUpdate;
 pub use create_admin::{CreateAdminError, CreateAdminInput};
 pub use error::UserError;
 pub use profile::ProfileError;
+pub use read::RoleGrant;
 
 #[derive(Clone)]
 pub struct UserService {

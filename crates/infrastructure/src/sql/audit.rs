@@ -66,8 +66,7 @@ impl AuditLog for SqlAudit {
     async fn record(&self, event: &AuditEvent) -> Result<(), RepositoryError> {
         append(&self.db, event)
             .await
-            .db_context("appending an audit event")?;
-        Ok(())
+            .db_context("appending an audit event")
     }
 
     async fn list(

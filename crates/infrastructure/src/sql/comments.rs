@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::{
     authored::{author_ref, with_author},
+    batch::insert_in_thousands,
     entities::comments,
     keyset,
     limit::limited,
@@ -57,13 +58,13 @@ impl SqlComments {
     /// Bulk path for seeding (the benchmark): multi-row `INSERT`s of 1,000 rows. Not on the
     /// port: the server inserts one comment per request.
     pub async fn insert_batch(&self, comments: &[Comment]) -> Result<(), RepositoryError> {
-        for chunk in comments.chunks(1000) {
-            comments::Entity::insert_many(chunk.iter().map(active))
-                .exec_without_returning(&self.db)
-                .await
-                .db_context("inserting comments")?;
-        }
-        Ok(())
+        insert_in_thousands::<comments::Entity, _, _>(
+            &self.db,
+            comments,
+            active,
+            "inserting comments",
+        )
+        .await
     }
 
     fn select(condition: Condition) -> Select<comments::Entity> {

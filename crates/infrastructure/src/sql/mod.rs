@@ -4,6 +4,7 @@
 mod account_tokens;
 mod audit;
 mod authored;
+mod batch;
 mod breaker;
 mod comments;
 mod database;

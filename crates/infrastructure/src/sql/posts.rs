@@ -23,6 +23,7 @@ use uuid::Uuid;
 use super::db::Db;
 use super::{
     authored::{author_ref, with_author},
+    batch::insert_in_thousands,
     entities::posts,
     keyset,
     limit::limited,
@@ -73,13 +74,7 @@ impl SqlPosts {
     /// Bulk path for seeding (the benchmark): `posts` in multi-row `INSERT`s of 1,000 rows.
     /// Not on the port: the server inserts one post per request.
     pub async fn insert_batch(&self, posts: &[Post]) -> Result<(), RepositoryError> {
-        for chunk in posts.chunks(1000) {
-            posts::Entity::insert_many(chunk.iter().map(active))
-                .exec_without_returning(&self.db)
-                .await
-                .db_context("inserting posts")?;
-        }
-        Ok(())
+        insert_in_thousands::<posts::Entity, _, _>(&self.db, posts, active, "inserting posts").await
     }
 
     async fn views(

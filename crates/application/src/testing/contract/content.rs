@@ -71,6 +71,11 @@ async fn assert_guarded_delete(
     assert!(!delete(None).await, "gone");
 }
 
+/// What a `find` of a row that must be there found.
+fn stored<V>(found: Result<Option<V>, RepositoryError>) -> V {
+    found.expect("find").expect("stored")
+}
+
 fn summary_ids(items: &[PostSummary]) -> Vec<PostId> {
     items.iter().map(|s| s.id).collect()
 }
@@ -143,12 +148,7 @@ pub async fn post_repository(users: &impl UserRepository, posts: &impl PostRepos
     );
 
     // Versioned updates and deletes.
-    let target = posts
-        .find(expected[1])
-        .await
-        .expect("find")
-        .expect("stored")
-        .post;
+    let target = stored(posts.find(expected[1]).await).post;
     let read_at = target.updated_at();
     let mut edited = target.clone();
     edited.edit(
@@ -158,11 +158,7 @@ pub async fn post_repository(users: &impl UserRepository, posts: &impl PostRepos
     );
     let update = async |version| posts.update(&edited, version).await.expect("update");
     let stale = assert_guarded_update(update, read_at).await;
-    let saved = posts
-        .find(expected[1])
-        .await
-        .expect("find")
-        .expect("stored");
+    let saved = stored(posts.find(expected[1]).await);
     assert_eq!(saved.post.title().as_ref(), "edited");
     assert_eq!(saved.post.body().as_ref(), "new body");
     let ghost = post(writer.id(), "ghost", "ghost", 0);
@@ -211,11 +207,7 @@ pub async fn comment_repository(
         comments.insert(&c).await.expect("insert");
         written.push(c.id());
     }
-    let view = comments
-        .find(written[0])
-        .await
-        .expect("find")
-        .expect("stored");
+    let view = stored(comments.find(written[0]).await);
     assert_eq!(view.comment.body().as_ref(), "comment 0");
     assert_eq!(view.comment.post_id(), parent.id());
     assert_eq!(view.author.id, writer.id());
@@ -245,22 +237,13 @@ pub async fn comment_repository(
     assert_eq!(ids(&rest.items), written[2..]);
     assert_eq!(rest.next_cursor, None);
 
-    let stored = comments
-        .find(written[1])
-        .await
-        .expect("find")
-        .expect("stored")
-        .comment;
-    let read_at = stored.updated_at();
-    let mut edited = stored.clone();
+    let target = stored(comments.find(written[1]).await).comment;
+    let read_at = target.updated_at();
+    let mut edited = target.clone();
     edited.edit(CommentBody::parse("edited").expect("valid"), Utc::now());
     let update = async |version| comments.update(&edited, version).await.expect("update");
     let stale = assert_guarded_update(update, read_at).await;
-    let saved = comments
-        .find(written[1])
-        .await
-        .expect("find")
-        .expect("stored");
+    let saved = stored(comments.find(written[1]).await);
     assert_eq!(saved.comment.body().as_ref(), "edited");
     assert_guarded_delete(
         async |version| comments.delete(written[1], version).await.expect("delete"),
