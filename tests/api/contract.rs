@@ -115,7 +115,12 @@ fn documented_codes(doc: &Value, op: &Value, status: StatusCode) -> Option<Vec<S
         response = &doc["components"]["responses"][name];
     }
     let codes = response["x-problem-codes"].as_array()?;
-    Some(codes.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+    Some(
+        codes
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_owned))
+            .collect(),
+    )
 }
 
 /// Every problem the server answers an operation with is a status it documents with that code
@@ -142,7 +147,11 @@ async fn every_problem_an_operation_answers_is_one_it_documents() {
                 (&random, Some("forged.access.token"), Some("{}")),
                 (&random, Some(member.token()), Some("{}")),
                 (&random, Some(member.token()), Some("{\"title\": ")),
-                (&random, Some(member.token()), Some("{\"unexpected\": true}")),
+                (
+                    &random,
+                    Some(member.token()),
+                    Some("{\"unexpected\": true}"),
+                ),
                 (&others, Some(member.token()), Some("{}")),
                 (&others, Some(member.token()), None),
             ];
