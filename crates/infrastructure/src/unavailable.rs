@@ -26,6 +26,30 @@ pub(crate) fn db_unreachable(err: &DbErr) -> bool {
     }
 }
 
+/// A failure that says the database is down, as the circuit breaker counts them: unreachable
+/// ([`db_unreachable`]), but not because this process's own Tokio runtime is stopping. Each
+/// HTTP worker has a runtime of its own, and a pooled connection's socket belongs to the
+/// runtime that opened it: during a graceful shutdown, a worker that has finished its requests
+/// stops while another is still serving, and a query on a connection the first one opened fails
+/// with "A Tokio 1.x context was found, but it is being shutdown". The caller still gets an
+/// "unavailable" error (503: this instance is going away), but the database is fine, so the
+/// breaker must not open, log an outage and fail every other request still finishing.
+pub(crate) fn db_outage(err: &DbErr) -> bool {
+    db_unreachable(err) && !runtime_stopping(err)
+}
+
+/// The call failed because the Tokio runtime its connection's socket is registered with is
+/// shutting down (`tokio::runtime::is_rt_shutdown_err`), not because of the database.
+fn runtime_stopping(err: &DbErr) -> bool {
+    let (DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    matches!(e.as_ref(), sqlx::Error::Io(io) if tokio::runtime::is_rt_shutdown_err(io))
+}
+
 /// The port error for a failed database call, `what` naming the call for the log.
 pub(crate) fn repository_error(err: DbErr, what: &'static str) -> RepositoryError {
     let unreachable = db_unreachable(&err);

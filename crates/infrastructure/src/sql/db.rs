@@ -21,7 +21,7 @@ use sea_orm::{
 };
 
 use super::breaker::{CircuitBreaker, PROBE_TIMEOUT, Probe};
-use crate::unavailable::db_unreachable;
+use crate::unavailable::{db_outage, db_unreachable};
 
 mod transactions;
 
@@ -160,7 +160,8 @@ impl Db {
         self.breaker.as_ref()
     }
 
-    /// Runs `call` unless the breaker is open; an "unreachable" failure opens it.
+    /// Runs `call` unless the breaker is open; a failure that means the database is down
+    /// ([`db_outage`]) opens it.
     async fn guard<T>(&self, call: impl Future<Output = Result<T, DbErr>>) -> Result<T, DbErr> {
         let Some(breaker) = &self.breaker else {
             return call.await;
@@ -170,7 +171,7 @@ impl Db {
         };
         let result = call.await;
         if let Err(err) = &result
-            && db_unreachable(err)
+            && db_outage(err)
         {
             breaker.failed(admitted, err);
         }
@@ -195,7 +196,7 @@ impl Db {
         };
         let result = call.await;
         if let Err(TransactionError::Connection(err)) = &result
-            && db_unreachable(err)
+            && db_outage(err)
         {
             breaker.failed(admitted, err);
         }
@@ -240,7 +241,61 @@ impl ConnectionTrait for Db {
 
 #[cfg(test)]
 mod tests {
-    use super::is_select;
+    use std::sync::Arc;
+
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+
+    use super::{Db, is_select};
+    use crate::unavailable::db_unreachable;
+
+    /// What a socket answers once the Tokio runtime it was opened on has shut down: here a
+    /// listener, on the server a pooled connection opened by an HTTP worker that has stopped.
+    fn runtime_gone() -> std::io::Error {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+                .expect("a runtime")
+        };
+        let gone = runtime();
+        let socket = gone
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bound");
+        drop(gone);
+        runtime()
+            .block_on(socket.accept())
+            .expect_err("its runtime is gone")
+    }
+
+    #[test]
+    fn a_query_cut_by_a_stopping_runtime_is_unavailable_but_does_not_open_the_breaker() {
+        let cut = Arc::new(sqlx::Error::Io(runtime_gone()));
+        let cut = || DbErr::Query(RuntimeErr::SqlxError(cut.clone()));
+        // The caller still answers 503: this instance is going away.
+        assert!(db_unreachable(&cut()));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let conn = sea_orm::Database::connect("sqlite::memory:")
+                .await
+                .expect("SQLite in memory");
+            let db = Db::with_breaker(conn, std::time::Duration::from_secs(60));
+            let breaker = db.breaker().expect("a breaker").clone();
+            let failed = db.guard(async { Err::<(), _>(cut()) }).await;
+            assert!(failed.is_err());
+            assert!(
+                !breaker.is_open(),
+                "the database is fine: no outage logged, the next call goes through"
+            );
+            // A connection the server itself reset is an outage, as before.
+            let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+            let reset = DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::Io(reset))));
+            let _ = db.guard(async { Err::<(), _>(reset) }).await;
+            assert!(breaker.is_open());
+        });
+    }
 
     #[test]
     fn only_a_select_is_a_read() {
