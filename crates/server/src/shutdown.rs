@@ -5,12 +5,21 @@
 //! keeps accepting for `SHUTDOWN_DRAIN_SECONDS`; then the listener closes and in-flight
 //! requests get `SHUTDOWN_TIMEOUT_SECONDS` to finish; then the pools close.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use actix_server::ServerHandle;
 use anyhow::Context;
 use application::health::Readiness;
-use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::{
+    signal::unix::{Signal, SignalKind, signal},
+    sync::watch,
+};
 
 use crate::tls::CertStore;
 
@@ -40,11 +49,65 @@ impl Signals {
     }
 }
 
+/// The HTTP connections open on every worker, so that once the server stops no worker ends
+/// before the others have answered their last request.
+///
+/// Each worker runs its own Tokio runtime, and a pooled database or Redis connection belongs to
+/// the runtime that opened it, whichever worker uses it later. A worker ends (and its runtime
+/// with it) as soon as its own connections are done: a request still running on another worker
+/// then fails with "A Tokio 1.x context was found, but it is being shutdown" on a pooled
+/// connection the first one opened (a 503 in the middle of a graceful shutdown). So, once the
+/// server stops, each connection's task outlives its connection until every worker's are done.
+#[derive(Clone)]
+pub struct Connections {
+    open: Arc<watch::Sender<usize>>,
+    stopping: Arc<AtomicBool>,
+}
+
+/// One open connection, counted until dropped.
+pub struct Open(Arc<watch::Sender<usize>>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.send_modify(|open| *open -= 1);
+    }
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Self {
+            open: Arc::new(watch::Sender::new(0)),
+            stopping: Arc::default(),
+        }
+    }
+}
+
+impl Connections {
+    /// Counts a connection until the returned guard drops.
+    pub fn open(&self) -> Open {
+        self.open.send_modify(|open| *open += 1);
+        Open(Arc::clone(&self.open))
+    }
+
+    /// Once the server is stopping, waits until no connection is open on any worker; at once
+    /// before that (connections end all the time).
+    pub async fn outlast_the_others(&self) {
+        if self.stopping.load(Ordering::SeqCst) {
+            let _ = self.open.subscribe().wait_for(|open| *open == 0).await;
+        }
+    }
+
+    fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+}
+
 /// Waits for SIGTERM or SIGINT, drains for `drain`, then stops `server` gracefully (its
-/// in-flight requests get the server's shutdown timeout).
+/// in-flight requests get the server's shutdown timeout; see [`Connections`]).
 pub async fn stop_on_signal(
     (mut term, mut int): (Signal, Signal),
     server: ServerHandle,
+    connections: Connections,
     readiness: Readiness,
     drain: Duration,
 ) {
@@ -65,6 +128,7 @@ pub async fn stop_on_signal(
         _ = int.recv() => tracing::info!("SIGINT again: drain cut short"),
     }
     tracing::info!("drain over: no new connections; finishing in-flight requests");
+    connections.stop();
     server.stop(true).await;
 }
 

@@ -4,7 +4,7 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_http::{HttpService, Request};
 use actix_server::Server;
-use actix_service::{ServiceFactoryExt, fn_service, map_config};
+use actix_service::{Service, ServiceFactoryExt, apply_fn_factory, fn_service, map_config};
 use actix_web::{
     dev::{AppConfig, Extensions, ServiceResponse},
     http::ConnectionType,
@@ -35,6 +35,7 @@ pub struct Application {
     drain: Duration,
     pools: Pools,
     signals: shutdown::Signals,
+    connections: shutdown::Connections,
     audit_prune: tokio::task::JoinHandle<()>,
     mail_delivery: tokio::task::JoinHandle<()>,
 }
@@ -93,6 +94,8 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
+        let connections = shutdown::Connections::default();
+        let counted = connections.clone();
         let server = server
             .listen("agora", listener, move || {
                 // What `actix_web::HttpServer` builds, on the guarded stream.
@@ -130,7 +133,7 @@ impl Application {
                     .map_err(|_| ());
                 let slots = Arc::clone(&slots);
                 let acceptor = acceptor.clone();
-                fn_service(move |io: TcpStream| {
+                let edge = fn_service(move |io: TcpStream| {
                     let peer = io.peer_addr().ok();
                     let admitted = peer.and_then(|peer| slots.acquire(peer.ip()));
                     let _ = io.set_nodelay(true);
@@ -156,7 +159,20 @@ impl Application {
                         }
                     }
                 }))
-                .and_then(h1)
+                .and_then(h1);
+                // Once the server stops, no worker (and its runtime) ends before the others.
+                let counted = counted.clone();
+                apply_fn_factory(edge, move |io: TcpStream, service| {
+                    let open = counted.open();
+                    let served = service.call(io);
+                    let counted = counted.clone();
+                    async move {
+                        let result = served.await;
+                        drop(open);
+                        counted.outlast_the_others().await;
+                        result
+                    }
+                })
             })?
             .run();
         let signals = shutdown::Signals::listen()?;
@@ -173,6 +189,7 @@ impl Application {
             drain: settings.shutdown_drain,
             pools,
             signals,
+            connections,
             audit_prune,
             mail_delivery,
         })
@@ -208,6 +225,7 @@ impl Application {
         let stopper = tokio::spawn(shutdown::stop_on_signal(
             stop_signals,
             self.server.handle(),
+            self.connections,
             self.readiness,
             self.drain,
         ));
