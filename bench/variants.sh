@@ -4,19 +4,21 @@
 # e.g. glibc=/tmp/agora-glibc mimalloc=target/release/agora w1=target/release/agora,WORKERS=1
 # Seeds the embedded data set once (agora-seed from the release build), then in every round starts
 # each variant in turn (the order rotating a step per round) on a copy of the same data, and
-# reads its RSS idle, drives GET /api/posts/{id} and GET /api/posts?limit=20 with wrk (2 threads,
-# 64 connections), reads the peak (VmHWM), waits --settle seconds and reads the RSS again. A
+# reads its RSS idle, drives GET /api/posts/{id}, GET /api/posts?limit=20 and POST /api/posts with
+# wrk (2 threads, 64 connections), reads the peak (VmHWM), waits --settle seconds and reads the
+# RSS again (and, with --settle2 S, once more S seconds later). A
 # variant whose label ends in "+trim" also gets one malloc_trim(0) through gdb after the load
 # (what a periodic trim could reach at best). Prints every round and the medians; writes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 seconds=5 settle=10 connections=64 variants=()
+rounds=3 seconds=5 settle=10 settle2=0 connections=64 variants=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --settle) settle="$2"; shift 2 ;;
+    --settle2) settle2="$2"; shift 2 ;;
     *=*) variants+=("$1"); shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -43,8 +45,11 @@ DATA_DIR="$work/seed" "$bin/agora-seed" "$work/setup.json" >/dev/null
 post="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["post_id"])' "$work/setup.json")"
 
 kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
-rps() { # URL TOKEN -> requests per second
+rps() { # URL TOKEN [BODY] -> requests per second (a POST of BODY when given)
   printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$2" >"$work/auth.lua"
+  if [ -n "${3:-}" ]; then
+    printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[%s]==]\n' "$3" >>"$work/auth.lua"
+  fi
   wrk -t2 -c"$connections" -d"${seconds}s" -s "$work/auth.lua" "$1" |
     awk '/^Requests\/sec:/ { printf "%.0f", $2 } /Non-2xx/ { bad = 1 } END { if (bad) print " (non-2xx!)" }'
 }
@@ -67,22 +72,26 @@ for round in $(seq 1 "$rounds"); do
     idle="$(kb "$server_pid" VmRSS)"
     one="$(rps "http://$BIND_ADDR/api/posts/$post" "$token")"
     list="$(rps "http://$BIND_ADDR/api/posts?limit=20" "$token")"
+    write="$(rps "http://$BIND_ADDR/api/posts" "$token" '{"title":"A variant post","body":"Written under load by wrk."}')"
     peak="$(kb "$server_pid" VmHWM)"
     if [[ "$label" == *+trim ]]; then
       gdb -p "$server_pid" -batch -ex 'call (int) malloc_trim(0)' >/dev/null 2>&1 || echo "gdb failed" >&2
     fi
     sleep "$settle"
     after="$(kb "$server_pid" VmRSS)"
+    after2="$after"
+    if [ "$settle2" -gt 0 ]; then sleep "$settle2"; after2="$(kb "$server_pid" VmRSS)"; fi
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
-    printf 'round %s %-14s idle %6.1f MB  peak %6.1f MB  after %6.1f MB  post %6s rps  list %6s rps\n' \
-      "$round" "$label" "$(bc -l <<<"$idle/1024")" "$(bc -l <<<"$peak/1024")" "$(bc -l <<<"$after/1024")" "$one" "$list"
-    echo "$label $idle $peak $after $one $list" >>"$results"
+    printf 'round %s %-14s idle %6.1f MB  peak %6.1f MB  after %6.1f / %6.1f MB  post %6s list %6s write %6s rps\n' \
+      "$round" "$label" "$(bc -l <<<"$idle/1024")" "$(bc -l <<<"$peak/1024")" "$(bc -l <<<"$after/1024")" \
+      "$(bc -l <<<"$after2/1024")" "$one" "$list" "$write"
+    echo "$label $idle $peak $after $one $list $write $after2" >>"$results"
   done
 done
 
 echo
-echo "| variant | idle MB | peak MB | ${settle} s after MB | GET /api/posts/{id} rps | GET /api/posts?limit=20 rps |"
-echo "|---|---|---|---|---|---|"
+echo "| variant | idle MB | peak MB | ${settle} s after MB | $((settle + settle2)) s after MB | GET /api/posts/{id} rps | GET /api/posts?limit=20 rps | POST /api/posts rps |"
+echo "|---|---|---|---|---|---|---|---|"
 python3 - "$results" "${variants[@]}" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
@@ -91,5 +100,5 @@ for spec in sys.argv[2:]:
     mine = [r for r in rows if r[0] == label]
     med = lambda i: statistics.median(float(r[i]) for r in mine)
     spread = lambda i: f"{min(float(r[i]) for r in mine):.0f}-{max(float(r[i]) for r in mine):.0f}"
-    print(f"| {label} | {med(1)/1024:.1f} | {med(2)/1024:.1f} | {med(3)/1024:.1f} | {med(4):.0f} ({spread(4)}) | {med(5):.0f} ({spread(5)}) |")
+    print(f"| {label} | {med(1)/1024:.1f} | {med(2)/1024:.1f} | {med(3)/1024:.1f} | {med(7)/1024:.1f} | {med(4):.0f} ({spread(4)}) | {med(5):.0f} ({spread(5)}) | {med(6):.0f} ({spread(6)}) |")
 EOF

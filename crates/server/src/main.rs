@@ -3,10 +3,15 @@ use std::{path::Path, process::ExitCode};
 use agora::{cli::Cli, env_file};
 use clap::Parser;
 
-// Opt-in (`--features mimalloc`): measured against glibc in README "Memory and the allocator".
-#[cfg(feature = "mimalloc")]
+// The allocator (README "Memory and the allocator"): jemalloc by default (feature `jemalloc`),
+// mimalloc with `--no-default-features --features mimalloc`, else the system's.
+#[cfg(all(feature = "mimalloc", not(feature = "jemalloc")))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -16,8 +16,8 @@ use application::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Statement, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Statement, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -25,6 +25,7 @@ use super::{
     audit::append,
     entities::{roles, user_roles, users},
     keyset,
+    limit::limited,
     roles::{grant, holders_of, is_admin, parse_roles, role_ids, role_names, with_roles},
     versioned::{delete_guarded, update_guarded},
 };
@@ -49,9 +50,10 @@ impl SqlUsers {
     }
 
     /// The statement `list` runs, for the query-plan test (`EXPLAIN`).
+    /// `LIMIT n` is written into the SQL (`limited`): bound, it made SQLite prepare the
+    /// statement again on every run.
     pub fn list_statement(&self, filter: &UserFilter, page: &PageRequest) -> Statement {
-        self.list_select(filter, page)
-            .build(self.db.get_database_backend())
+        limited(&self.list_select(filter, page), page.limit + 1, &self.db)
     }
 
     fn list_select(&self, filter: &UserFilter, page: &PageRequest) -> Select<users::Entity> {
@@ -78,7 +80,6 @@ impl SqlUsers {
             .filter(condition)
             .order_by_desc(users::Column::CreatedAt)
             .order_by_desc(users::Column::Id)
-            .limit(page.limit + 1)
     }
 }
 
@@ -160,8 +161,8 @@ impl UserRepository for SqlUsers {
         filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, RepositoryError> {
-        let models = self
-            .list_select(filter, page)
+        let models = users::Entity::find()
+            .from_raw_sql(self.list_statement(filter, page))
             .all(&self.db)
             .await
             .db_context("listing users")?;

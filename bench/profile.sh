@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A CPU profile of the server under one route's load (README "Performance"):
+#   bash bench/profile.sh [--backend embedded|postgres] [--seconds 6] [--binary PATH] ROUTE OUT.svg
+# ROUTE is a path (`/api/users/me`, `/api/posts/{id}` with the seeded post's id filled in,
+# `/api/posts?limit=20`). Seeds the default data set (as bench/run.sh: 1,000 users, 20,000 posts,
+# 100,000 comments), starts the release server, drives ROUTE with wrk (2 threads, 64
+# connections, a bearer token of a seeded user) and records the server with
+# `perf record --call-graph dwarf` (499 Hz) meanwhile; draws OUT.svg with inferno and prints the
+# top symbols by self time. --backend postgres needs DATABASE_URL and REDIS_URL (a fresh
+# database is created and dropped). Needs perf and inferno (`cargo install inferno`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backend=embedded seconds=6 binary=""
+while [ $# -gt 2 ]; do
+  case "$1" in
+    --backend) backend="$2"; shift 2 ;;
+    --seconds) seconds="$2"; shift 2 ;;
+    --binary) binary="$2"; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+[ $# = 2 ] || { echo "usage: bench/profile.sh [options] ROUTE OUT.svg" >&2; exit 2; }
+route="$1" svg="$2"
+
+bin="${CARGO_TARGET_DIR:-target}/release"
+[ -x "$bin/agora-seed" ] && [ -x "$bin/agora" ] || nice cargo build -q --release --locked -p agora -p agora-bench
+binary="${binary:-$bin/agora}"
+work="$(mktemp -d /tmp/agora-profile.XXXXXX)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "${bench_db:-}" ]; then psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $bench_db" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$backend" = postgres ]; then
+  : "${DATABASE_URL:?set DATABASE_URL and REDIS_URL (source /work/services.env or .ci/services.sh)}"
+  : "${REDIS_URL:?set REDIS_URL}"
+  admin_url="$DATABASE_URL" bench_db="agora_profile_$$"
+  psql -q "$admin_url" -c "CREATE DATABASE $bench_db" >/dev/null
+  export DATABASE_URL="${admin_url%/*}/$bench_db" REDIS_KEY_PREFIX="agora-profile-$$"
+else
+  unset DATABASE_URL REDIS_URL
+fi
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+export APP_ENV=development DATA_DIR="$work/data" LOG_FORMAT=json RUST_LOG=warn BIND_ADDR="127.0.0.1:$port"
+JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
+export JWT_SECRET RATE_LIMIT_GENERAL_PER_MIN=1000000 RATE_LIMIT_AUTH_PER_MIN=1000000
+export ACCESS_TOKEN_TTL_SECONDS=86400 BCRYPT_COST=12
+"$bin/agora-seed" "$work/setup.json" >/dev/null
+post="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["post_id"])' "$work/setup.json")"
+"$binary" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do curl -sf -o /dev/null "http://$BIND_ADDR/health/ready" && break; sleep 0.1; done
+token="$(curl -sf "http://$BIND_ADDR/api/auth/login" -H 'content-type: application/json' \
+  -d '{"email":"bench0@bench.example","password":"bench-Horse-Battery-Staple-2026"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
+printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$token" >"$work/auth.lua"
+url="http://$BIND_ADDR${route//\{id\}/$post}"
+curl -sf -o /dev/null -H "Authorization: Bearer $token" "$url" || { echo "$url does not answer 2xx" >&2; exit 1; }
+
+wrk -t2 -c64 -d"$((seconds + 2))s" -s "$work/auth.lua" "$url" >"$work/wrk.txt" &
+wrk_pid=$!
+sleep 1
+perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null
+wait "$wrk_pid"
+grep -E 'Requests/sec|Non-2xx' "$work/wrk.txt"
+perf script -i "$work/perf.data" 2>/dev/null | inferno-collapse-perf >"${svg%.svg}.folded"
+inferno-flamegraph --title "agora $backend: GET $route ($(git rev-parse --short HEAD))" <"${svg%.svg}.folded" >"$svg"
+echo "top frames by self time (of all samples), and the share of samples under a few frames:"
+python3 - "${svg%.svg}.folded" <<'EOF'
+import collections, sys
+leaf, under, total = collections.Counter(), collections.Counter(), 0
+keys = ["malloc", "free", "realloc", "request_context", "rate_limit", "record_metrics", "compress",
+        "security_headers", "error_tracking", "problem_fallback", "serde_json", "try_get", "sqlx",
+        "redis", "tokio_postgres", "jsonwebtoken", "tracing"]
+for line in open(sys.argv[1]):
+    stack, n = line.rsplit(" ", 1)
+    n = int(n); total += n
+    frames = stack.split(";")
+    leaf[frames[-1][:90]] += n
+    for k in keys:
+        if any(k in f for f in frames):
+            under[k] += n
+for f, n in leaf.most_common(20):
+    print(f"{100 * n / total:5.1f}%  {f}")
+print("under:", ", ".join(f"{k} {100 * under[k] / total:.1f}%" for k in keys))
+EOF
