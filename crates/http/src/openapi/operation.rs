@@ -10,9 +10,7 @@ use utoipa::openapi::{
     security::SecurityRequirement,
 };
 
-use super::shared::{
-    codes_of, component_ref, header_ref, problem_response, retry_after_on, standard_ref,
-};
+use super::shared::{codes_of, component_ref, header_ref, problem_response, standard_ref};
 use crate::error::ProblemCode;
 
 /// The operations anyone may call. Every other operation needs credentials (a bearer token or
@@ -116,10 +114,6 @@ pub(super) fn complete(path: &str, method: HttpMethod, operation: &mut Operation
         if sets_cookies && status.starts_with('2') {
             headers.insert("Set-Cookie".into(), header_ref("Set-Cookie"));
         }
-        if let Ok(code) = status.parse() {
-            retry_after_on(code, response);
-        }
-        let headers = &mut response.headers;
         headers.insert("X-Request-Id".into(), header_ref("X-Request-Id"));
         if api {
             headers.insert("RateLimit".into(), header_ref("RateLimit"));

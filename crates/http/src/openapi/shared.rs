@@ -30,7 +30,7 @@ pub(super) fn header_ref(name: &str) -> RefOr<Header> {
 }
 
 /// The example problem a client gets for `code`.
-pub(super) fn problem_example(code: ProblemCode) -> Value {
+fn problem_example(code: ProblemCode) -> Value {
     let mut example = json!({
         "type": format!("urn:agora:problem:{}", code.as_str()),
         "title": code.title(),
@@ -46,7 +46,7 @@ pub(super) fn problem_example(code: ProblemCode) -> Value {
 
 /// The shared error responses: (component name, the codes it lists). An operation whose codes
 /// under a status are one of these sets refers to it instead of spelling it out.
-pub(super) const STANDARD: &[(&str, &[ProblemCode])] = &[
+const STANDARD: &[(&str, &[ProblemCode])] = &[
     ("MalformedJson", &[ProblemCode::MalformedJson]),
     ("RequestTimeout", &[ProblemCode::RequestTimeout]),
     ("PayloadTooLarge", &[ProblemCode::PayloadTooLarge]),
@@ -73,7 +73,7 @@ pub(super) const STANDARD: &[(&str, &[ProblemCode])] = &[
 ];
 
 /// The extension that lists a problem response's codes, machine-readably.
-pub(super) const CODES_EXTENSION: &str = "x-problem-codes";
+const CODES_EXTENSION: &str = "x-problem-codes";
 
 /// The shared response listing exactly `codes`, if there is one.
 pub(super) fn standard_ref(codes: &[ProblemCode]) -> Option<RefOr<openapi::Response>> {
@@ -138,7 +138,7 @@ pub(super) fn codes_of(response: &openapi::Response) -> Option<Vec<ProblemCode>>
         .collect()
 }
 
-pub(super) fn retry_after_on(status: u16, response: &mut openapi::Response) {
+fn retry_after_on(status: u16, response: &mut openapi::Response) {
     if status == 429 || status == 503 {
         response
             .headers
