@@ -1,9 +1,10 @@
 //! Faults: PostgreSQL or Redis going away under a running server. Requests get 503 problems,
 //! readiness turns 503, nothing panics, the server recovers by itself, and a change cut off
 //! by a crash leaves all or nothing; a flood of readiness probes does not become a flood of
-//! pings. Each test runs its own servers so it can stop them; they
+//! pings, and a request costs no ping at all. Each test runs its own servers so it can stop them; they
 //! are ignored by default and run in `.ci/run`'s PostgreSQL + Redis pass (`--include-ignored`).
 
+mod redis_connections;
 mod servers;
 
 use std::time::{Duration, Instant};
@@ -18,7 +19,7 @@ use servers::{Postgres, Redis};
 
 /// Fault tests need servers of their own. They are ignored by default (shown as skipped);
 /// a run that includes them (`--include-ignored`) and cannot have them fails, never passes.
-fn require_servers() {
+pub(crate) fn require_servers() {
     assert!(
         std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")),
         "fault tests run in .ci/run's PostgreSQL + Redis pass: DATABASE_URL must be PostgreSQL"
@@ -39,7 +40,20 @@ fn on_postgres(pg: &Postgres) -> impl FnOnce(&mut agora::Settings) + '_ {
     }
 }
 
-async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+/// The sessions, limits, lock-outs and roles cache on `redis`, keys under `prefix`.
+pub(crate) fn on_redis<'a>(
+    redis: &'a Redis,
+    prefix: &'a str,
+) -> impl FnOnce(&mut agora::Settings) + 'a {
+    move |s| {
+        s.sessions = SessionStoreSettings::Redis {
+            url: SecretString::from(redis.url()),
+            key_prefix: prefix.into(),
+        }
+    }
+}
+
+pub(crate) async fn get(app: &TestApp, path: &str) -> reqwest::Response {
     app.request(Method::GET, path)
         .send()
         .await
@@ -119,13 +133,7 @@ async fn without_postgresql_requests_get_503_and_service_resumes_when_it_returns
 async fn without_redis_sessions_fail_closed_and_limits_fall_back_to_memory() {
     require_servers();
     let redis = Redis::start();
-    let app = spawn_app_with(|s| {
-        s.sessions = SessionStoreSettings::Redis {
-            url: SecretString::from(redis.url()),
-            key_prefix: "fault".into(),
-        }
-    })
-    .await;
+    let app = spawn_app_with(on_redis(&redis, "fault")).await;
     let (user, login) = app.logged_in_user().await;
 
     redis.stop();
@@ -154,13 +162,7 @@ async fn without_redis_sessions_fail_closed_and_limits_fall_back_to_memory() {
 async fn a_flood_of_readiness_probes_pings_redis_about_once_a_second() {
     require_servers();
     let redis = Redis::start();
-    let app = spawn_app_with(|s| {
-        s.sessions = SessionStoreSettings::Redis {
-            url: SecretString::from(redis.url()),
-            key_prefix: "ready".into(),
-        }
-    })
-    .await;
+    let app = spawn_app_with(on_redis(&redis, "ready")).await;
     assert_eq!(get(&app, "/health/ready").await.status(), StatusCode::OK);
     let before = redis.pings();
     let started = Instant::now();
@@ -176,7 +178,8 @@ async fn a_flood_of_readiness_probes_pings_redis_about_once_a_second() {
     let seconds = started.elapsed().as_secs() + 2;
     let pings = redis.pings() - before;
     assert!(answered >= 60, "only {answered} probes answered");
-    // A probe costs at most two PINGs (the pool checks a connection before handing it out).
+    // A probe costs at most two PINGs: its own, once a second, and the pool's check of a
+    // connection not lent for a second (`infrastructure::IDLE_CHECK`).
     assert!(
         pings <= 2 * seconds,
         "{pings} Redis PINGs for {answered} readiness probes in {:?}",

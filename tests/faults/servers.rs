@@ -203,6 +203,23 @@ impl Redis {
             .map_or(0, |calls| calls.parse().expect("a count"))
     }
 
+    /// Closes every client connection, as a Redis failover or a proxy restart would; the
+    /// data stays.
+    pub fn drop_connections(&self) {
+        let output = Command::new("redis-cli")
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "CLIENT",
+                "KILL",
+                "TYPE",
+                "normal",
+            ])
+            .output()
+            .expect("redis-cli runs");
+        assert!(output.status.success(), "CLIENT KILL failed: {output:?}");
+    }
+
     pub fn stop(&self) {
         let _ = Command::new("redis-cli")
             .args(["-p", &self.port.to_string(), "shutdown", "nosave"])

@@ -26,7 +26,8 @@ pub use self::memory::{
 };
 pub use self::pools::Pools;
 pub use self::redis::{
-    RedisLoginAttempts, RedisPoolStats, RedisRateLimiter, RedisRoles, RedisSessions, redis_pool,
+    IDLE_CHECK, RedisLoginAttempts, RedisPool, RedisPoolStats, RedisRateLimiter, RedisRoles,
+    RedisSessions, redis_pool,
 };
 pub use self::sql::{
     CircuitBreaker, Db, PoolStats, RotationReport, SqlAccountTokens, SqlAudit, SqlComments,

@@ -2,17 +2,17 @@
 //! use are waited for, idle ones are closed properly (PostgreSQL sees a goodbye, not a reset;
 //! SQLite checkpoints its write-ahead log).
 
-use deadpool_redis::Pool;
+use crate::RedisPool;
 use sea_orm::DatabaseConnection;
 
 pub struct Pools {
     db: DatabaseConnection,
     readers: Option<DatabaseConnection>,
-    redis: Option<Pool>,
+    redis: Option<RedisPool>,
 }
 
 impl Pools {
-    pub fn new(db: &DatabaseConnection, redis: Option<&Pool>) -> Self {
+    pub fn new(db: &DatabaseConnection, redis: Option<&RedisPool>) -> Self {
         Self {
             db: db.clone(),
             readers: None,

@@ -2,7 +2,7 @@
 //! failure (500, a bug), at the one place each adapter's errors become port errors.
 
 use application::{DependencyError, RepositoryError, StoreError};
-use deadpool_redis::redis::RedisError;
+use redis::RedisError;
 use sea_orm::{DbErr, RuntimeErr, sqlx};
 
 /// Connection-level failures: refused, dropped, timed out, or the server shutting down
@@ -65,7 +65,7 @@ fn classified(unreachable: bool, cause: anyhow::Error) -> DependencyError {
     }
 }
 
-fn redis_unreachable(err: &RedisError) -> bool {
+pub(crate) fn redis_unreachable(err: &RedisError) -> bool {
     err.is_io_error()
         || err.is_connection_refusal()
         || err.is_connection_dropped()
@@ -101,6 +101,6 @@ impl<T> StoreContext<T> for Result<T, RedisError> {
 }
 
 /// A pool that cannot hand out a connection means Redis is unreachable.
-pub(crate) fn pool_unavailable(err: deadpool_redis::PoolError) -> StoreError {
+pub(crate) fn pool_unavailable(err: deadpool::managed::PoolError<RedisError>) -> StoreError {
     StoreError::Unavailable(anyhow::Error::new(err).context("getting a Redis connection"))
 }

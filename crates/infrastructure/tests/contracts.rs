@@ -78,17 +78,17 @@ contract_tests! {
 }
 
 /// A Redis adapter on the test server, under a key prefix of its own.
-fn on_redis<T>(adapter: impl FnOnce(deadpool_redis::Pool, &str) -> T) -> T {
+fn on_redis<T>(adapter: impl FnOnce(infrastructure::RedisPool, &str) -> T) -> T {
     let (pool, prefix) = redis();
     adapter(pool, &prefix)
 }
 
 /// The same adapter on a Redis that is not there (nothing listens on port 1).
-fn redis_down<T>(adapter: impl FnOnce(deadpool_redis::Pool, &str) -> T) -> T {
+fn redis_down<T>(adapter: impl FnOnce(infrastructure::RedisPool, &str) -> T) -> T {
     adapter(redis_pool("redis://127.0.0.1:1").expect("pool"), "down")
 }
 
-fn redis_roles(pool: deadpool_redis::Pool, prefix: &str) -> RedisRoles {
+fn redis_roles(pool: infrastructure::RedisPool, prefix: &str) -> RedisRoles {
     RedisRoles::new(pool, prefix, ROLES_CACHE_TTL)
 }
 

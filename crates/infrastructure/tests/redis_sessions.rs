@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use application::ports::SessionStore;
 use chrono::{Duration, Utc};
-use deadpool_redis::redis::AsyncCommands;
 use domain::{Session, SessionId, TokenDigest, UserId};
 use infrastructure::{RedisSessions, redis_pool};
+use redis::AsyncCommands;
 use uuid::Uuid;
 
-fn store() -> (RedisSessions, deadpool_redis::Pool, String) {
+fn store() -> (RedisSessions, infrastructure::RedisPool, String) {
     let url = std::env::var("REDIS_URL")
         .ok()
         .filter(|u| !u.is_empty())

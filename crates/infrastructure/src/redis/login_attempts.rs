@@ -9,12 +9,9 @@ use application::{
     throttle::LockoutPolicy,
 };
 use async_trait::async_trait;
-use deadpool_redis::{
-    Pool,
-    redis::{AsyncCommands, Script},
-};
+use redis::{AsyncCommands, Script};
 
-use super::pool::redis_connection;
+use super::pool::{RedisPool, redis_connection};
 use crate::unavailable::StoreContext;
 
 /// Reserves one attempt, in one step so racing callers on every instance are counted one by
@@ -45,14 +42,14 @@ return 0
 ";
 
 pub struct RedisLoginAttempts {
-    pool: Pool,
+    pool: RedisPool,
     prefix: String,
     reserve: Script,
     release: Script,
 }
 
 impl RedisLoginAttempts {
-    pub fn new(pool: Pool, prefix: &str) -> Self {
+    pub fn new(pool: RedisPool, prefix: &str) -> Self {
         Self {
             pool,
             prefix: format!("{prefix}:login-failures:"),
@@ -92,7 +89,7 @@ impl LoginAttempts for RedisLoginAttempts {
             .arg(millis(policy.base))
             .arg(millis(policy.max))
             .arg(millis(policy.memory).max(1))
-            .invoke_async(&mut conn)
+            .invoke_async(&mut *conn)
             .await
             .store_context("reserving a login attempt")?;
         let locked = lock(locked);
@@ -119,7 +116,7 @@ impl LoginAttempts for RedisLoginAttempts {
         let _: i64 = self
             .release
             .key(self.key(bucket))
-            .invoke_async(&mut conn)
+            .invoke_async(&mut *conn)
             .await
             .store_context("giving back a login attempt")?;
         Ok(())

@@ -8,7 +8,7 @@ mod session_record;
 mod sessions;
 
 pub use login_attempts::RedisLoginAttempts;
-pub use pool::{RedisPoolStats, redis_pool};
+pub use pool::{IDLE_CHECK, RedisPool, RedisPoolStats, redis_pool};
 pub use rate_limiter::RedisRateLimiter;
 pub use roles::RedisRoles;
 pub use sessions::RedisSessions;

@@ -9,9 +9,9 @@ use application::{
     throttle::{RateDecision, RatePolicy},
 };
 use async_trait::async_trait;
-use deadpool_redis::{Pool, redis::Script};
+use redis::Script;
 
-use super::pool::redis_connection;
+use super::pool::{RedisPool, redis_connection};
 use crate::unavailable::StoreContext;
 
 /// GCRA with a burst of the whole budget. The key holds the theoretical arrival time (TAT) in
@@ -35,13 +35,13 @@ return {1, remaining, 0, math.ceil(new_tat - now)}
 ";
 
 pub struct RedisRateLimiter {
-    pool: Pool,
+    pool: RedisPool,
     prefix: String,
     gcra: Script,
 }
 
 impl RedisRateLimiter {
-    pub fn new(pool: Pool, prefix: &str) -> Self {
+    pub fn new(pool: RedisPool, prefix: &str) -> Self {
         Self {
             pool,
             prefix: format!("{prefix}:ratelimit:"),
@@ -63,7 +63,7 @@ impl RateLimiter for RedisRateLimiter {
             .key(format!("{}{key}", self.prefix))
             .arg(micros(policy.window))
             .arg(micros(policy.emission_interval()).max(1))
-            .invoke_async(&mut conn)
+            .invoke_async(&mut *conn)
             .await
             .store_context("spending a rate budget")?;
         let duration = |us: i64| Duration::from_micros(u64::try_from(us).unwrap_or(0));

@@ -5,26 +5,23 @@ use std::time::Duration;
 
 use application::StoreError;
 use async_trait::async_trait;
-use deadpool_redis::{
-    Pool,
-    redis::{self, AsyncCommands},
-};
 use domain::{Role, UserId};
+use redis::{self, AsyncCommands};
 
-use super::pool::redis_connection;
+use super::pool::{RedisPool, redis_connection};
 use crate::{
     cached_users::{MARK, RolesCache, decode, encode},
     unavailable::StoreContext,
 };
 
 pub struct RedisRoles {
-    pool: Pool,
+    pool: RedisPool,
     prefix: String,
     ttl_millis: u64,
 }
 
 impl RedisRoles {
-    pub fn new(pool: Pool, prefix: &str, ttl: Duration) -> Self {
+    pub fn new(pool: RedisPool, prefix: &str, ttl: Duration) -> Self {
         Self {
             pool,
             prefix: prefix.to_owned(),
@@ -48,7 +45,7 @@ impl RedisRoles {
             command.arg("NX");
         }
         let _: Option<String> = command
-            .query_async(&mut conn)
+            .query_async(&mut *conn)
             .await
             .store_context("writing the roles cache")?;
         Ok(())

@@ -5,14 +5,11 @@
 use application::{StoreError, ports::SessionStore};
 use async_trait::async_trait;
 use chrono::Utc;
-use deadpool_redis::{
-    Pool,
-    redis::{self, AsyncCommands, Script},
-};
 use domain::{Session, SessionId, TokenDigest, UserId};
+use redis::{self, AsyncCommands, Script};
 use uuid::Uuid;
 
-use super::pool::redis_connection;
+use super::pool::{PooledRedis, RedisPool, redis_connection};
 use super::session_record::{encode_digest, json, parse};
 use crate::unavailable::StoreContext;
 
@@ -101,7 +98,7 @@ fn script(body: &str) -> Script {
 }
 
 pub struct RedisSessions {
-    pool: Pool,
+    pool: RedisPool,
     prefix: String,
     create: Script,
     replace: Script,
@@ -112,7 +109,7 @@ pub struct RedisSessions {
 
 impl RedisSessions {
     /// Keys start with `prefix`; no connection is made until first use (`ping` checks readiness).
-    pub fn new(pool: Pool, prefix: &str) -> Self {
+    pub fn new(pool: RedisPool, prefix: &str) -> Self {
         Self {
             pool,
             prefix: prefix.to_owned(),
@@ -136,7 +133,7 @@ impl RedisSessions {
         format!("{}:user-sessions:{user}", self.prefix)
     }
 
-    async fn conn(&self) -> Result<deadpool_redis::Connection, StoreError> {
+    async fn conn(&self) -> Result<PooledRedis, StoreError> {
         redis_connection(&self.pool).await
     }
 
@@ -158,7 +155,7 @@ impl RedisSessions {
         doing: &'static str,
     ) -> Result<T, StoreError> {
         let mut conn = self.conn().await?;
-        call.invoke_async(&mut conn).await.store_context(doing)
+        call.invoke_async(&mut *conn).await.store_context(doing)
     }
 }
 
@@ -259,7 +256,7 @@ impl SessionStore for RedisSessions {
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let _: String = redis::cmd("PING")
-            .query_async(&mut conn)
+            .query_async(&mut *conn)
             .await
             .store_context("Redis ping")?;
         Ok(())

@@ -86,7 +86,7 @@ pub fn sql_users(conn: impl Into<infrastructure::Db>) -> SqlUsers {
 }
 
 /// A pool on the server `REDIS_URL` names, and a key prefix of the test's own.
-pub fn redis() -> (deadpool_redis::Pool, String) {
+pub fn redis() -> (infrastructure::RedisPool, String) {
     let url = std::env::var("REDIS_URL")
         .ok()
         .filter(|u| !u.is_empty())
