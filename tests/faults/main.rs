@@ -4,7 +4,7 @@
 //! pings, and a request costs no ping at all. Each test runs its own servers so it can stop them; they
 //! are ignored by default and run in `.ci/run`'s PostgreSQL + Redis pass (`--include-ignored`).
 
-mod redis_connections;
+mod connection_checks;
 mod servers;
 
 use std::time::{Duration, Instant};

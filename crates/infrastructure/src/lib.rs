@@ -30,9 +30,9 @@ pub use self::redis::{
     RedisSessions, redis_pool,
 };
 pub use self::sql::{
-    CircuitBreaker, Db, PoolStats, RotationReport, SqlAccountTokens, SqlAudit, SqlComments,
-    SqlMailOutbox, SqlPosts, SqlUsers, connect_database, connect_readers, connect_replica, migrate,
-    rotate_emails,
+    CircuitBreaker, Db, PING_IF_IDLE_FOR, PoolStats, RotationReport, SqlAccountTokens, SqlAudit,
+    SqlComments, SqlMailOutbox, SqlPosts, SqlUsers, connect_database, connect_readers,
+    connect_replica, migrate, rotate_emails,
 };
 pub use cached_users::{CachedUsers, ROLES_CACHE_TTL, RolesCache};
 pub use crypto::JwtTokens;

@@ -134,8 +134,14 @@ pub async fn connect_readers(
     Ok(Some(readers))
 }
 
-/// Connects with the timeouts every pool here has, and no statement logging; a failure is
-/// reported as `failure`.
+/// sqlx checks a connection with a round trip as it goes back to its pool, and by default once
+/// more before lending it again: two extra round trips per query. A connection lent again
+/// within this long of its return is not checked twice; one idle for longer (which a server
+/// restart, a proxy or a firewall may have cut meanwhile) still is.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+/// Connects with the timeouts every pool here has, no second check of a connection just
+/// returned, and no statement logging; a failure is reported as `failure`.
 async fn connect(
     mut options: ConnectOptions,
     failure: &'static str,
@@ -143,6 +149,7 @@ async fn connect(
     options
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .sqlx_logging(false);
     Database::connect(options).await.context(failure)
 }
@@ -245,6 +252,7 @@ pub async fn connect_replica(
         .connect_lazy(true)
         .connect_timeout(Duration::from_secs(2))
         .acquire_timeout(Duration::from_secs(2))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .sqlx_logging(false);
     // `connect` with `connect_lazy` only builds the pool: nothing is dialled yet.
     Database::connect(options)

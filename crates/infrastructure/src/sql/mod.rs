@@ -23,7 +23,9 @@ pub use account_tokens::SqlAccountTokens;
 pub use audit::SqlAudit;
 pub use breaker::CircuitBreaker;
 pub use comments::SqlComments;
-pub use database::{PoolStats, connect_database, connect_readers, connect_replica, migrate};
+pub use database::{
+    PING_IF_IDLE_FOR, PoolStats, connect_database, connect_readers, connect_replica, migrate,
+};
 pub use db::Db;
 pub use email_rotation::{RotationReport, rotate_emails};
 pub use mail_outbox::SqlMailOutbox;

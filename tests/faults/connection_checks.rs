@@ -1,5 +1,6 @@
 //! The Redis pool lends a connection without a round trip of its own, yet a connection Redis
 //! dropped is never lent twice: requests cost no `PING`, and a drop costs at most one request.
+//! (The PostgreSQL pool's check: `crates/infrastructure/tests/pool_checks.rs`.)
 
 use agora_tests::{assert_problem, spawn_app_with};
 use reqwest::StatusCode;
