@@ -178,8 +178,8 @@ async fn a_flood_of_readiness_probes_pings_redis_about_once_a_second() {
     let seconds = started.elapsed().as_secs() + 2;
     let pings = redis.pings() - before;
     assert!(answered >= 60, "only {answered} probes answered");
-    // A probe costs at most two PINGs: its own, once a second, and the pool's check of a
-    // connection not lent for a second (`infrastructure::IDLE_CHECK`).
+    // A probe costs at most two PINGs: its own, once a second, and the check of a connection
+    // unused for a second (`infrastructure::IDLE_CHECK`).
     assert!(
         pings <= 2 * seconds,
         "{pings} Redis PINGs for {answered} readiness probes in {:?}",

@@ -99,8 +99,3 @@ impl<T> StoreContext<T> for Result<T, RedisError> {
         self.map_err(|err| store_error(err, what))
     }
 }
-
-/// A pool that cannot hand out a connection means Redis is unreachable.
-pub(crate) fn pool_unavailable(err: deadpool::managed::PoolError<RedisError>) -> StoreError {
-    StoreError::Unavailable(anyhow::Error::new(err).context("getting a Redis connection"))
-}

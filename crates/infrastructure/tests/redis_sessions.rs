@@ -12,14 +12,15 @@ use infrastructure::{RedisSessions, redis_pool};
 use redis::AsyncCommands;
 use uuid::Uuid;
 
-fn store() -> (RedisSessions, infrastructure::RedisPool, String) {
+/// The store, a client of its own on the same server, and the store's key prefix.
+fn store() -> (RedisSessions, redis::Client, String) {
     let url = std::env::var("REDIS_URL")
         .ok()
         .filter(|u| !u.is_empty())
         .expect("REDIS_URL names a Redis server (.ci/run starts one)");
-    let pool = redis_pool(&url).expect("pool");
     let prefix = format!("test-{}", Uuid::now_v7());
-    (RedisSessions::new(pool.clone(), &prefix), pool, prefix)
+    let store = RedisSessions::new(redis_pool(&url).expect("pool"), &prefix);
+    (store, redis::Client::open(url).expect("client"), prefix)
 }
 
 fn session(user: UserId, minutes_ago: i64) -> Session {
@@ -55,13 +56,16 @@ async fn concurrent_logins_never_exceed_the_cap() {
 #[tokio::test]
 #[ignore = "needs Redis: .ci/run runs it"]
 async fn an_index_written_by_an_older_version_is_converted_and_its_sessions_count_as_oldest() {
-    let (store, pool, prefix) = store();
+    let (store, client, prefix) = store();
     let user = UserId::from_uuid(Uuid::now_v7());
     let legacy = session(user, 0);
     store.create(&legacy, 50).await.expect("created");
     // What an older version left: the same key as a plain set.
     let index = format!("{prefix}:user-sessions:{user}");
-    let mut conn = pool.get().await.expect("connection");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connection");
     let _: i64 = conn.del(&index).await.expect("del");
     let _: i64 = conn
         .sadd(&index, legacy.id().to_string())

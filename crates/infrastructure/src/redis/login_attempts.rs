@@ -89,7 +89,7 @@ impl LoginAttempts for RedisLoginAttempts {
             .arg(millis(policy.base))
             .arg(millis(policy.max))
             .arg(millis(policy.memory).max(1))
-            .invoke_async(&mut *conn)
+            .invoke_async(&mut conn)
             .await
             .store_context("reserving a login attempt")?;
         let locked = lock(locked);
@@ -116,7 +116,7 @@ impl LoginAttempts for RedisLoginAttempts {
         let _: i64 = self
             .release
             .key(self.key(bucket))
-            .invoke_async(&mut *conn)
+            .invoke_async(&mut conn)
             .await
             .store_context("giving back a login attempt")?;
         Ok(())

@@ -1,97 +1,179 @@
-//! The one Redis pool every Redis adapter shares.
+//! The one Redis connection every Redis adapter shares.
 //!
-//! Each pooled connection is a multiplexed one, lent to one call at a time. A pool that
-//! checks every connection with a round trip before lending it (deadpool-redis sends
-//! `UNWATCH` and `PING`) doubles what each Redis call costs; this one checks a connection only
-//! when there is a reason to doubt it:
-//! - a command failed on it for want of a working connection: it is dropped, never lent again;
-//! - such a failure happened on any connection since this one was last known to work (a
-//!   restarted or unreachable Redis breaks them all: one failure has the others checked);
-//! - it has not been lent for [`IDLE_CHECK`].
+//! A multiplexed connection serves every concurrent call: calls issued together (a request's
+//! session and roles, other requests' budgets) go out in one write and come back in one read,
+//! and no call waits for a connection of its own. It is not checked with a round trip before
+//! each use (deadpool-redis sent `UNWATCH` and `PING` before every loan, doubling what each
+//! call cost), only when there is a reason to doubt it:
+//! - a call failed on it for want of a connection: it is dropped, and the next call opens a
+//!   fresh one (one caller opens it; the others wait for that, not for their own);
+//! - it has not been used for [`IDLE_CHECK`]: a `PING` goes first, so a Redis restarted
+//!   meanwhile costs no request.
 
 use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
+    Arc, Mutex, PoisonError,
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use anyhow::{Context, anyhow};
 use application::StoreError;
-use deadpool::{
-    Runtime,
-    managed::{self, Metrics, RecycleError, RecycleResult},
-};
 use redis::{
-    Client, Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value,
+    Client, Cmd, Pipeline, RedisFuture, RedisResult, Value,
     aio::{ConnectionLike, MultiplexedConnection},
 };
 
-use crate::unavailable::{pool_unavailable, redis_unreachable};
+use crate::unavailable::{redis_unreachable, store_error};
 
-/// Short: a request waiting on an unreachable Redis should fail fast, not hang.
-const POOL_TIMEOUT: Duration = Duration::from_secs(2);
+/// Short: a call waiting on an unreachable Redis should fail fast, not hang.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// A connection not lent for this long is checked with a `PING` before it is lent again.
+/// A connection not used for this long is checked with a `PING` before its next use.
 pub const IDLE_CHECK: Duration = Duration::from_secs(1);
 
-/// The pool the Redis adapters share.
-pub type RedisPool = managed::Pool<RedisManager>;
+/// The Redis connection the adapters share (a handle: clones share it too).
+#[derive(Clone)]
+pub struct RedisPool(Arc<Shared>);
 
-/// Builds the pool; no connection is made until first use.
+struct Shared {
+    client: Client,
+    current: Mutex<Option<Current>>,
+    /// Held by the one caller opening a connection; the others wait for its result.
+    opening: tokio::sync::Mutex<()>,
+    waiting: AtomicUsize,
+    opened: AtomicU64,
+    /// Milliseconds from `started` to the last call that got an answer.
+    last_answer: AtomicU64,
+    started: Instant,
+    closed: AtomicBool,
+}
+
+#[derive(Clone)]
+struct Current {
+    conn: MultiplexedConnection,
+    id: u64,
+}
+
+/// Builds the handle; no connection is made until first use.
 pub fn redis_pool(url: &str) -> anyhow::Result<RedisPool> {
     let client = Client::open(url).context("REDIS_URL: not a Redis URL")?;
-    let manager = RedisManager {
+    Ok(RedisPool(Arc::new(Shared {
         client,
-        failures: Arc::default(),
-    };
-    managed::Pool::builder(manager)
-        .max_size(32)
-        .wait_timeout(Some(POOL_TIMEOUT))
-        .create_timeout(Some(POOL_TIMEOUT))
-        .recycle_timeout(Some(POOL_TIMEOUT))
-        .runtime(Runtime::Tokio1)
-        .build()
-        .context("REDIS_URL: cannot build a Redis pool")
+        current: Mutex::default(),
+        opening: tokio::sync::Mutex::const_new(()),
+        waiting: AtomicUsize::new(0),
+        opened: AtomicU64::new(0),
+        last_answer: AtomicU64::new(0),
+        started: Instant::now(),
+        closed: AtomicBool::new(false),
+    })))
 }
 
-/// A connection lent by the pool; it goes back when dropped.
-pub(crate) type PooledRedis = managed::Object<RedisManager>;
+/// The shared connection, as one call uses it.
+pub(crate) struct PooledRedis {
+    current: Current,
+    shared: Arc<Shared>,
+}
 
 pub(crate) async fn redis_connection(pool: &RedisPool) -> Result<PooledRedis, StoreError> {
-    pool.get().await.map_err(pool_unavailable)
+    let shared = &pool.0;
+    if shared.closed.load(Ordering::Acquire) {
+        return Err(StoreError::Unavailable(anyhow!(
+            "the Redis connection is closed"
+        )));
+    }
+    let current = match shared.current() {
+        Some(current) => current,
+        None => shared.open().await?,
+    };
+    let mut lent = PooledRedis {
+        current,
+        shared: Arc::clone(shared),
+    };
+    if shared.idle_for() >= IDLE_CHECK {
+        let pong: RedisResult<String> = redis::cmd("PING").query_async(&mut lent).await;
+        if pong.is_err() {
+            // `lent` noted the failure and dropped the connection: one fresh attempt.
+            lent.current = shared.open().await?;
+        }
+    }
+    Ok(lent)
 }
 
-/// Opens connections and decides whether a returned one may be lent again.
-pub struct RedisManager {
-    client: Client,
-    /// How many commands have failed for want of a connection, on any connection.
-    failures: Arc<AtomicU64>,
+impl Shared {
+    fn current(&self) -> Option<Current> {
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    async fn open(&self) -> Result<Current, StoreError> {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let opening = tokio::time::timeout(CONNECT_TIMEOUT, self.opening.lock()).await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let _opening = opening.map_err(|_| unavailable("waiting for a Redis connection"))?;
+        // Another caller may have opened one while this one waited.
+        if let Some(current) = self.current() {
+            return Ok(current);
+        }
+        let conn = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            self.client.get_multiplexed_async_connection(),
+        )
+        .await
+        .map_err(|_| unavailable("connecting to Redis"))?
+        .map_err(|err| store_error(err, "connecting to Redis"))?;
+        let current = Current {
+            conn,
+            id: self.opened.fetch_add(1, Ordering::AcqRel),
+        };
+        self.answered();
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(current.clone());
+        Ok(current)
+    }
+
+    /// Drops connection `id` if it is still the current one.
+    fn drop_connection(&self, id: u64) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.as_ref().is_some_and(|c| c.id == id) {
+            *current = None;
+        }
+    }
+
+    fn millis(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn answered(&self) {
+        self.last_answer.fetch_max(self.millis(), Ordering::AcqRel);
+    }
+
+    fn idle_for(&self) -> Duration {
+        let last = self.last_answer.load(Ordering::Acquire);
+        Duration::from_millis(self.millis().saturating_sub(last))
+    }
 }
 
-/// A pooled connection that remembers whether a command failed on it.
-pub struct TrackedConnection {
-    conn: MultiplexedConnection,
-    failures: Arc<AtomicU64>,
-    /// The pool's failure count when this connection last worked.
-    known_good_at: u64,
-    broken: bool,
+fn unavailable(what: &'static str) -> StoreError {
+    StoreError::Unavailable(anyhow!("timed out {what}"))
 }
 
-impl TrackedConnection {
-    fn note<T>(&mut self, result: &RedisResult<T>) {
-        if let Err(err) = result
-            && (redis_unreachable(err) || err.is_unrecoverable_error())
-        {
-            self.broken = true;
-            self.failures.fetch_add(1, Ordering::AcqRel);
+impl PooledRedis {
+    fn note<T>(&self, result: &RedisResult<T>) {
+        match result {
+            Err(err) if redis_unreachable(err) || err.is_unrecoverable_error() => {
+                self.shared.drop_connection(self.current.id);
+            }
+            _ => self.shared.answered(),
         }
     }
 }
 
-impl ConnectionLike for TrackedConnection {
+impl ConnectionLike for PooledRedis {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         Box::pin(async move {
-            let result = self.conn.req_packed_command(cmd).await;
+            let result = self.current.conn.req_packed_command(cmd).await;
             self.note(&result);
             result
         })
@@ -104,60 +186,45 @@ impl ConnectionLike for TrackedConnection {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         Box::pin(async move {
-            let result = self.conn.req_packed_commands(cmd, offset, count).await;
+            let result = self
+                .current
+                .conn
+                .req_packed_commands(cmd, offset, count)
+                .await;
             self.note(&result);
             result
         })
     }
 
     fn get_db(&self) -> i64 {
-        self.conn.get_db()
+        self.current.conn.get_db()
     }
 }
 
-impl managed::Manager for RedisManager {
-    type Type = TrackedConnection;
-    type Error = RedisError;
-
-    async fn create(&self) -> Result<TrackedConnection, RedisError> {
-        let known_good_at = self.failures.load(Ordering::Acquire);
-        let conn = self.client.get_multiplexed_async_connection().await?;
-        Ok(TrackedConnection {
-            conn,
-            failures: Arc::clone(&self.failures),
-            known_good_at,
-            broken: false,
-        })
-    }
-
-    async fn recycle(
-        &self,
-        conn: &mut TrackedConnection,
-        metrics: &Metrics,
-    ) -> RecycleResult<RedisError> {
-        if conn.broken {
-            return Err(RecycleError::message("a command failed on this connection"));
-        }
-        let failures = self.failures.load(Ordering::Acquire);
-        if failures == conn.known_good_at && metrics.last_used() < IDLE_CHECK {
-            return Ok(());
-        }
-        let _: String = redis::cmd("PING").query_async(conn).await?;
-        conn.known_good_at = failures;
-        Ok(())
+impl RedisPool {
+    /// Drops the connection: calls already holding it finish on it; later ones are refused.
+    pub fn close(&self) {
+        self.0.closed.store(true, Ordering::Release);
+        *self
+            .0
+            .current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
     }
 }
 
-/// The Redis pool as the metrics endpoint reports it.
+/// The Redis connection as the metrics endpoint reports it.
 #[derive(Clone)]
 pub struct RedisPoolStats(RedisPool);
 
-/// One sample of the Redis pool.
+/// One sample of the Redis connection.
 pub struct RedisPoolSample {
+    /// 1 while a connection is open, else 0.
     pub connections: usize,
+    /// The same: the shared connection is always free to use.
     pub idle: usize,
-    /// Requests waiting for a connection: above zero for long, the pool (32) is too small or
-    /// Redis too slow.
+    /// Calls waiting for a connection to be opened: above zero for long, Redis is unreachable
+    /// or slow to accept.
     pub waiting: usize,
 }
 
@@ -167,11 +234,11 @@ impl RedisPoolStats {
     }
 
     pub fn sample(&self) -> RedisPoolSample {
-        let status = self.0.status();
+        let open = usize::from(self.0.0.current().is_some());
         RedisPoolSample {
-            connections: status.size,
-            idle: status.available,
-            waiting: status.waiting,
+            connections: open,
+            idle: open,
+            waiting: self.0.0.waiting.load(Ordering::Acquire),
         }
     }
 }

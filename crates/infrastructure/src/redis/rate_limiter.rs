@@ -63,7 +63,7 @@ impl RateLimiter for RedisRateLimiter {
             .key(format!("{}{key}", self.prefix))
             .arg(micros(policy.window))
             .arg(micros(policy.emission_interval()).max(1))
-            .invoke_async(&mut *conn)
+            .invoke_async(&mut conn)
             .await
             .store_context("spending a rate budget")?;
         let duration = |us: i64| Duration::from_micros(u64::try_from(us).unwrap_or(0));

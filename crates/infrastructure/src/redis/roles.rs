@@ -45,7 +45,7 @@ impl RedisRoles {
             command.arg("NX");
         }
         let _: Option<String> = command
-            .query_async(&mut *conn)
+            .query_async(&mut conn)
             .await
             .store_context("writing the roles cache")?;
         Ok(())

@@ -155,7 +155,7 @@ impl RedisSessions {
         doing: &'static str,
     ) -> Result<T, StoreError> {
         let mut conn = self.conn().await?;
-        call.invoke_async(&mut *conn).await.store_context(doing)
+        call.invoke_async(&mut conn).await.store_context(doing)
     }
 }
 
@@ -256,7 +256,7 @@ impl SessionStore for RedisSessions {
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let _: String = redis::cmd("PING")
-            .query_async(&mut *conn)
+            .query_async(&mut conn)
             .await
             .store_context("Redis ping")?;
         Ok(())
