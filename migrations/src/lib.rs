@@ -17,6 +17,7 @@ mod m20261126_180000_posts_author_keyset_index;
 mod m20261126_180100_posts_title_trigram_index;
 mod m20261127_000011_posts_title_search_index;
 mod m20261127_000012_posts_comment_count;
+mod m20261127_000013_posts_title_trigram_index_without_pending_list;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_create_mail_outbox::Migration),
             Box::new(m20261127_000011_posts_title_search_index::Migration),
             Box::new(m20261127_000012_posts_comment_count::Migration),
+            Box::new(m20261127_000013_posts_title_trigram_index_without_pending_list::Migration),
         ]
     }
 }

@@ -111,6 +111,19 @@ const REVIEWED: &[(&str, &str)] = &[
         "migrations/src/m20261127_000012_posts_comment_count.rs",
         "db.execute_unprepared(statement).await?;",
     ),
+    // Fixed DDL (the trigram index without its pending list), no value from outside.
+    (
+        "migrations/src/m20261127_000013_posts_title_trigram_index_without_pending_list.rs",
+        r#"db.execute_unprepared("ALTER INDEX posts_title_trgm_idx SET (fastupdate = off)")"#,
+    ),
+    (
+        "migrations/src/m20261127_000013_posts_title_trigram_index_without_pending_list.rs",
+        r#"db.execute_unprepared("SELECT gin_clean_pending_list('posts_title_trgm_idx'::regclass)")"#,
+    ),
+    (
+        "migrations/src/m20261127_000013_posts_title_trigram_index_without_pending_list.rs",
+        r#".execute_unprepared("ALTER INDEX posts_title_trgm_idx RESET (fastupdate)")"#,
+    ),
 ];
 
 fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
