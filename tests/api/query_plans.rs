@@ -21,11 +21,18 @@ use infrastructure::{SqlComments, SqlPosts, SqlUsers};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use uuid::Uuid;
 
-async fn plan(db: &sea_orm::DatabaseConnection, statement: Statement) -> String {
+/// The plan of `statement`; with `index_only`, sequential and bitmap scans are off.
+async fn plan_with(
+    db: &sea_orm::DatabaseConnection,
+    statement: Statement,
+    index_only: bool,
+) -> String {
     let txn = db.begin().await.expect("transaction");
-    txn.execute_unprepared("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
-        .await
-        .expect("planner setting");
+    if index_only {
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+            .await
+            .expect("planner setting");
+    }
     let explain = Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!("EXPLAIN {}", statement.sql),
@@ -37,6 +44,10 @@ async fn plan(db: &sea_orm::DatabaseConnection, statement: Statement) -> String 
         .map(|r| r.try_get::<String>("", "QUERY PLAN").expect("plan line"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+async fn plan(db: &sea_orm::DatabaseConnection, statement: Statement) -> String {
+    plan_with(db, statement, true).await
 }
 
 fn assert_index_range(plan: &str, index: &str, bounded: bool) {
@@ -185,19 +196,7 @@ async fn a_search_keeps_reading_its_index_while_posts_are_written() {
             after: None,
         },
     );
-    let explain = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        format!("EXPLAIN {}", statement.sql),
-        statement.values.map(|v| v.0).unwrap_or_default(),
-    );
-    let plan = db
-        .query_all_raw(explain)
-        .await
-        .expect("EXPLAIN")
-        .iter()
-        .map(|r| r.try_get::<String>("", "QUERY PLAN").expect("plan line"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let plan = plan_with(&db, statement, false).await;
     assert!(
         plan.contains("posts_title_trgm_idx"),
         "the search reads every title:\n{plan}"

@@ -387,13 +387,16 @@ async fn main() -> anyhow::Result<()> {
         seconds: a.seconds * 3,
         ..login_load
     };
-    let reads_alone = wrk::run(
-        &read_base,
-        &read_target,
-        &reads_load,
-        &scripts,
-        BENCH_PASSWORD,
-    )?;
+    let reads_run = || {
+        wrk::run(
+            &read_base,
+            &read_target,
+            &reads_load,
+            &scripts,
+            BENCH_PASSWORD,
+        )
+    };
+    let reads_alone = reads_run()?;
     let logins_alone = wrk::run(
         &a.server,
         &login_target,
@@ -407,13 +410,7 @@ async fn main() -> anyhow::Result<()> {
     let flood = std::thread::spawn(move || {
         wrk::run(&server, &flood_target, &flood_load, &dir, BENCH_PASSWORD)
     });
-    let reads = wrk::run(
-        &read_base,
-        &read_target,
-        &reads_load,
-        &scripts,
-        BENCH_PASSWORD,
-    )?;
+    let reads = reads_run()?;
     let logins = flood
         .join()
         .map_err(|_| anyhow::anyhow!("wrk thread panicked"))??;
