@@ -8,12 +8,13 @@ use sea_orm::{DbErr, RuntimeErr, sqlx};
 /// Connection-level failures: refused, dropped, timed out, or the server shutting down
 /// (SQLSTATE classes 08 "connection exception" and 57 "operator intervention").
 pub(crate) fn db_unreachable(err: &DbErr) -> bool {
-    let sqlx = match err {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
-        _ => return false,
+    if matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
+        return true;
+    }
+    let Some(sqlx) = sqlx_cause(err) else {
+        return false;
     };
-    match sqlx.as_ref() {
+    match sqlx {
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
@@ -41,13 +42,17 @@ pub(crate) fn db_outage(err: &DbErr) -> bool {
 /// The call failed because the Tokio runtime its connection's socket is registered with is
 /// shutting down (`tokio::runtime::is_rt_shutdown_err`), not because of the database.
 fn runtime_stopping(err: &DbErr) -> bool {
-    let (DbErr::Conn(RuntimeErr::SqlxError(e))
-    | DbErr::Exec(RuntimeErr::SqlxError(e))
-    | DbErr::Query(RuntimeErr::SqlxError(e))) = err
-    else {
-        return false;
-    };
-    matches!(e.as_ref(), sqlx::Error::Io(io) if tokio::runtime::is_rt_shutdown_err(io))
+    matches!(sqlx_cause(err), Some(sqlx::Error::Io(io)) if tokio::runtime::is_rt_shutdown_err(io))
+}
+
+/// The sqlx error under a connection, statement or query failure.
+fn sqlx_cause(err: &DbErr) -> Option<&sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e.as_ref()),
+        _ => None,
+    }
 }
 
 /// The port error for a failed database call, `what` naming the call for the log.

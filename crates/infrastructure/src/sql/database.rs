@@ -140,17 +140,22 @@ pub async fn connect_readers(
 /// restart, a proxy or a firewall may have cut meanwhile) still is.
 pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
-/// Connects with the timeouts every pool here has, no second check of a connection just
-/// returned, and no statement logging; a failure is reported as `failure`.
+/// What every pool here has: `timeout` to connect and to get a connection, no second check of
+/// a connection just returned, and no statement logging.
+fn pool_defaults(options: &mut ConnectOptions, timeout: Duration) {
+    options
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
+        .sqlx_logging(false);
+}
+
+/// Connects with the pool defaults and 5 s timeouts; a failure is reported as `failure`.
 async fn connect(
     mut options: ConnectOptions,
     failure: &'static str,
 ) -> anyhow::Result<DatabaseConnection> {
-    options
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
-        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
-        .sqlx_logging(false);
+    pool_defaults(&mut options, Duration::from_secs(5));
     Database::connect(options).await.context(failure)
 }
 
@@ -248,12 +253,8 @@ pub async fn connect_replica(
             options.set_schema_search_path(schema.clone());
         }
     }
-    options
-        .connect_lazy(true)
-        .connect_timeout(Duration::from_secs(2))
-        .acquire_timeout(Duration::from_secs(2))
-        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
-        .sqlx_logging(false);
+    options.connect_lazy(true);
+    pool_defaults(&mut options, Duration::from_secs(2));
     // `connect` with `connect_lazy` only builds the pool: nothing is dialled yet.
     Database::connect(options)
         .await
