@@ -16,8 +16,8 @@ async fn authenticated_requests_send_redis_no_ping() {
     let app = spawn_app_with(on_redis(&redis, "pings")).await;
     let (_, login) = app.logged_in_user().await;
     let before = redis.pings();
-    // Each request makes three Redis calls (rate budget, session, roles); a pool that checked
-    // every connection it lends sent 180 PINGs here.
+    // Each request made three Redis calls (rate budget, session, roles) when a pool that
+    // checked every connection it lends sent 180 PINGs here; the budget is leased now.
     for _ in 0..60 {
         let me = app.get_bearer("/api/users/me", &login.access_token).await;
         assert_eq!(me.status(), StatusCode::OK);

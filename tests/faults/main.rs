@@ -5,6 +5,7 @@
 //! are ignored by default and run in `.ci/run`'s PostgreSQL + Redis pass (`--include-ignored`).
 
 mod connection_checks;
+mod rate_leases;
 mod servers;
 
 use std::time::{Duration, Instant};

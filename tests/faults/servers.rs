@@ -192,13 +192,18 @@ impl Redis {
 
     /// How many `PING` commands this server has answered since it started.
     pub fn pings(&self) -> u64 {
+        self.calls("ping")
+    }
+
+    /// How many `command` (lower case) commands this server has answered since it started.
+    pub fn calls(&self, command: &str) -> u64 {
         let output = Command::new("redis-cli")
             .args(["-p", &self.port.to_string(), "INFO", "commandstats"])
             .output()
             .expect("redis-cli runs");
         String::from_utf8_lossy(&output.stdout)
             .lines()
-            .find_map(|line| line.strip_prefix("cmdstat_ping:calls="))
+            .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
             .and_then(|rest| rest.split(',').next())
             .map_or(0, |calls| calls.parse().expect("a count"))
     }

@@ -1,5 +1,6 @@
 //! Adapters on Redis, shared by every instance: sessions, rate limits, lock-outs and the roles cache.
 
+mod leases;
 mod login_attempts;
 mod pool;
 mod rate_limiter;

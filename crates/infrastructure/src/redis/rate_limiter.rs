@@ -1,7 +1,8 @@
 //! `RateLimiter` in Redis: GCRA in one Lua script, so every instance spends from one budget
-//! in one round trip, on Redis's clock.
+//! on Redis's clock. A busy client's budget is leased in chunks and spent here
+//! (`leases.rs`: the bound that costs, and why it never admits more than the limit).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use application::{
     StoreError,
@@ -11,33 +12,38 @@ use application::{
 use async_trait::async_trait;
 use redis::Script;
 
+use super::leases::{Grant, Leases, Take};
 use super::pool::{RedisPool, redis_connection};
 use crate::unavailable::StoreContext;
 
-/// GCRA with a burst of the whole budget. The key holds the theoretical arrival time (TAT) in
-/// microseconds. ARGV: window and emission interval, in microseconds.
-/// Returns {allowed, remaining, retry_after_us, reset_after_us}.
+/// GCRA with a burst of the whole budget, spending up to `want` units at once. The key holds
+/// the theoretical arrival time (TAT) in microseconds. ARGV: window and emission interval, in
+/// microseconds, and the units wanted. Takes as many as fit, up to `want`.
+/// Returns {granted, remaining, retry_after_us, reset_after_us}.
 const GCRA: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local window = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - window
-if allow_at > now then
-  return {0, 0, math.ceil(allow_at - now), math.ceil(tat - now)}
+local fit = math.floor((now + window - tat) / interval)
+if fit < 1 then
+  return {0, 0, math.ceil(tat + interval - window - now), math.ceil(tat - now)}
 end
+local granted = math.min(want, fit)
+local new_tat = tat + granted * interval
 redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
 local remaining = math.floor((window - (new_tat - now)) / interval)
-return {1, remaining, 0, math.ceil(new_tat - now)}
+return {granted, remaining, 0, math.ceil(new_tat - now)}
 ";
 
 pub struct RedisRateLimiter {
     pool: RedisPool,
     prefix: String,
     gcra: Script,
+    leases: Leases,
 }
 
 impl RedisRateLimiter {
@@ -46,7 +52,29 @@ impl RedisRateLimiter {
             pool,
             prefix: format!("{prefix}:ratelimit:"),
             gcra: Script::new(GCRA),
+            leases: Leases::default(),
         }
+    }
+
+    /// Takes up to `want` units of `key`'s budget in Redis.
+    async fn lease(&self, key: &str, policy: &RatePolicy, want: u32) -> Result<Grant, StoreError> {
+        let mut conn = redis_connection(&self.pool).await?;
+        let (granted, remaining, retry_us, reset_us): (i64, i64, i64, i64) = self
+            .gcra
+            .key(format!("{}{key}", self.prefix))
+            .arg(micros(policy.window))
+            .arg(micros(policy.emission_interval()).max(1))
+            .arg(want)
+            .invoke_async(&mut conn)
+            .await
+            .store_context("spending a rate budget")?;
+        let duration = |us: i64| Duration::from_micros(u64::try_from(us).unwrap_or(0));
+        Ok(Grant {
+            granted: u32::try_from(granted).unwrap_or(0).min(want),
+            remaining: u32::try_from(remaining).unwrap_or(0),
+            retry_after: duration(retry_us),
+            reset_after: duration(reset_us),
+        })
     }
 }
 
@@ -57,21 +85,16 @@ fn micros(d: Duration) -> u64 {
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
     async fn hit(&self, key: &str, policy: &RatePolicy) -> Result<RateDecision, StoreError> {
-        let mut conn = redis_connection(&self.pool).await?;
-        let (allowed, remaining, retry_us, reset_us): (i64, i64, i64, i64) = self
-            .gcra
-            .key(format!("{}{key}", self.prefix))
-            .arg(micros(policy.window))
-            .arg(micros(policy.emission_interval()).max(1))
-            .invoke_async(&mut conn)
-            .await
-            .store_context("spending a rate budget")?;
-        let duration = |us: i64| Duration::from_micros(u64::try_from(us).unwrap_or(0));
-        Ok(RateDecision {
-            allowed: allowed == 1,
-            remaining: u32::try_from(remaining).unwrap_or(0),
-            reset_after: duration(reset_us),
-            retry_after: duration(retry_us),
-        })
+        let fetch = match self.leases.take(key, policy, Instant::now()) {
+            Take::Decided(decision) => return Ok(decision),
+            Take::Fetch(fetch) => fetch,
+        };
+        match self.lease(key, policy, fetch.size).await {
+            Ok(grant) => Ok(self.leases.granted(key, fetch, grant, Instant::now())),
+            Err(err) => {
+                self.leases.failed(key, fetch, Instant::now());
+                Err(err)
+            }
+        }
     }
 }
