@@ -102,6 +102,16 @@ const REVIEWED: &[(&str, &str)] = &[
         "crates/infrastructure/src/sql/limit.rs",
         r#"let _ = write!(statement.sql, " LIMIT {limit}");"#,
     ),
+    // A statement's SQL the builder made once (`Prepared`), its values bound as parameters
+    // again on each run; an account found by such a statement.
+    (
+        "crates/infrastructure/src/sql/prepared.rs",
+        "Statement::from_sql_and_values(self.backend, self.sql.clone(), values)",
+    ),
+    (
+        "crates/infrastructure/src/sql/users/rows.rs",
+        ".query_all_raw(statement)",
+    ),
     // Fixed DDL (the comment count's backfill and triggers), no value from outside.
     (
         "migrations/src/m20261127_000012_posts_comment_count.rs",

@@ -15,6 +15,7 @@ mod keyset;
 mod limit;
 mod mail_outbox;
 mod posts;
+mod prepared;
 mod roles;
 mod users;
 mod versioned;

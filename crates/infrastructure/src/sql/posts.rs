@@ -27,12 +27,15 @@ use super::{
     entities::posts,
     keyset,
     limit::limited,
+    prepared::Prepared,
     versioned::{delete_guarded, update_guarded},
 };
 use crate::unavailable::DbContext;
 
 pub struct SqlPosts {
     db: Db,
+    /// A post by id (`find`).
+    by_id: Prepared,
 }
 
 #[derive(FromQueryResult)]
@@ -62,7 +65,12 @@ struct PostRow {
 
 impl SqlPosts {
     pub fn new(db: impl Into<Db>) -> Self {
-        Self { db: db.into() }
+        let db = db.into();
+        let by_id = Condition::all().add(posts::Column::Id.eq(Uuid::nil()));
+        Self {
+            by_id: Prepared::new(limited(&Self::views_select(by_id), 1, &db)),
+            db,
+        }
     }
 
     /// The statement `list` runs, for the query-plan test (`EXPLAIN`).
@@ -77,12 +85,8 @@ impl SqlPosts {
         insert_in_thousands::<posts::Entity, _, _>(&self.db, posts, active, "inserting posts").await
     }
 
-    async fn views(
-        &self,
-        condition: Condition,
-        limit: u64,
-    ) -> Result<Vec<PostView>, RepositoryError> {
-        let select = with_author::<posts::Entity>(
+    fn views_select(condition: Condition) -> Select<posts::Entity> {
+        with_author::<posts::Entity>(
             [
                 posts::Column::Id,
                 posts::Column::AuthorId,
@@ -96,8 +100,11 @@ impl SqlPosts {
         )
         .filter(condition)
         .order_by_desc(posts::Column::CreatedAt)
-        .order_by_desc(posts::Column::Id);
-        let rows = PostRow::find_by_statement(limited(&select, limit, &self.db))
+        .order_by_desc(posts::Column::Id)
+    }
+
+    async fn views(&self, statement: Statement) -> Result<Vec<PostView>, RepositoryError> {
+        let rows = PostRow::find_by_statement(statement)
             .all(&self.db)
             .await
             .db_context("reading posts")?;
@@ -243,8 +250,8 @@ impl PostRepository for SqlPosts {
     }
 
     async fn find(&self, id: PostId) -> Result<Option<PostView>, RepositoryError> {
-        let condition = Condition::all().add(posts::Column::Id.eq(id.as_uuid()));
-        Ok(self.views(condition, 1).await?.pop())
+        let statement = self.by_id.bind([id.as_uuid().into()]);
+        Ok(self.views(statement).await?.pop())
     }
 
     async fn list(

@@ -16,8 +16,8 @@ use application::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Statement, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -26,6 +26,7 @@ use super::{
     entities::{roles, user_roles, users},
     keyset,
     limit::limited,
+    prepared::Prepared,
     roles::{grant, holders_of, is_admin, parse_roles, role_ids, role_names, with_roles},
     versioned::{delete_guarded, update_guarded},
 };
@@ -39,12 +40,24 @@ use self::writes::{abandon, finish, write_error};
 pub struct SqlUsers {
     db: Db,
     emails: Arc<EmailProtection>,
+    /// An account with its roles, by id and by the email's blind index (`rows::find_one`).
+    by_id: Prepared,
+    by_email: Prepared,
 }
 
 impl SqlUsers {
     pub fn new(db: impl Into<Db>, emails: Arc<EmailProtection>) -> Self {
+        let db = db.into();
+        let backend = db.get_database_backend();
+        let with_roles = |select: Select<users::Entity>| {
+            Prepared::new(with_roles(select).select_also(roles::Entity).build(backend))
+        };
         Self {
-            db: db.into(),
+            by_id: with_roles(users::Entity::find_by_id(Uuid::nil())),
+            by_email: with_roles(
+                users::Entity::find().filter(users::Column::EmailBlindIndex.eq(String::new())),
+            ),
+            db,
             emails,
         }
     }
@@ -119,7 +132,7 @@ impl UserRepository for SqlUsers {
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
         self.find_one(
-            users::Entity::find_by_id(id.as_uuid()),
+            self.by_id.bind([id.as_uuid().into()]),
             "finding a user by id",
         )
         .await
@@ -127,8 +140,7 @@ impl UserRepository for SqlUsers {
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
         self.find_one(
-            users::Entity::find()
-                .filter(users::Column::EmailBlindIndex.eq(self.emails.index(email))),
+            self.by_email.bind([self.emails.index(email).into()]),
             "finding a user by email",
         )
         .await

@@ -4,12 +4,12 @@
 use anyhow::Context;
 use application::RepositoryError;
 use domain::{Email, PasswordHash, User, UserId, Username};
-use sea_orm::Select;
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, IdenStatic, SelectA, SelectB, Statement};
 
 use super::SqlUsers;
 use crate::sql::{
     entities::{roles, users},
-    roles::{parse_roles, with_roles},
+    roles::parse_roles,
 };
 use crate::unavailable::DbContext;
 
@@ -44,16 +44,26 @@ impl SqlUsers {
         Ok(Some((sealed, self.emails.index(email))))
     }
 
-    /// The one account `select` finds, with its roles, in one statement.
+    /// The one account a `with_roles(..).select_also(roles)` statement finds, with its roles:
+    /// one row per role, or one row with no role.
     pub(super) async fn find_one(
         &self,
-        select: Select<users::Entity>,
+        statement: Statement,
         what: &'static str,
     ) -> Result<Option<User>, RepositoryError> {
-        let rows = with_roles(select)
-            .select_also(roles::Entity)
-            .all(&self.db)
+        let rows = self
+            .db
+            .query_all_raw(statement)
             .await
+            .db_context(what)?
+            .iter()
+            .map(|row| {
+                Ok((
+                    users::Model::from_query_result(row, SelectA.as_str())?,
+                    roles::Model::from_query_result_optional(row, SelectB.as_str())?,
+                ))
+            })
+            .collect::<Result<Vec<_>, DbErr>>()
             .db_context(what)?;
         let mut rows = rows.into_iter();
         let Some((model, first)) = rows.next() else {
