@@ -10,6 +10,13 @@ pub mod wrk;
 pub const BENCH_PASSWORD: &str = "bench-Horse-Battery-Staple-2026";
 pub const ADMIN_EMAIL: &str = "admin@bench.example";
 
+/// Every post's body, seeded or written under load (about 680 characters), so page 1 (the
+/// posts the benchmark wrote, once `POST /api/posts` has run) and page 1,000 (seeded ones)
+/// hold rows of the same size.
+pub fn post_body() -> String {
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(12)
+}
+
 pub fn user_email(i: usize) -> String {
     format!("bench{i}@bench.example")
 }

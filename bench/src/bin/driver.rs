@@ -260,8 +260,7 @@ async fn main() -> anyhow::Result<()> {
                 "POST /api/posts",
                 "/api/posts",
                 Some(&writer),
-                json!({"title": "A benchmark post", "body": "Written under load by wrk."})
-                    .to_string(),
+                json!({"title": "A benchmark post", "body": agora_bench::post_body()}).to_string(),
             ),
         ),
         (a.server.clone(), login_target.clone()),

@@ -5,7 +5,7 @@
 
 use std::{sync::Arc, time::Instant};
 
-use agora_bench::{BENCH_PASSWORD, Setup, user_email};
+use agora_bench::{BENCH_PASSWORD, Setup, post_body, user_email};
 use anyhow::Context;
 use application::{pagination::Cursor, ports::UserRepository};
 use chrono::{Duration, Utc};
@@ -116,9 +116,7 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let body =
-        PostBody::parse(&"Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(12))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let body = PostBody::parse(&post_body()).map_err(|e| anyhow::anyhow!("{e}"))?;
     // Oldest first: post i was written i minutes after the origin, so the newest is the last.
     let all_posts: Vec<Post> = (0..counts.posts)
         .map(|i| {
