@@ -2,12 +2,12 @@
 //! lease, not per request, and two instances leasing one client's budget still admit no more
 //! than its limit together (`crates/infrastructure/src/redis/leases.rs` states the bound).
 
-use agora_tests::{TestApp, spawn_app_with};
+use agora_tests::spawn_app_with;
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 
 use crate::servers::Redis;
-use crate::{on_redis, require_servers};
+use crate::{get, on_redis, require_servers};
 
 /// The script's calls: `EVALSHA`, and `EVAL` when Redis did not have it yet.
 fn budget_calls(redis: &Redis) -> u64 {
@@ -21,14 +21,6 @@ fn limited<'a>(redis: &'a Redis, per_min: u32) -> impl FnOnce(&mut agora::Settin
     }
 }
 
-async fn status_of(app: &TestApp, path: &str) -> StatusCode {
-    app.request(reqwest::Method::GET, path)
-        .send()
-        .await
-        .expect("the server answers")
-        .status()
-}
-
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
 async fn a_busy_client_costs_redis_a_call_per_lease_not_per_request() {
@@ -37,7 +29,7 @@ async fn a_busy_client_costs_redis_a_call_per_lease_not_per_request() {
     let app = spawn_app_with(limited(&redis, 600)).await;
     let before = budget_calls(&redis);
     for _ in 0..200 {
-        assert_eq!(status_of(&app, "/api/posts").await, StatusCode::OK);
+        assert_eq!(get(&app, "/api/posts").await.status(), StatusCode::OK);
     }
     let calls = budget_calls(&redis) - before;
     // Leases of 1, 2, 4, 8, 16, then 30 (a twentieth of 600) when requests follow closely; a
@@ -67,10 +59,10 @@ async fn two_instances_leasing_one_clients_budget_admit_no_more_than_its_limit()
     for round in 0..50 {
         let batch = (0..20).map(|i| {
             let app = if (round + i) % 2 == 0 { &a } else { &b };
-            status_of(app, "/api/posts")
+            get(app, "/api/posts")
         });
-        for status in join_all(batch).await {
-            match status {
+        for response in join_all(batch).await {
+            match response.status() {
                 StatusCode::OK => admitted += 1,
                 StatusCode::TOO_MANY_REQUESTS => {}
                 other => panic!("unexpected {other}"),

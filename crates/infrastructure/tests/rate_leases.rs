@@ -3,6 +3,8 @@
 //! most one unspent lease per instance. Runs in `.ci/run`'s PostgreSQL + Redis pass
 //! (`--include-ignored`); run alone without `REDIS_URL` it fails, so a skip is always visible.
 
+mod common;
+
 use std::{
     sync::{
         Arc,
@@ -12,8 +14,7 @@ use std::{
 };
 
 use application::{ports::RateLimiter, throttle::RatePolicy};
-use infrastructure::{RedisRateLimiter, redis_pool};
-use uuid::Uuid;
+use infrastructure::RedisRateLimiter;
 
 const LIMIT: u32 = 3_000;
 const INSTANCES: u32 = 2;
@@ -23,18 +24,10 @@ const MAX_LEASE: u32 = 32;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs Redis: .ci/run runs it"]
 async fn instances_leasing_one_budget_never_admit_more_than_its_limit() {
-    let url = std::env::var("REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .expect("REDIS_URL names a Redis server (.ci/run starts one)");
-    let prefix = format!("test-{}", Uuid::now_v7());
+    // Each limiter keeps its own leases, as each instance does; they share the budget in Redis.
+    let (pool, prefix) = common::redis();
     let instances: Vec<Arc<RedisRateLimiter>> = (0..INSTANCES)
-        .map(|_| {
-            Arc::new(RedisRateLimiter::new(
-                redis_pool(&url).expect("pool"),
-                &prefix,
-            ))
-        })
+        .map(|_| Arc::new(RedisRateLimiter::new(pool.clone(), &prefix)))
         .collect();
     let policy = RatePolicy::per_minute("general", LIMIT);
     let admitted = Arc::new(AtomicU32::new(0));

@@ -49,12 +49,12 @@ impl SqlUsers {
     pub fn new(db: impl Into<Db>, emails: Arc<EmailProtection>) -> Self {
         let db = db.into();
         let backend = db.get_database_backend();
-        let with_roles = |select: Select<users::Entity>| {
+        let account = |select: Select<users::Entity>| {
             Prepared::new(with_roles(select).select_also(roles::Entity).build(backend))
         };
         Self {
-            by_id: with_roles(users::Entity::find_by_id(Uuid::nil())),
-            by_email: with_roles(
+            by_id: account(users::Entity::find_by_id(Uuid::nil())),
+            by_email: account(
                 users::Entity::find().filter(users::Column::EmailBlindIndex.eq(String::new())),
             ),
             db,
