@@ -13,7 +13,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use application::{ports::RateLimiter, throttle::RatePolicy};
+use application::{
+    ports::RateLimiter,
+    throttle::{RateDecision, RatePolicy},
+};
 use infrastructure::RedisRateLimiter;
 
 const LIMIT: u32 = 3_000;
@@ -67,17 +70,25 @@ async fn instances_leasing_one_budget_never_admit_more_than_its_limit() {
     );
 
     // Past the limit a refusal is kept only until its retry_after: then the unit that came
-    // back in Redis is admitted.
-    let refused = loop {
-        let decision = instances[0].hit("one-client", &policy).await.expect("hit");
-        if !decision.allowed {
-            break decision;
-        }
-    };
+    // back in Redis is admitted. Only instance 0 spends from here; a refusal it cached during
+    // the race may have seen its unit taken by instance 1 since, so the refusal checked is
+    // one Redis gives after the race.
+    tokio::time::sleep(refusal(&instances[0], &policy).await.retry_after).await;
+    let refused = refusal(&instances[0], &policy).await;
     assert!(
         refused.retry_after > Duration::ZERO && refused.retry_after <= Duration::from_millis(20)
     );
     tokio::time::sleep(refused.retry_after + Duration::from_millis(2)).await;
     let again = instances[0].hit("one-client", &policy).await.expect("hit");
     assert!(again.allowed, "{again:?}");
+}
+
+/// Spends until `limiter` refuses; the refusal.
+async fn refusal(limiter: &RedisRateLimiter, policy: &RatePolicy) -> RateDecision {
+    loop {
+        let decision = limiter.hit("one-client", policy).await.expect("hit");
+        if !decision.allowed {
+            return decision;
+        }
+    }
 }
