@@ -12,9 +12,12 @@ use crate::wrk::Outcome;
 pub struct Fixed {
     pub rate: u32,
     pub sent: usize,
+    /// Keep-alive connections the schedule was spread over.
+    pub connections: usize,
     pub errors: usize,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    pub max_ms: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -114,7 +117,7 @@ impl Report {
             let fixed = r
                 .fixed
                 .as_ref()
-                .map(|f| format!("{:.1} (at {} rps)", f.p99_ms, f.rate))
+                .map(|f| format!("{:.1} (at {} rps; max {:.1})", f.p99_ms, f.rate, f.max_ms))
                 .unwrap_or_else(|| "-".into());
             md += &format!(
                 "| {} | {:.0} | {:.0}-{:.0} | {:.2} | {:.2} | {:.2} | {} | {} |\n",

@@ -1,12 +1,13 @@
 //! `agora-bench`: drives the running server and floor (bench/run.sh starts them) with wrk in
-//! interleaved rounds, then fixed-rate runs at half of each read route's throughput, a login
+//! interleaved rounds, then fixed-rate runs at half of each read route's throughput
+//! (`fixed_rate`, wrk2-style), a login
 //! flood beside a read load and the server's RSS; writes docs/perf/<stem>.{json,md,svg}.
 
 use std::{collections::HashMap, path::PathBuf, time::Duration};
 
 use agora_bench::{
-    ADMIN_EMAIL, BENCH_PASSWORD, Setup,
-    report::{Fixed, Flood, Report, RouteResult, Rss},
+    ADMIN_EMAIL, BENCH_PASSWORD, Setup, fixed_rate,
+    report::{Flood, Report, RouteResult, Rss},
     user_email,
     wrk::{self, Load, Outcome, Target},
 };
@@ -129,58 +130,6 @@ fn rss_kb(pid: Option<u32>, field: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Open loop: request i is due at i / rate whatever happened before, and its latency counts
-/// from when it was due (no coordinated omission).
-async fn fixed_rate(
-    client: &reqwest::Client,
-    url: String,
-    bearer: Option<String>,
-    rate: u32,
-    seconds: u32,
-) -> Fixed {
-    let start = tokio::time::Instant::now();
-    let total = (rate * seconds) as usize;
-    let step = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
-    let mut tasks = Vec::with_capacity(total);
-    for i in 0..total {
-        let due = start + step.mul_f64(i as f64);
-        tokio::time::sleep_until(due).await;
-        let mut req = client.get(&url);
-        if let Some(b) = &bearer {
-            req = req.bearer_auth(b);
-        }
-        tasks.push(tokio::spawn(async move {
-            let ok = match req.send().await {
-                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                Err(_) => false,
-            };
-            (due.elapsed().as_secs_f64() * 1000.0, ok)
-        }));
-    }
-    let mut latencies = Vec::with_capacity(total);
-    let mut errors = 0;
-    for t in tasks {
-        match t.await {
-            Ok((ms, true)) => latencies.push(ms),
-            _ => errors += 1,
-        }
-    }
-    latencies.sort_by(f64::total_cmp);
-    let pick = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
-    Fixed {
-        rate,
-        sent: total,
-        errors,
-        p50_ms: pick(0.5),
-        p99_ms: pick(0.99),
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let a = args()?;
@@ -225,6 +174,14 @@ async fn main() -> anyhow::Result<()> {
         (
             a.server.clone(),
             Target::get("GET /api/posts?limit=20", "/api/posts?limit=20", r),
+        ),
+        (
+            a.floor.clone(),
+            Target::get(
+                "bare list of 20 (floor binary, same SQL)",
+                "/floor/posts",
+                b,
+            ),
         ),
         (
             a.server.clone(),
@@ -349,17 +306,13 @@ async fn main() -> anyhow::Result<()> {
             continue;
         }
         let rate = ((routes[i].median_rps / 2.0) as u32).max(1);
-        let fixed = fixed_rate(
-            &client,
-            format!("{base}{}", t.path),
-            t.bearer.clone(),
-            rate,
-            a.seconds,
-        )
-        .await;
+        let request = fixed_rate::Request::get(&format!("{base}{}", t.path), t.bearer.as_deref())?;
+        let fixed = tokio::task::block_in_place(|| {
+            fixed_rate::run(request, rate, a.seconds, a.connections as usize)
+        })?;
         println!(
-            "fixed {:<45} {:>6} rps  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}",
-            t.name, rate, fixed.p50_ms, fixed.p99_ms, fixed.errors
+            "fixed {:<45} {:>6} rps  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.2} ms  errors {}",
+            t.name, rate, fixed.p50_ms, fixed.p99_ms, fixed.max_ms, fixed.errors
         );
         routes[i].fixed = Some(fixed);
     }

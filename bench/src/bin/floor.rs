@@ -3,20 +3,42 @@
 //! access token with the server's own `JwtTokens`, then one sea-orm primary-key select of a
 //! post through a pool opened by the server's own `connect_database` (same pool settings; on
 //! SQLite, `connect_readers`' read-only pool, where the server's reads go).
+//!
+//! `/floor/posts` is the same for a list: the token checked, then the very statement the
+//! server's `GET /api/posts?limit=20` runs (`SqlPosts::list_statement`), each row read by name
+//! with sea-orm and the twenty written as JSON; no middleware, session, cursor or envelope. It
+//! shows what actix and sea-orm themselves pay for a page of twenty (issue 10's target 2).
 //! It reads the server's settings from the environment and listens on FLOOR_ADDR.
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use application::ports::AccessTokens;
-use infrastructure::{JwtTokens, config::Settings, connect_database, connect_readers};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use application::{
+    pagination::PageRequest,
+    ports::{AccessTokens, PostFilter},
+};
+use chrono::{DateTime, Utc};
+use infrastructure::{JwtTokens, SqlPosts, config::Settings, connect_database, connect_readers};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement};
 use secrecy::ExposeSecret;
+use serde::Serialize;
 use uuid::Uuid;
 
 struct Floor {
     db: DatabaseConnection,
     tokens: JwtTokens,
     sql: &'static str,
+    /// The server's first page of twenty posts, as `SqlPosts` builds it.
+    list: Statement,
+}
+
+/// The viewer's id, when the request carries a valid access token.
+fn viewer(req: &HttpRequest, floor: &Floor) -> Option<Uuid> {
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))?;
+    floor.tokens.verify(token).ok().map(|c| c.user_id.as_uuid())
 }
 
 async fn floor_route(
@@ -24,12 +46,7 @@ async fn floor_route(
     id: web::Path<Uuid>,
     floor: web::Data<Floor>,
 ) -> HttpResponse {
-    let token = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(claims) = token.and_then(|t| floor.tokens.verify(t).ok()) else {
+    let Some(viewer) = viewer(&req, &floor) else {
         return HttpResponse::Unauthorized().finish();
     };
     let statement = Statement::from_sql_and_values(
@@ -42,12 +59,65 @@ async fn floor_route(
             let title: String = row.try_get("", "title").unwrap_or_default();
             let body: String = row.try_get("", "body").unwrap_or_default();
             HttpResponse::Ok().json(serde_json::json!({
-                "viewer": claims.user_id.as_uuid(),
+                "viewer": viewer,
                 "title": title,
                 "body": body,
             }))
         }
         Ok(None) => HttpResponse::NotFound().finish(),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+#[derive(Serialize)]
+struct Author {
+    id: Uuid,
+    username: String,
+}
+
+/// A list item with the fields and names of the server's `PostSummaryResponse`.
+#[derive(Serialize)]
+struct Item {
+    id: Uuid,
+    title: String,
+    excerpt: String,
+    body_length: i32,
+    author: Author,
+    comment_count: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn item(row: &QueryResult) -> Result<Item, DbErr> {
+    Ok(Item {
+        id: row.try_get("", "id")?,
+        title: row.try_get("", "title")?,
+        excerpt: row.try_get("", "excerpt")?,
+        body_length: row.try_get("", "body_length")?,
+        author: Author {
+            id: row.try_get("", "author_id")?,
+            username: row.try_get("", "author_username")?,
+        },
+        comment_count: row.try_get("", "comment_count")?,
+        created_at: row.try_get("", "created_at")?,
+        updated_at: row.try_get("", "updated_at")?,
+    })
+}
+
+async fn list_route(req: HttpRequest, floor: web::Data<Floor>) -> HttpResponse {
+    if viewer(&req, &floor).is_none() {
+        return HttpResponse::Unauthorized().finish();
+    }
+    let items = match floor.db.query_all_raw(floor.list.clone()).await {
+        Ok(rows) => rows
+            .iter()
+            .take(20)
+            .map(item)
+            .collect::<Result<Vec<_>, _>>(),
+        Err(err) => Err(err),
+    };
+    match items {
+        Ok(items) => HttpResponse::Ok().json(items),
         Err(_) => HttpResponse::ServiceUnavailable().finish(),
     }
 }
@@ -68,7 +138,10 @@ async fn main() -> anyhow::Result<()> {
         }
         _ => "SELECT id, author_id, title, body, created_at, updated_at FROM posts WHERE id = ?",
     };
+    let list =
+        SqlPosts::new(db.clone()).list_statement(&PostFilter::default(), &PageRequest::first(20));
     let floor = web::Data::new(Floor {
+        list,
         db,
         tokens: JwtTokens::new(secret.expose_secret().as_bytes()),
         sql,
@@ -76,6 +149,7 @@ async fn main() -> anyhow::Result<()> {
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(floor.clone())
+            .route("/floor/posts", web::get().to(list_route))
             .route("/floor/{id}", web::get().to(floor_route))
     })
     .bind(&addr)
