@@ -1,7 +1,5 @@
-//! The roles of accounts: read for many users in one query, granted, and the administrator
+//! The roles of accounts: read with the accounts in the same statement, granted, and the administrator
 //! queries behind the last-admin rule.
-
-use std::collections::HashMap;
 
 use anyhow::Context;
 use application::RepositoryError;
@@ -10,36 +8,44 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, JoinType,
     PaginatorTrait, QueryFilter, QuerySelect, RelationTrait,
-    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
 
 use super::entities::{roles, user_roles, users};
-use crate::unavailable::DbContext;
 
-/// The role names of several users in one query.
-pub(super) async fn role_names<C: ConnectionTrait>(
-    db: &C,
-    ids: Vec<Uuid>,
-) -> Result<HashMap<Uuid, Vec<String>>, RepositoryError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let pairs: Vec<(Uuid, String)> = user_roles::Entity::find()
-        .select_only()
-        .column(user_roles::Column::UserId)
-        .column(roles::Column::Name)
-        .join(JoinType::InnerJoin, user_roles::Relation::Role.def())
-        .filter(user_roles::Column::UserId.is_in(ids))
-        .into_tuple()
-        .all(db)
-        .await
-        .db_context("loading roles")?;
-    let mut by_user: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for (user, name) in pairs {
-        by_user.entry(user).or_default().push(name);
-    }
-    Ok(by_user)
+/// A column of each account's role names as one text, `,`-separated (`NULL`: no role), from a
+/// correlated subquery on `user_roles`' primary key: a page of accounts and their roles is one
+/// statement. Role names are fixed words without commas (`Role::as_str`).
+pub(super) fn role_names_of_each(backend: DbBackend) -> Expr {
+    let name = Expr::col((roles::Entity, roles::Column::Name));
+    let joined = match backend {
+        DbBackend::Postgres => Func::cust("string_agg").arg(name).arg(ROLE_SEPARATOR),
+        _ => Func::cust("group_concat").arg(name).arg(ROLE_SEPARATOR),
+    };
+    let names = Query::select()
+        .expr(joined)
+        .from(user_roles::Entity)
+        .inner_join(
+            roles::Entity,
+            Expr::col((roles::Entity, roles::Column::Id))
+                .equals((user_roles::Entity, user_roles::Column::RoleId)),
+        )
+        .and_where(
+            Expr::col((user_roles::Entity, user_roles::Column::UserId))
+                .equals((users::Entity, users::Column::Id)),
+        )
+        .to_owned();
+    Expr::SubQuery(None, Box::new(names.into()))
+}
+
+const ROLE_SEPARATOR: &str = ",";
+
+/// The names `role_names_of_each` joined.
+pub(super) fn split_role_names(joined: Option<String>) -> Vec<String> {
+    joined
+        .map(|names| names.split(ROLE_SEPARATOR).map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 pub(super) fn parse_roles(names: &[String]) -> Result<Vec<Role>, RepositoryError> {

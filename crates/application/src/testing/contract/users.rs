@@ -326,6 +326,21 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
     assert_eq!(refused, AdminChange::Refused(tally(true, 1)));
     let kept = stored(users, first.id()).await;
     assert_eq!(kept.roles(), [Role::User, Role::Admin]);
+    let listed = users
+        .list(
+            &UserFilter {
+                email: first.email().cloned(),
+                ..UserFilter::default()
+            },
+            &PageRequest::first(10),
+        )
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.items.iter().map(User::roles).collect::<Vec<_>>(),
+        [[Role::User, Role::Admin]],
+        "a listed account comes with every role it holds"
+    );
     assert_eq!(
         kept.updated_at(),
         first.updated_at(),

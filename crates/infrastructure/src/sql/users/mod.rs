@@ -16,8 +16,9 @@ use application::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Statement, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, TransactionTrait,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -27,7 +28,10 @@ use super::{
     keyset,
     limit::limited,
     prepared::Prepared,
-    roles::{grant, holders_of, is_admin, parse_roles, role_ids, role_names, with_roles},
+    roles::{
+        grant, holders_of, is_admin, parse_roles, role_ids, role_names_of_each, split_role_names,
+        with_roles,
+    },
     versioned::{delete_guarded, update_guarded},
 };
 use crate::{crypto::EmailProtection, unavailable::DbContext};
@@ -90,6 +94,10 @@ impl SqlUsers {
             ));
         }
         users::Entity::find()
+            .column_as(
+                role_names_of_each(self.db.get_database_backend()),
+                "role_names",
+            )
             .filter(condition)
             .order_by_desc(users::Column::CreatedAt)
             .order_by_desc(users::Column::Id)
@@ -173,17 +181,18 @@ impl UserRepository for SqlUsers {
         filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, RepositoryError> {
-        let models = users::Entity::find()
-            .from_raw_sql(self.list_statement(filter, page))
-            .all(&self.db)
+        let rows = self
+            .db
+            .query_all_raw(self.list_statement(filter, page))
             .await
             .db_context("listing users")?;
-        let mut roles = role_names(&self.db, models.iter().map(|m| m.id).collect()).await?;
-        let users = models
-            .into_iter()
-            .map(|m| {
-                let names = roles.remove(&m.id).unwrap_or_default();
-                self.to_domain(m, &names)
+        let users = rows
+            .iter()
+            .map(|row| {
+                let model = users::Model::from_query_result(row, "").db_context("listing users")?;
+                let names: Option<String> =
+                    row.try_get("", "role_names").db_context("listing users")?;
+                self.to_domain(model, &split_role_names(names))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(users, page.limit, Cursor::after_user))
