@@ -10,6 +10,7 @@ use std::sync::{
 };
 
 use application::{
+    comments::{CommentError, CommentService},
     pagination::PageRequest,
     ports::{
         AdminGuard, CommentRepository, PostFilter, PostRepository, UserFilter, UserRepository,
@@ -20,10 +21,12 @@ use domain::{
     AuditAction, AuditEvent, Comment, CommentBody, CommentId, Post, PostBody, PostId, PostTitle,
     Role, User, UserId,
 };
-use infrastructure::{SqlComments, SqlPosts, SqlUsers, connect_database, migrate};
+use infrastructure::{SqlComments, SqlPosts, SqlUsers, SystemClock, connect_database, migrate};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 struct Fixture {
+    db: DatabaseConnection,
     users: SqlUsers,
     posts: SqlPosts,
     comments: SqlComments,
@@ -43,7 +46,8 @@ async fn fixture() -> Fixture {
     Fixture {
         users: common::sql_users(db.clone()),
         posts: SqlPosts::new(db.clone()),
-        comments: SqlComments::new(db),
+        comments: SqlComments::new(db.clone()),
+        db,
         statements,
         _dir: dir,
     }
@@ -138,6 +142,42 @@ async fn listing_posts_costs_the_same_statements_for_one_or_a_hundred() {
         comments_cost, 1,
         "comments with their authors in one statement"
     );
+}
+
+/// The use case, not only the repository: a comment exists only with its post, so a page
+/// holding comments needs no read of the post; an empty page asks whether the post exists.
+#[tokio::test]
+async fn a_page_of_comments_is_one_statement_an_empty_page_two() {
+    let f = fixture().await;
+    let posts = f.seed(1, 1).await;
+    let service = CommentService::new(
+        Arc::new(SqlComments::new(f.db.clone())),
+        Arc::new(SqlPosts::new(f.db.clone())),
+        Arc::new(SystemClock),
+    );
+    let first = PageRequest::first(20);
+
+    let (page, cost) = f.count(service.list(posts[0], &first)).await;
+    assert_eq!(page.expect("lists").items.len(), 1);
+    assert_eq!(cost, 1, "the comments alone: they prove their post");
+
+    let quiet = common::register(&f.users, "quiet", Utc::now()).await;
+    let uncommented = Post::create(
+        PostId::from_uuid(Uuid::now_v7()),
+        quiet.id(),
+        PostTitle::parse("no comments").expect("valid"),
+        PostBody::parse("body").expect("valid"),
+        Utc::now(),
+    );
+    f.posts.insert(&uncommented).await.expect("post");
+    let (page, cost) = f.count(service.list(uncommented.id(), &first)).await;
+    assert!(page.expect("an empty page, not a 404").items.is_empty());
+    assert_eq!(cost, 2, "no comments: the post is looked up");
+
+    let missing = PostId::from_uuid(Uuid::now_v7());
+    let (page, cost) = f.count(service.list(missing, &first)).await;
+    assert!(matches!(page, Err(CommentError::PostNotFound)), "{page:?}");
+    assert_eq!(cost, 2);
 }
 
 #[tokio::test]

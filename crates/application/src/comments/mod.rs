@@ -15,6 +15,23 @@ use crate::{
     views::{CommentView, IfMatch},
 };
 
+/// A page of `post`'s comments, or `PostNotFound`. A comment exists only with its post (the
+/// foreign key cascades a post's deletion to its comments), so a page that holds comments
+/// proves the post exists: only an empty page asks for the post, to tell "no comments" from
+/// "no such post". A page of comments is one read, not a read of the post and then one of them.
+async fn page_of(
+    comments: &dyn CommentRepository,
+    posts: &dyn PostRepository,
+    post: PostId,
+    page: &PageRequest,
+) -> Result<Page<CommentView>, CommentError> {
+    let found = comments.list_for_post(post, page).await?;
+    if found.items.is_empty() && posts.find(post).await?.is_none() {
+        return Err(CommentError::PostNotFound);
+    }
+    Ok(found)
+}
+
 #[derive(Clone)]
 pub struct CommentService {
     comments: Arc<dyn CommentRepository>,
@@ -81,10 +98,7 @@ impl CommentService {
         post: PostId,
         page: &PageRequest,
     ) -> Result<Page<CommentView>, CommentError> {
-        if self.posts.find(post).await?.is_none() {
-            return Err(CommentError::PostNotFound);
-        }
-        Ok(self.comments.list_for_post(post, page).await?)
+        page_of(self.comments.as_ref(), self.posts.as_ref(), post, page).await
     }
 
     /// A list read by `reader` (`None`: anonymous, which may be served by the replica).
@@ -95,10 +109,7 @@ impl CommentService {
         page: &PageRequest,
     ) -> Result<Page<CommentView>, CommentError> {
         let (comments, posts) = self.reader(reader);
-        if posts.find(post).await?.is_none() {
-            return Err(CommentError::PostNotFound);
-        }
-        Ok(comments.list_for_post(post, page).await?)
+        page_of(comments, posts, post, page).await
     }
 
     /// A read on the primary.
