@@ -1,5 +1,5 @@
-//! The roles of accounts: read with the accounts in the same statement, granted, and the administrator
-//! queries behind the last-admin rule.
+//! The roles of accounts: read with the accounts in the same statement, granted, and the
+//! administrator queries behind the last-admin rule.
 
 use anyhow::Context;
 use application::RepositoryError;
