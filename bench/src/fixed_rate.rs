@@ -143,17 +143,17 @@ async fn exchange(
                     .headers
                     .iter()
                     .find(|h| h.name.eq_ignore_ascii_case(name))
-                    .map(|h| String::from_utf8_lossy(h.value).into_owned())
+                    .map(|h| h.value)
             };
             anyhow::ensure!(
                 header("transfer-encoding").is_none(),
                 "a chunked answer: only Content-Length is read"
             );
             let length: usize = match header("content-length") {
-                Some(value) => value.trim().parse()?,
+                Some(value) => std::str::from_utf8(value)?.trim().parse()?,
                 None => 0,
             };
-            let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+            let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case(b"close"));
             while buffer.len() < head + length {
                 read_more(connection, buffer).await?;
             }
