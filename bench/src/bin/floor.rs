@@ -108,14 +108,16 @@ async fn list_route(req: HttpRequest, floor: web::Data<Floor>) -> HttpResponse {
     if viewer(&req, &floor).is_none() {
         return HttpResponse::Unauthorized().finish();
     }
-    let items = match floor.db.query_all_raw(floor.list.clone()).await {
-        Ok(rows) => rows
-            .iter()
-            .take(20)
-            .map(item)
-            .collect::<Result<Vec<_>, _>>(),
-        Err(err) => Err(err),
-    };
+    let items = floor
+        .db
+        .query_all_raw(floor.list.clone())
+        .await
+        .and_then(|rows| {
+            rows.iter()
+                .take(20)
+                .map(item)
+                .collect::<Result<Vec<_>, _>>()
+        });
     match items {
         Ok(items) => HttpResponse::Ok().json(items),
         Err(_) => HttpResponse::ServiceUnavailable().finish(),
