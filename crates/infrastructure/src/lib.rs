@@ -36,6 +36,6 @@ pub use self::sql::{
 };
 pub use cached_users::{CachedUsers, ROLES_CACHE_TTL, RolesCache};
 pub use crypto::JwtTokens;
-pub use passwords::{BcryptHasher, HashSlots, ZxcvbnStrength};
+pub use passwords::{BcryptHasher, HASH_THREAD_PREFIX, HashSlots, ZxcvbnStrength};
 pub use runtime::{SystemClock, TokioTasks};
 pub use secrets::random_secret;

@@ -93,9 +93,22 @@ pub async fn run(cli: Cli, env_file: EnvFile) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        _ => Ok(Application::build(settings)
-            .await?
-            .run_until_stopped()
-            .await?),
+        _ => {
+            let worker_nice = settings.worker_nice;
+            let app = Application::build(settings).await?;
+            // The hashing threads started in `build`, from this thread: lower everything else.
+            match crate::priority::lower_all_but_hashing(worker_nice) {
+                Ok(threads) => tracing::info!(
+                    worker_nice,
+                    threads,
+                    "every thread but the password hashers runs at a lower priority"
+                ),
+                Err(e) => tracing::warn!(
+                    error = format!("{e:#}"),
+                    "WORKER_NICE: the priorities stay as they are"
+                ),
+            }
+            Ok(app.run_until_stopped().await?)
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod error_tracking;
 mod healthcheck;
 mod mail;
 mod metrics;
+mod priority;
 mod redirect;
 pub mod rotate;
 mod shutdown;

@@ -197,7 +197,7 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let posts: Arc<dyn PostRepository> = Arc::new(SqlPosts::new(db.clone()));
     let comments = Arc::new(SqlComments::new(db));
     // bcrypt and zxcvbn share the slots: both are CPU-heavy password work.
-    let slots = Arc::new(HashSlots::new(limits.hash_concurrency, limits.hash_queue));
+    let slots = Arc::new(HashSlots::new(limits.hash_concurrency, limits.hash_queue)?);
     let hasher =
         Arc::new(BcryptHasher::new(settings.bcrypt_cost, slots.clone()).context("BCRYPT_COST")?);
     let clock = Arc::new(SystemClock);

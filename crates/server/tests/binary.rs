@@ -21,6 +21,8 @@ mod commands;
 #[path = "../../../tests/support/https.rs"]
 #[allow(dead_code)]
 mod https;
+#[path = "binary/priority.rs"]
+mod priority;
 #[path = "binary/settings.rs"]
 mod settings;
 #[path = "binary/shutdown.rs"]

@@ -109,6 +109,10 @@ settings! {
             seconds("SHUTDOWN_TIMEOUT_SECONDS", 0..=3600);
         /// `WORKERS`: actix worker threads; `None`: one per core.
         workers: Option<usize> = None, with(workers);
+        /// `WORKER_NICE`: how much lower than the password-hashing threads every other thread
+        /// is scheduled (a nice increment; 0: the same), so a login flood gets the cores
+        /// `PASSWORD_HASH_CONCURRENCY` reserves for it.
+        worker_nice: i32 = 10, number("WORKER_NICE", 0..=19);
         log_format: LogFormat = LogFormat::Pretty, with(log_format);
         /// Where 5xx errors and panics are reported (Sentry); `None`: nowhere.
         sentry_dsn: Option<SecretString> = None, with(sentry_dsn);

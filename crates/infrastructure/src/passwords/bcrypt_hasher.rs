@@ -1,5 +1,5 @@
-//! `PasswordHasher` with bcrypt, run in the shared `HashSlots`: on the blocking pool so hashing
-//! never stalls the async workers, at most `concurrency` at once so a login flood cannot take
+//! `PasswordHasher` with bcrypt, run in the shared `HashSlots`: on threads of their own so
+//! hashing never stalls the async workers, at most `concurrency` at once so a login flood cannot take
 //! every core, and a bounded wait for a slot so the flood is shed rather than queued.
 
 use anyhow::Context;
@@ -83,10 +83,9 @@ mod tests {
     use super::*;
 
     fn slots(concurrency: usize) -> Arc<HashSlots> {
-        Arc::new(HashSlots::new(
-            concurrency,
-            std::time::Duration::from_secs(10),
-        ))
+        Arc::new(
+            HashSlots::new(concurrency, std::time::Duration::from_secs(10)).expect("threads start"),
+        )
     }
 
     #[tokio::test]

@@ -78,7 +78,7 @@ mod tests {
     #[tokio::test]
     async fn the_estimate_runs_in_the_slots_and_is_shed_when_they_stay_busy() {
         use std::time::Duration;
-        let slots = Arc::new(HashSlots::new(1, Duration::from_millis(20)));
+        let slots = Arc::new(HashSlots::new(1, Duration::from_millis(20)).expect("threads start"));
         let strength = ZxcvbnStrength::new(3, slots.clone());
         let strong = Password::parse("correct horse battery staple plum").expect("valid");
         assert_eq!(strength.check(&strong, &[]).await.expect("judged"), Ok(()));
