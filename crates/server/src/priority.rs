@@ -24,7 +24,9 @@ pub fn lower_all_but_hashing(increment: i32) -> anyhow::Result<usize> {
     }
     let base = getpriority_process(None).context("WORKER_NICE: getpriority")?;
     let lowered = (base + increment).min(19);
-    let mut count = 0;
+    // This thread first: the threads it starts from now on are lowered from the start.
+    setpriority_process(None, lowered).context("WORKER_NICE: setpriority")?;
+    let mut count = 1;
     // A thread started while the list was read took the priority of its starter, which may not
     // have been lowered yet: read again until a pass finds nothing left.
     loop {

@@ -1,6 +1,6 @@
 //! `PasswordHasher` with bcrypt, run in the shared `HashSlots`: on threads of their own so
-//! hashing never stalls the async workers, at most `concurrency` at once so a login flood cannot take
-//! every core, and a bounded wait for a slot so the flood is shed rather than queued.
+//! hashing never stalls the async workers, at most `concurrency` at once so a login flood
+//! cannot take every core, and a bounded wait for a slot so the flood is shed, not queued.
 
 use anyhow::Context;
 use application::{DependencyError, ports::PasswordHasher};

@@ -1,5 +1,6 @@
 //! Passwords: bcrypt hashes and zxcvbn strength checks, both CPU-bound and run on a bounded
-//! set of slots with threads of their own (`HashSlots`) so a login flood cannot starve other requests.
+//! set of slots with threads of their own (`HashSlots`) so a login flood cannot starve other
+//! requests.
 
 mod bcrypt_hasher;
 mod hash_slots;
