@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A CPU profile of the server under one route's load (README "Performance"):
-#   bash bench/profile.sh [--backend embedded|postgres] [--seconds 6] [--binary PATH] [--flood]
-#                         ROUTE OUT.svg
+#   bash bench/profile.sh [--backend embedded|postgres] [--seconds 6] [--binary PATH]
+#                         [--machine | --flood] ROUTE OUT.svg
 # ROUTE is a path (`/api/users/me`, `/api/posts/{id}` with the seeded post's id filled in,
 # `/api/posts?limit=20`). Seeds the default data set (as bench/run.sh: 1,000 users, 20,000 posts,
 # 100,000 comments), starts the release server, drives ROUTE with wrk (2 threads, 64
@@ -9,20 +9,22 @@
 # `perf record --call-graph dwarf` (499 Hz) meanwhile; draws OUT.svg with inferno and prints the
 # top symbols by self time. --backend postgres needs DATABASE_URL and REDIS_URL (a fresh
 # database is created and dropped). Needs perf and inferno (`cargo install inferno`).
-# --flood: a login flood beside ROUTE's load, as bench/run.sh's (the reads on one wrk thread,
-# logins of a seeded user on PASSWORD_HASH_CONCURRENCY x 2 connections), and the whole machine
-# recorded (`perf record -a`, no call graphs): OUT.svg's first frames are the threads and
-# processes the CPU went to, idle (`swapper`) included, and their shares are printed in cores.
+# --machine: the whole machine recorded instead (`perf record -a`, no call graphs): OUT.svg's
+# first frames are the threads and processes the CPU went to, idle (`swapper`) included, and
+# their shares are printed in cores (WORKERS=N in the environment reaches the server).
+# --flood: --machine with a login flood beside ROUTE's load, as bench/run.sh's (the reads on one
+# wrk thread, logins of a seeded user on PASSWORD_HASH_CONCURRENCY x 2 connections).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-backend=embedded seconds=6 binary="" flood=0
+backend=embedded seconds=6 binary="" flood=0 machine=0
 while [ $# -gt 2 ]; do
   case "$1" in
     --backend) backend="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
-    --flood) flood=1; shift ;;
+    --machine) machine=1; shift ;;
+    --flood) flood=1 machine=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -67,38 +69,47 @@ printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$token" >"$work/auth.lua"
 url="http://$BIND_ADDR${route//\{id\}/$post}"
 curl -sf -o /dev/null -H "Authorization: Bearer $token" "$url" || { echo "$url does not answer 2xx" >&2; exit 1; }
 
-if [ "$flood" = 1 ]; then
+if [ "$machine" = 1 ]; then
   cores="$(nproc)"
   hashers="${PASSWORD_HASH_CONCURRENCY:-$(( cores > 1 ? cores - 1 : 1 ))}"
-  cat >"$work/login.lua" <<'LUA'
+  pids=()
+  if [ "$flood" = 1 ]; then
+    cat >"$work/login.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"email":"bench0@bench.example","password":"bench-Horse-Battery-Staple-2026"}'
 LUA
-  wrk -t1 -c64 -d"$((seconds + 2))s" -s "$work/auth.lua" "$url" >"$work/wrk.txt" &
-  wrk_pid=$!
-  wrk -t1 -c"$((hashers * 2))" -d"$((seconds + 2))s" -s "$work/login.lua" \
-    "http://$BIND_ADDR/api/auth/login" >"$work/flood.txt" &
-  flood_pid=$!
+    wrk -t1 -c"$((hashers * 2))" -d"$((seconds + 2))s" -s "$work/login.lua" \
+      "http://$BIND_ADDR/api/auth/login" >"$work/flood.txt" &
+    pids+=("$!")
+    what="a login flood beside GET $route" threads=1
+  else
+    what="GET $route${WORKERS:+, WORKERS=$WORKERS}" threads=2
+  fi
+  wrk -t"$threads" -c64 -d"$((seconds + 2))s" -s "$work/auth.lua" "$url" >"$work/wrk.txt" &
+  pids+=("$!")
   sleep 1
   perf record -q -a -F 499 -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null
-  wait "$wrk_pid" "$flood_pid"
+  wait "${pids[@]}"
   echo "reads:  $(grep -E 'Requests/sec' "$work/wrk.txt")"
-  echo "logins: $(grep -E 'Requests/sec' "$work/flood.txt") (ceiling: $hashers / the bcrypt time)"
-  grep -h 'Non-2xx' "$work/wrk.txt" "$work/flood.txt" || true
+  if [ "$flood" = 1 ]; then
+    echo "logins: $(grep -E 'Requests/sec' "$work/flood.txt") (ceiling: $hashers / the bcrypt time)"
+  fi
+  grep -h 'Non-2xx' "$work"/*.txt || true
   perf script -i "$work/perf.data" 2>/dev/null | inferno-collapse-perf >"${svg%.svg}.folded"
-  inferno-flamegraph --title "whole machine ($cores cores), $backend: login flood beside GET $route ($(git rev-parse --short HEAD))" \
+  inferno-flamegraph --title "whole machine ($cores cores), $backend: $what ($(git rev-parse --short HEAD))" \
     <"${svg%.svg}.folded" >"$svg"
-  echo "cores used during the flood, by thread or process (of $cores; 499 samples a second a core):"
-  python3 - "${svg%.svg}.folded" "$seconds" <<'EOF'
+  echo "cores used, by thread or process (of $cores, idle included):"
+  python3 - "${svg%.svg}.folded" "$cores" <<'EOF'
 import collections, re, sys
 by = collections.Counter()
 for line in open(sys.argv[1]):
     stack, n = line.rsplit(" ", 1)
     # Threads of one kind together: agora-hash-0, actix-rt|system:0|arbiter:1, postgres ...
     by[re.sub(r"[-:]?[0-9]+$", "", stack.split(";")[0].split("|")[0])] += int(n)
+total = sum(by.values())
 for name, n in by.most_common(12):
-    print(f"{n / (499 * int(sys.argv[2])):5.2f}  {name}")
+    print(f"{int(sys.argv[2]) * n / total:5.2f}  {name}")
 EOF
   exit 0
 fi

@@ -20,7 +20,7 @@ use infrastructure::{
     Db, SqlAudit, SqlComments, SqlPosts, SqlUsers, config::DatabaseSettings, connect_database,
     connect_readers, migrate,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use uuid::Uuid;
 
 /// A migrated SQLite file, its writer, and a `Db` with the reader pool, as the server wires it.
@@ -106,6 +106,41 @@ async fn assert_index_matches_posts(writer: &DatabaseConnection) {
     let posts = rows("SELECT id, title FROM posts ORDER BY id").await;
     let index = rows("SELECT post_id AS id, title FROM posts_title_search ORDER BY post_id").await;
     assert_eq!(index, posts, "the search index and the posts differ");
+}
+
+/// The reader pool lends several connections per core at once: a request holds its connection
+/// while rows cross between sqlx's thread and the worker, so one per core left the CPU idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reader_pool_lends_several_connections_per_core_at_once() {
+    let (settings, _dir) = common::sqlite_settings();
+    let writer = connect_database(&settings).await.expect("connect");
+    migrate(&writer).await.expect("migrate");
+    let readers = connect_readers(&settings)
+        .await
+        .expect("readers")
+        .expect("SQLite has readers");
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let wanted = cores * 8;
+    // Each open transaction holds one connection; all of them at once, within the pool's
+    // 5 s acquire timeout (with one per core the first beyond the cores waited it out).
+    let started = std::time::Instant::now();
+    let mut held = Vec::new();
+    for _ in 0..wanted {
+        let tx = readers.begin().await.expect("a reader connection is lent");
+        let one = tx
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT 1 AS one"))
+            .await
+            .expect("reads")
+            .expect("a row");
+        assert_eq!(one.try_get::<i32>("", "one").expect("one"), 1);
+        held.push(tx);
+    }
+    assert_eq!(held.len(), wanted);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "no connection waited for another: {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
