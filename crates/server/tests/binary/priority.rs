@@ -60,8 +60,9 @@ async fn the_password_hashers_keep_the_priority_and_every_other_thread_runs_lowe
         let mut command: Command = agora(dir.path());
         command.env("WORKERS", "2").env("WORKER_NICE", worker_nice);
         let (child, port) = serve(command);
+        let child = Stopped(child);
         busy(port, "nice@example.com").await;
-        let threads = threads(child.id());
+        let threads = threads(child.0.id());
         let (hashers, others): (Vec<_>, Vec<_>) = threads
             .iter()
             .partition(|(name, _)| name.starts_with("agora-hash-"));
@@ -80,6 +81,16 @@ async fn the_password_hashers_keep_the_priority_and_every_other_thread_runs_lowe
             others.iter().all(|(_, nice)| *nice == lowered),
             "WORKER_NICE={worker_nice}: every other thread at {lowered}: {threads:?}"
         );
-        terminate(&child);
+        terminate(&child.0);
+    }
+}
+
+/// The server, killed when the test ends, also when an assertion fails first.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
