@@ -21,6 +21,7 @@ mod commands;
 #[path = "../../../tests/support/https.rs"]
 #[allow(dead_code)]
 mod https;
+#[cfg(target_os = "linux")]
 #[path = "binary/priority.rs"]
 mod priority;
 #[path = "binary/settings.rs"]

@@ -46,7 +46,6 @@ async fn busy(port: u16, email: &'static str) {
     }
 }
 
-#[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_password_hashers_keep_the_priority_and_every_other_thread_runs_lower() {
     let dir = tempfile::tempdir().expect("tempdir");
