@@ -26,6 +26,8 @@ use uuid::Uuid;
 /// A migrated SQLite file, its writer, and a `Db` with the reader pool, as the server wires it.
 struct Sqlite {
     writer: DatabaseConnection,
+    /// The reader pool itself (`db` sends its lone `SELECT`s there).
+    readers: DatabaseConnection,
     db: Db,
     _dir: tempfile::TempDir,
 }
@@ -39,7 +41,8 @@ async fn sqlite() -> Sqlite {
         .expect("readers")
         .expect("SQLite has readers");
     Sqlite {
-        db: Db::from(writer.clone()).with_readers(readers),
+        db: Db::from(writer.clone()).with_readers(readers.clone()),
+        readers,
         writer,
         _dir: dir,
     }
@@ -112,13 +115,7 @@ async fn assert_index_matches_posts(writer: &DatabaseConnection) {
 /// while rows cross between sqlx's thread and the worker, so one per core left the CPU idle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reader_pool_lends_several_connections_per_core_at_once() {
-    let (settings, _dir) = common::sqlite_settings();
-    let writer = connect_database(&settings).await.expect("connect");
-    migrate(&writer).await.expect("migrate");
-    let readers = connect_readers(&settings)
-        .await
-        .expect("readers")
-        .expect("SQLite has readers");
+    let store = sqlite().await;
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let wanted = cores * 8;
     // Each open transaction holds one connection; all of them at once, within the pool's
@@ -126,7 +123,11 @@ async fn the_reader_pool_lends_several_connections_per_core_at_once() {
     let started = std::time::Instant::now();
     let mut held = Vec::new();
     for _ in 0..wanted {
-        let tx = readers.begin().await.expect("a reader connection is lent");
+        let tx = store
+            .readers
+            .begin()
+            .await
+            .expect("a reader connection is lent");
         let one = tx
             .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT 1 AS one"))
             .await
