@@ -136,7 +136,6 @@ async fn the_reader_pool_lends_several_connections_per_core_at_once() {
         assert_eq!(one.try_get::<i32>("", "one").expect("one"), 1);
         held.push(tx);
     }
-    assert_eq!(held.len(), wanted);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(4),
         "no connection waited for another: {:?}",
