@@ -26,8 +26,8 @@ pub use self::memory::{
 };
 pub use self::pools::Pools;
 pub use self::redis::{
-    IDLE_CHECK, RedisLoginAttempts, RedisPool, RedisPoolStats, RedisRateLimiter, RedisRoles,
-    RedisSessions, redis_pool,
+    IDLE_CHECK, NearCache, NearRoles, NearSessions, RedisLoginAttempts, RedisPool, RedisPoolStats,
+    RedisRateLimiter, RedisRoles, RedisSessions, redis_pool,
 };
 pub use self::sql::{
     CircuitBreaker, Db, PING_IF_IDLE_FOR, PoolStats, RotationReport, SqlAccountTokens, SqlAudit,

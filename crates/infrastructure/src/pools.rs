@@ -2,21 +2,22 @@
 //! use are waited for, idle ones are closed properly (PostgreSQL sees a goodbye, not a reset;
 //! SQLite checkpoints its write-ahead log).
 
-use crate::RedisPool;
+use crate::{NearCache, RedisPool};
 use sea_orm::DatabaseConnection;
 
 pub struct Pools {
     db: DatabaseConnection,
     readers: Option<DatabaseConnection>,
-    redis: Option<RedisPool>,
+    /// Redis, and the near cache whose lease it ends first.
+    redis: Option<(RedisPool, Option<NearCache>)>,
 }
 
 impl Pools {
-    pub fn new(db: &DatabaseConnection, redis: Option<&RedisPool>) -> Self {
+    pub fn new(db: &DatabaseConnection, redis: Option<(&RedisPool, &NearCache)>) -> Self {
         Self {
             db: db.clone(),
             readers: None,
-            redis: redis.cloned(),
+            redis: redis.map(|(pool, near)| (pool.clone(), Some(near.clone()))),
         }
     }
 
@@ -29,7 +30,11 @@ impl Pools {
 
     /// Closes every pool; a failure is logged, never fatal (the process is ending anyway).
     pub async fn close(self) {
-        if let Some(redis) = self.redis {
+        if let Some((redis, near)) = self.redis {
+            // Changes made on the other instances stop waiting for this one's lease.
+            if let Some(near) = near {
+                near.stop().await;
+            }
             redis.close();
         }
         if let Some(readers) = self.readers

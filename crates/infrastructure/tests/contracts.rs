@@ -14,9 +14,9 @@ use application::{
 use common::{TestDb, postgres, redis, sql_users, sqlite};
 use infrastructure::{
     CachedUsers, FallbackLoginAttempts, FallbackRateLimiter, MemoryLoginAttempts,
-    MemoryRateLimiter, MemoryRoles, MemorySessions, ROLES_CACHE_TTL, RedisLoginAttempts,
-    RedisRateLimiter, RedisRoles, RedisSessions, RolesCache, SqlAudit, SqlComments, SqlPosts,
-    redis_pool,
+    MemoryRateLimiter, MemoryRoles, MemorySessions, NearSessions, ROLES_CACHE_TTL,
+    RedisLoginAttempts, RedisRateLimiter, RedisRoles, RedisSessions, RolesCache, SqlAudit,
+    SqlComments, SqlPosts, redis_pool,
 };
 
 /// One test per row: `name: the contract run on an adapter;`, the PostgreSQL and Redis rows
@@ -35,6 +35,8 @@ contract_tests! {
     memory_sessions_pass_the_session_store_contract: sessions(MemorySessions::default());
     #[ignore = "needs Redis: .ci/run runs it"]
     redis_sessions_pass_the_session_store_contract: sessions(on_redis(RedisSessions::new));
+    #[ignore = "needs Redis: .ci/run runs it"]
+    near_sessions_pass_the_session_store_contract: near_sessions();
     the_memory_rate_limiter_passes_the_rate_limiter_contract:
         contract::rate_limiter(&MemoryRateLimiter::default());
     #[ignore = "needs Redis: .ci/run runs it"]
@@ -107,6 +109,17 @@ async fn fallbacks(limiter: impl RateLimiter + 'static, attempts: impl LoginAtte
 async fn sessions(store: impl SessionStore) {
     contract::session_store(&store).await;
     contract::session_store_expiry(&store).await;
+}
+
+/// `NearSessions` over `RedisSessions`, its near cache in force.
+async fn near_sessions() {
+    let (pool, prefix) = redis();
+    let near = common::near_cache(pool.clone(), &prefix).await;
+    sessions(NearSessions::new(
+        Arc::new(RedisSessions::new(pool, &prefix)),
+        near,
+    ))
+    .await;
 }
 
 async fn content(db: TestDb) {

@@ -23,15 +23,18 @@ use async_trait::async_trait;
 use chrono::Utc;
 use common::{TestDb, postgres, sqlite};
 use domain::{AdminTally, AuditAction, AuditEvent, Role, User, UserId};
-use infrastructure::{CachedUsers, MemoryRoles, RedisRoles, RolesCache, SqlUsers, redis_pool};
+use infrastructure::{
+    CachedUsers, MemoryRoles, NearRoles, RedisRoles, RolesCache, SqlUsers, redis_pool,
+};
 use uuid::Uuid;
 
 const TTL: Duration = Duration::from_secs(60);
 
-/// Runs each `scenario(db, cache)` as two tests: the first name on SQLite with `MemoryRoles`,
-/// the second on PostgreSQL with `RedisRoles` (ignored unless `.ci/run` provides both).
+/// Runs each `scenario(db, cache)` as three tests: the first name on SQLite with `MemoryRoles`,
+/// the second on PostgreSQL with `RedisRoles`, the third with `RedisRoles` kept near
+/// (`NearRoles`; both ignored unless `.ci/run` provides PostgreSQL and Redis).
 macro_rules! on_both_backends {
-    ($($scenario:ident: $memory:ident, $redis:ident;)*) => {$(
+    ($($scenario:ident: $memory:ident, $redis:ident, $near:ident;)*) => {$(
         #[tokio::test]
         async fn $memory() {
             $scenario(sqlite().await, Arc::new(MemoryRoles::new(TTL))).await;
@@ -41,6 +44,15 @@ macro_rules! on_both_backends {
         #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
         async fn $redis() {
             $scenario(postgres(8).await, redis_roles(TTL)).await;
+        }
+
+        #[tokio::test]
+        #[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
+        async fn $near() {
+            let (pool, prefix) = common::redis();
+            let roles = Arc::new(RedisRoles::new(pool.clone(), &prefix, TTL));
+            let near = common::near_cache(pool, &prefix).await;
+            $scenario(postgres(8).await, Arc::new(NearRoles::new(roles, near))).await;
         }
     )*};
 }
@@ -90,7 +102,8 @@ async fn the_user_repository_contract(db: TestDb, cache: Arc<dyn RolesCache>) {
 on_both_backends! {
     the_user_repository_contract:
         cached_users_on_sqlite_with_memory_roles_pass_the_user_repository_contract,
-        cached_users_on_postgres_with_redis_roles_pass_the_user_repository_contract;
+        cached_users_on_postgres_with_redis_roles_pass_the_user_repository_contract,
+        cached_users_on_postgres_with_near_roles_pass_the_user_repository_contract;
 }
 
 /// Readers keep missing and filling the cache while roles change under them: after each
@@ -164,7 +177,8 @@ async fn a_change_is_in_force_at_once_against_readers_filling_the_cache(
 on_both_backends! {
     a_change_is_in_force_at_once_against_readers_filling_the_cache:
         memory_roles_a_change_is_in_force_at_once_against_readers_filling_the_cache,
-        redis_roles_a_change_is_in_force_at_once_against_readers_filling_the_cache;
+        redis_roles_a_change_is_in_force_at_once_against_readers_filling_the_cache,
+        near_roles_a_change_is_in_force_at_once_against_readers_filling_the_cache;
 }
 
 /// The race the mark closes, step by step: a reader read the old roles before the change
@@ -284,7 +298,8 @@ async fn losing_the_cache_around_a_change_serves_no_stale_roles(
 on_both_backends! {
     losing_the_cache_around_a_change_serves_no_stale_roles:
         memory_roles_losing_the_cache_around_a_change_serves_no_stale_roles,
-        redis_roles_losing_the_cache_around_a_change_serves_no_stale_roles;
+        redis_roles_losing_the_cache_around_a_change_serves_no_stale_roles,
+        near_roles_losing_the_cache_around_a_change_serves_no_stale_roles;
 }
 
 /// Redis not there at all: reads are answered by the database, changes are refused.

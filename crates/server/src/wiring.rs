@@ -1,6 +1,6 @@
 //! Picks the adapters the configuration asks for and wires them into the services.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use agora_http::{AppState, CsrfTokens};
 use anyhow::Context;
@@ -17,14 +17,17 @@ use application::{
 };
 use infrastructure::{
     BcryptHasher, CachedUsers, Db, FallbackLoginAttempts, FallbackRateLimiter, HashSlots,
-    JwtTokens, MemoryLoginAttempts, MemoryRateLimiter, MemoryRoles, MemorySessions, PoolStats,
-    Pools, ROLES_CACHE_TTL, RedisLoginAttempts, RedisPoolStats, RedisRateLimiter, RedisRoles,
-    RedisSessions, RolesCache, SqlAccountTokens, SqlAudit, SqlComments, SqlMailOutbox, SqlPosts,
-    SqlUsers, SystemClock, TokioTasks, ZxcvbnStrength,
+    JwtTokens, MemoryLoginAttempts, MemoryRateLimiter, MemoryRoles, MemorySessions, NearCache,
+    NearRoles, NearSessions, PoolStats, Pools, ROLES_CACHE_TTL, RedisLoginAttempts, RedisPoolStats,
+    RedisRateLimiter, RedisRoles, RedisSessions, RolesCache, SqlAccountTokens, SqlAudit,
+    SqlComments, SqlMailOutbox, SqlPosts, SqlUsers, SystemClock, TokioTasks, ZxcvbnStrength,
     config::{AppEnv, DatabaseSettings, SessionStoreSettings, Settings},
     connect_database, connect_readers, connect_replica, crypto, migrate, random_secret, redis_pool,
 };
 use secrecy::ExposeSecret;
+
+/// How long a start waits for the near cache's first heartbeat before serving without it.
+const NEAR_CACHE_START: Duration = Duration::from_secs(1);
 
 pub struct Wired {
     pub state: AppState,
@@ -110,9 +113,21 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
                 "sessions and rate limits: Redis, shared by every instance"
             );
             let pool = redis_pool(url.expose_secret())?;
-            redis = Some(pool.clone());
+            // Sessions and roles kept near each instance, dropped everywhere on every change.
+            let near = NearCache::start(pool.clone(), key_prefix);
+            if near.wait_in_force(NEAR_CACHE_START).await {
+                tracing::info!("sessions and roles kept near this instance, coherent via Redis");
+            } else {
+                tracing::warn!(
+                    "REDIS_URL: no subscription yet; session checks read Redis until one is made"
+                );
+            }
+            redis = Some((pool.clone(), near.clone()));
             (
-                Arc::new(RedisSessions::new(pool.clone(), key_prefix)),
+                Arc::new(NearSessions::new(
+                    Arc::new(RedisSessions::new(pool.clone(), key_prefix)),
+                    near,
+                )),
                 Arc::new(FallbackRateLimiter::new(Box::new(RedisRateLimiter::new(
                     pool.clone(),
                     key_prefix,
@@ -184,8 +199,11 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     };
     // Roles are cached beside the sessions, so authenticating a request needs no SQL.
     let roles: Arc<dyn RolesCache> = match (&settings.sessions, &redis) {
-        (SessionStoreSettings::Redis { key_prefix, .. }, Some(pool)) => {
-            Arc::new(RedisRoles::new(pool.clone(), key_prefix, ROLES_CACHE_TTL))
+        (SessionStoreSettings::Redis { key_prefix, .. }, Some((pool, near))) => {
+            Arc::new(NearRoles::new(
+                Arc::new(RedisRoles::new(pool.clone(), key_prefix, ROLES_CACHE_TTL)),
+                near.clone(),
+            ))
         }
         _ => Arc::new(MemoryRoles::new(ROLES_CACHE_TTL)),
     };
@@ -248,8 +266,9 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
         pool,
-        redis_pool: redis.as_ref().map(RedisPoolStats::new),
-        pools: Pools::new(&db_pool, redis.as_ref()).with_readers(readers.as_ref()),
+        redis_pool: redis.as_ref().map(|(pool, _)| RedisPoolStats::new(pool)),
+        pools: Pools::new(&db_pool, redis.as_ref().map(|(pool, near)| (pool, near)))
+            .with_readers(readers.as_ref()),
         retention,
         prune_every: settings.lifetimes.audit_prune_interval,
         mail_delivery: mail.delivery,

@@ -29,7 +29,7 @@ impl AuthService {
         // Both reads at once (the roles of the token's user; checked against the session's
         // below): with a roles cache beside the sessions, one round trip's wait, not two.
         let (session, roles) = futures_util::future::join(
-            self.ports.sessions.get(claims.session_id),
+            self.ports.sessions.get_for_access(claims.session_id),
             self.ports.users.roles_of(claims.user_id),
         )
         .await;

@@ -20,6 +20,16 @@ pub trait SessionStore: Send + Sync {
 
     async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
 
+    /// The session as checking an access token needs it: its owner and expiry. MAY come from
+    /// a cache, as long as every change that ends a session (`delete`, `delete_all_for_user`,
+    /// the sessions `create` ends) has cleared that cache on every instance before it returns.
+    /// What it returns MAY hold an older refresh state and an older expiry (a refresh only
+    /// moves it later), but never an expiry that has passed while the stored one has not: use
+    /// `get` for anything else.
+    async fn get_for_access(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        self.get(id).await
+    }
+
     /// Saves `session` only if the stored session's current refresh digest still equals
     /// `expected`, and says whether it did. MUST be atomic against concurrent callers on every
     /// instance, so two rotations of the same token cannot both win.

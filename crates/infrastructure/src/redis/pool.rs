@@ -202,6 +202,11 @@ impl ConnectionLike for PooledRedis {
 }
 
 impl RedisPool {
+    /// The client the connection is opened from, for connections of their own (subscriptions).
+    pub(crate) fn client(&self) -> &Client {
+        &self.0.client
+    }
+
     /// Drops the connection: calls already holding it finish on it; later ones are refused.
     pub fn close(&self) {
         self.0.closed.store(true, Ordering::Release);

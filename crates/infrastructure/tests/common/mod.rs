@@ -95,6 +95,19 @@ pub fn redis() -> (infrastructure::RedisPool, String) {
     (redis_pool(&url).expect("pool"), prefix)
 }
 
+/// The near cache of one instance under `prefix`, once in force (its first heartbeat back).
+pub async fn near_cache(
+    pool: infrastructure::RedisPool,
+    prefix: &str,
+) -> infrastructure::NearCache {
+    let near = infrastructure::NearCache::start(pool, prefix);
+    assert!(
+        near.wait_in_force(std::time::Duration::from_secs(5)).await,
+        "the near cache never came into force"
+    );
+    near
+}
+
 /// Registers the account `name` (`name@example.com`), created at `at`.
 pub async fn register(users: &dyn UserRepository, name: &str, at: DateTime<Utc>) -> User {
     let user = User::register(
