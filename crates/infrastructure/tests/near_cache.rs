@@ -165,19 +165,18 @@ async fn readers_filling_another_instance_cannot_keep_an_ended_session() {
 
 /// Redis's clock, in milliseconds.
 async fn redis_now_ms() -> i64 {
-    let mut conn = redis_client()
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connects");
-    let (secs, micros): (i64, i64) = redis::cmd("TIME")
-        .query_async(&mut conn)
-        .await
-        .expect("TIME");
+    let (secs, micros): (i64, i64) = on_redis(&redis::cmd("TIME")).await;
     secs * 1000 + micros / 1000
 }
 
-fn redis_client() -> redis::Client {
-    redis::Client::open(std::env::var("REDIS_URL").expect("REDIS_URL")).expect("client")
+/// `command`'s answer, on a connection of the test's own to the Redis every instance uses.
+async fn on_redis<T: redis::FromRedisValue>(command: &redis::Cmd) -> T {
+    let mut conn = redis::Client::open(std::env::var("REDIS_URL").expect("REDIS_URL"))
+        .expect("client")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connects");
+    command.query_async(&mut conn).await.expect("Redis answers")
 }
 
 /// A holder that recorded a lease and then went silent (hung, or its subscription gone unseen):
@@ -191,17 +190,13 @@ async fn a_holder_that_never_acknowledges_holds_a_change_back_until_its_lease_en
     a.sessions.create(&session, 100).await.expect("create");
     let lease = Duration::from_millis(700);
     let ends = redis_now_ms().await + i64::try_from(lease.as_millis()).expect("ms");
-    let mut conn = redis_client()
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connects");
-    let _: i64 = redis::cmd("ZADD")
-        .arg(format!("{prefix}:near:leases"))
-        .arg(ends)
-        .arg("4242")
-        .query_async(&mut conn)
-        .await
-        .expect("ZADD");
+    let _: i64 = on_redis(
+        redis::cmd("ZADD")
+            .arg(format!("{prefix}:near:leases"))
+            .arg(ends)
+            .arg("4242"),
+    )
+    .await;
     let started = Instant::now();
     a.sessions.delete(session.id()).await.expect("delete");
     let waited = started.elapsed();
@@ -216,21 +211,8 @@ async fn a_holder_that_never_acknowledges_holds_a_change_back_until_its_lease_en
 #[tokio::test]
 #[ignore = "needs Redis: .ci/run runs it"]
 async fn losing_every_subscription_serves_nothing_stale_and_the_cache_comes_back() {
-    let (a, b, _prefix) = pair().await;
-    let session = session_of(user());
-    a.sessions.create(&session, 100).await.expect("create");
-    assert_kept(&b, &session).await;
-    let mut conn = redis_client()
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connects");
-    let killed: i64 = redis::cmd("CLIENT")
-        .arg("KILL")
-        .arg("TYPE")
-        .arg("pubsub")
-        .query_async(&mut conn)
-        .await
-        .expect("CLIENT KILL");
+    let (a, b, _prefix, session) = kept_on_b().await;
+    let killed: i64 = on_redis(redis::cmd("CLIENT").arg(&["KILL", "TYPE", "pubsub"])).await;
     assert!(killed >= 2, "killed {killed} subscriptions");
     a.sessions.delete(session.id()).await.expect("delete");
     assert_eq!(
@@ -248,16 +230,17 @@ async fn losing_every_subscription_serves_nothing_stale_and_the_cache_comes_back
     assert_kept(&b, &next).await;
 }
 
+/// A pair whose B keeps a session created through A.
+async fn kept_on_b() -> (Instance, Instance, String, Session) {
+    let (a, b, prefix) = pair().await;
+    let session = session_of(user());
+    a.sessions.create(&session, 100).await.expect("create");
+    assert_kept(&b, &session).await;
+    (a, b, prefix, session)
+}
+
 async fn lease_holders(prefix: &str) -> i64 {
-    let mut conn = redis_client()
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connects");
-    redis::cmd("ZCARD")
-        .arg(format!("{prefix}:near:leases"))
-        .query_async(&mut conn)
-        .await
-        .expect("ZCARD")
+    on_redis(redis::cmd("ZCARD").arg(format!("{prefix}:near:leases"))).await
 }
 
 /// A stopping instance ends its lease at once (changes elsewhere stop waiting for it) and
@@ -265,10 +248,7 @@ async fn lease_holders(prefix: &str) -> i64 {
 #[tokio::test]
 #[ignore = "needs Redis: .ci/run runs it"]
 async fn a_stopped_instance_ends_its_lease_and_answers_from_redis() {
-    let (a, b, prefix) = pair().await;
-    let session = session_of(user());
-    a.sessions.create(&session, 100).await.expect("create");
-    assert_kept(&b, &session).await;
+    let (_a, b, prefix, session) = kept_on_b().await;
     assert_eq!(lease_holders(&prefix).await, 2);
     b.near.stop().await;
     assert_eq!(

@@ -225,21 +225,18 @@ impl NearCache {
     }
 
     pub(crate) fn session(&self, id: SessionId) -> Option<Session> {
-        let now = Instant::now();
-        let state = self.state();
-        state
-            .valid_at(now)
-            .then(|| state.sessions.get(&id, now))
-            .flatten()
+        self.answer(|state, now| state.sessions.get(&id, now))
     }
 
     pub(crate) fn roles(&self, user: UserId) -> Option<Vec<Role>> {
+        self.answer(|state, now| state.roles.get(&user, now))
+    }
+
+    /// What `find` finds among the entries, while they may answer.
+    fn answer<T>(&self, find: impl FnOnce(&State, Instant) -> Option<T>) -> Option<T> {
         let now = Instant::now();
         let state = self.state();
-        state
-            .valid_at(now)
-            .then(|| state.roles.get(&user, now))
-            .flatten()
+        state.valid_at(now).then(|| find(&state, now)).flatten()
     }
 
     /// Taken before a read from Redis whose answer may be kept; `None` while entries may not
