@@ -137,11 +137,23 @@ async fn requests_are_counted_by_route_pattern_method_and_status_class() {
             1,
             "the Redis pool's waiting requests are exported"
         );
+        // In force from the start; a scrape while a renewal runs late on a busy machine may
+        // read 0, so the next few scrapes may say 1.
+        let mut in_force = value(&after, "agora_near_cache_in_force", &[]);
+        for _ in 0..20 {
+            if in_force == 1.0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            in_force = value(&scrape(&app).await, "agora_near_cache_in_force", &[]);
+        }
+        assert_eq!(in_force, 1.0, "the near cache is not in force");
     } else {
         assert!(
             series(&after, "agora_redis_pool_connections").is_empty(),
             "no Redis pool on the in-memory stores"
         );
+        assert!(series(&after, "agora_near_cache_in_force").is_empty());
     }
     assert!(
         series(&after, "agora_http_requests_total")

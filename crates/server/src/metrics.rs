@@ -84,6 +84,11 @@ fn describe() {
         "agora_redis_pool_waiting",
         "Requests waiting for a Redis connection (sampled at scrape)."
     );
+    describe_gauge!(
+        "agora_near_cache_in_force",
+        "1 while sessions and roles kept near this instance answer access checks, else 0 \
+         (sampled at scrape; absent on the in-memory stores)."
+    );
     describe_counter!(
         "agora_rate_limit_refusals_total",
         "Requests refused with 429 by a rate-limit budget, by budget."
@@ -148,6 +153,10 @@ pub fn serve(
                             gauge!("agora_redis_pool_connections").set(sample.connections as f64);
                             gauge!("agora_redis_pool_idle_connections").set(sample.idle as f64);
                             gauge!("agora_redis_pool_waiting").set(sample.waiting as f64);
+                            if let Some(in_force) = sample.near_cache_in_force {
+                                gauge!("agora_near_cache_in_force")
+                                    .set(f64::from(u8::from(in_force)));
+                            }
                         }
                         HttpResponse::Ok()
                             .content_type("text/plain; version=0.0.4; charset=utf-8")

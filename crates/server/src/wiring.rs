@@ -266,7 +266,9 @@ pub async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
     let retention = chrono::Duration::days(i64::from(settings.lifetimes.audit_retention_days));
     Ok(Wired {
         pool,
-        redis_pool: redis.as_ref().map(|(pool, _)| RedisPoolStats::new(pool)),
+        redis_pool: redis
+            .as_ref()
+            .map(|(pool, near)| RedisPoolStats::new(pool).with_near(near)),
         pools: Pools::new(&db_pool, redis.as_ref().map(|(pool, near)| (pool, near)))
             .with_readers(readers.as_ref()),
         retention,

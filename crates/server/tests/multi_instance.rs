@@ -392,3 +392,37 @@ async fn a_lock_out_earned_across_instances_holds_on_every_one() {
         assert_eq!(body["code"], "rate_limited");
     }
 }
+
+/// B hangs (SIGSTOP) while holding the session in memory, and A ends the session meanwhile: A's
+/// logout waits out B's lease instead of B's acknowledgement, and B, resumed, refuses the token
+/// on its very next request. Then B, killed outright, holds A's next change back no longer than
+/// its lease.
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: .ci/run runs them"]
+async fn an_instance_that_hung_through_a_logout_refuses_the_token_when_it_wakes() {
+    let (_deployment, [a, b]) = Deployment::pair().await;
+    let session = a.member().await;
+    accepted_on_both(&a, &b, &session).await;
+    b.signal("STOP");
+    let started = std::time::Instant::now();
+    no_content(&a, Method::POST, "/api/auth/logout", &session, None).await;
+    let waited = started.elapsed();
+    b.signal("CONT");
+    assert_eq!(
+        b.status(ME, &session.access_token).await,
+        401,
+        "B served a session A ended while B hung (A waited {waited:?})"
+    );
+    // B renews a 1 s lease every 250 ms: it had about 750 ms of it left, at the least, when it
+    // stopped (less only if its renewals had been running late by as much).
+    assert!(
+        waited >= std::time::Duration::from_millis(300),
+        "A's logout returned after {waited:?}, before the hung instance's lease could end"
+    );
+
+    let other = a.member().await;
+    accepted_on_both(&a, &b, &other).await;
+    b.signal("KILL");
+    no_content(&a, Method::POST, "/api/auth/logout", &other, None).await;
+    assert_eq!(a.status(ME, &other.access_token).await, 401);
+}

@@ -218,9 +218,9 @@ impl RedisPool {
     }
 }
 
-/// The Redis connection as the metrics endpoint reports it.
+/// The Redis connection (and the near cache beside it) as the metrics endpoint reports it.
 #[derive(Clone)]
-pub struct RedisPoolStats(RedisPool);
+pub struct RedisPoolStats(RedisPool, Option<crate::NearCache>);
 
 /// One sample of the Redis connection.
 pub struct RedisPoolSample {
@@ -231,11 +231,20 @@ pub struct RedisPoolSample {
     /// Calls waiting for a connection to be opened: above zero for long, Redis is unreachable
     /// or slow to accept.
     pub waiting: usize,
+    /// Whether the near cache answers access checks now; `None` without one.
+    pub near_cache_in_force: Option<bool>,
 }
 
 impl RedisPoolStats {
     pub fn new(pool: &RedisPool) -> Self {
-        Self(pool.clone())
+        Self(pool.clone(), None)
+    }
+
+    /// Reports `near` too.
+    #[must_use]
+    pub fn with_near(mut self, near: &crate::NearCache) -> Self {
+        self.1 = Some(near.clone());
+        self
     }
 
     pub fn sample(&self) -> RedisPoolSample {
@@ -244,6 +253,7 @@ impl RedisPoolStats {
             connections: open,
             idle: open,
             waiting: self.0.0.waiting.load(Ordering::Acquire),
+            near_cache_in_force: self.1.as_ref().map(crate::NearCache::in_force),
         }
     }
 }

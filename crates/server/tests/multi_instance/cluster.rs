@@ -232,6 +232,16 @@ impl Instance {
         }
     }
 
+    /// Sends the process `signal` (`STOP`, `CONT`, `KILL`...) with kill(1).
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
     pub async fn member(&self) -> Session {
         let (email, password) = self.register().await;
         self.login(&email, &password).await
