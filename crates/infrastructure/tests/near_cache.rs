@@ -1,7 +1,8 @@
 //! What each instance keeps near (`NearSessions` over `RedisSessions`), as two instances on one
 //! Redis see it: a session ended through one is gone from the other's next access check, even
 //! while readers on the other keep filling its entries; a lease holder that never acknowledges
-//! holds a change back until its lease has ended; losing every subscription serves nothing
+//! holds a change back until its lease has ended; a change whose caller goes away still ends
+//! the session everywhere; losing every subscription serves nothing
 //! stale, and the cache comes back into force; a stopped instance ends its lease. Needs Redis
 //! (`.ci/run`).
 
@@ -18,6 +19,7 @@ use std::{
 use application::ports::SessionStore;
 use chrono::Utc;
 use domain::{Session, SessionId, TokenDigest, UserId};
+use futures_util::FutureExt;
 use infrastructure::{NearCache, NearSessions, RedisSessions};
 use uuid::Uuid;
 
@@ -228,6 +230,32 @@ async fn losing_every_subscription_serves_nothing_stale_and_the_cache_comes_back
     let next = session_of(user());
     a.sessions.create(&next, 100).await.expect("create");
     assert_kept(&b, &next).await;
+}
+
+/// The caller of a logout goes away (a client that hung up) once the change has begun: the
+/// change still runs to its end, in Redis and on B.
+#[tokio::test]
+#[ignore = "needs Redis: .ci/run runs it"]
+async fn a_change_its_caller_abandons_still_ends_the_session_everywhere() {
+    let (a, b, _prefix, session) = kept_on_b().await;
+    assert!(
+        a.sessions.delete(session.id()).now_or_never().is_none(),
+        "the delete ended within its first poll"
+    );
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let stored = b.behind.get(session.id()).await.expect("get");
+        let answered = checked(&b, session.id()).await;
+        if stored.is_none() && answered.is_none() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "3 s after the abandoned delete: stored {}, B answers {answered:?}",
+            stored.is_some()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A pair whose B keeps a session created through A.

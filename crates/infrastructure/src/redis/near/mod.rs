@@ -31,11 +31,13 @@ mod tests;
 
 use std::{
     collections::{HashMap, HashSet, VecDeque},
+    future::Future,
     hash::Hash,
     sync::{Arc, Mutex, MutexGuard, PoisonError},
     time::{Duration, Instant},
 };
 
+use application::StoreError;
 use domain::{Role, Session, SessionId, UserId};
 use redis::Script;
 use tokio::sync::Notify;
@@ -275,12 +277,20 @@ impl NearCache {
     /// Drops `dropped` on every instance: returns once every lease holder has acknowledged
     /// or its lease has ended. `Err` when the change could not be published (after retries):
     /// other instances may then keep the entries for up to [`KEEP_FOR`].
-    pub(crate) async fn forget_everywhere(
-        &self,
-        dropped: &Dropped,
-    ) -> Result<(), application::StoreError> {
+    pub(crate) async fn forget_everywhere(&self, dropped: &Dropped) -> Result<(), StoreError> {
         self.0.forget_everywhere(dropped).await
     }
+}
+
+/// Runs `change` (a store change and the drops it needs everywhere) to its end on a task of
+/// its own, so a caller that goes away mid-change (a client that hung up, a request timed
+/// out) cannot leave it stored in Redis and still kept elsewhere.
+pub(crate) async fn to_the_end<T: Send + 'static>(
+    change: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::spawn(change)
+        .await
+        .map_err(|err| StoreError::Unavailable(anyhow::anyhow!("a change's task failed: {err}")))?
 }
 
 impl Shared {
@@ -289,7 +299,7 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn forget_everywhere(&self, dropped: &Dropped) -> Result<(), application::StoreError> {
+    async fn forget_everywhere(&self, dropped: &Dropped) -> Result<(), StoreError> {
         self.state().forget(dropped);
         let nonce = rand::random::<u64>();
         let notify = Arc::new(Notify::new());
@@ -312,7 +322,7 @@ impl Shared {
 
     /// Publishes `message` (trying again for up to [`LEASE`] while Redis cannot be reached);
     /// the other lease holders and when each lease ends.
-    async fn publish(&self, message: &str) -> Result<Vec<(u64, Instant)>, application::StoreError> {
+    async fn publish(&self, message: &str) -> Result<Vec<(u64, Instant)>, StoreError> {
         let give_up = Instant::now() + LEASE;
         loop {
             let attempt = async {
@@ -325,7 +335,7 @@ impl Shared {
                     .invoke_async(&mut conn)
                     .await
                     .map_err(|e| crate::unavailable::store_error(e, "publishing a change"))?;
-                Ok::<_, application::StoreError>(answer)
+                Ok::<_, StoreError>(answer)
             };
             match attempt.await {
                 Ok((holders, left)) => {

@@ -8,7 +8,7 @@ use application::StoreError;
 use async_trait::async_trait;
 use domain::{Role, UserId};
 
-use super::{Dropped, NearCache};
+use super::{Dropped, NearCache, to_the_end};
 use crate::cached_users::RolesCache;
 
 pub struct NearRoles {
@@ -41,7 +41,11 @@ impl RolesCache for NearRoles {
     }
 
     async fn mark(&self, user: UserId) -> Result<(), StoreError> {
-        self.inner.mark(user).await?;
-        self.near.forget_everywhere(&Dropped::Account(user)).await
+        let (inner, near) = (self.inner.clone(), self.near.clone());
+        to_the_end(async move {
+            inner.mark(user).await?;
+            near.forget_everywhere(&Dropped::Account(user)).await
+        })
+        .await
     }
 }

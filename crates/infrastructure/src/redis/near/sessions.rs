@@ -1,5 +1,6 @@
 //! `SessionStore` with the sessions that access checks read kept near (`get_for_access`);
-//! every change that ends sessions drops them on every instance before it returns.
+//! every change that ends sessions drops them on every instance before it returns, and runs to
+//! its end even if its caller goes away.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use domain::{Session, SessionId, TokenDigest, UserId};
 
-use super::{Dropped, NearCache};
+use super::{Dropped, NearCache, to_the_end};
 
 pub struct NearSessions {
     inner: Arc<dyn SessionStore>,
@@ -28,12 +29,16 @@ impl SessionStore for NearSessions {
         session: &Session,
         keep_at_most: usize,
     ) -> Result<Vec<SessionId>, StoreError> {
-        let ended = self.inner.create(session, keep_at_most).await?;
-        if !ended.is_empty() {
-            let dropped = Dropped::Sessions(ended.clone());
-            self.near.forget_everywhere(&dropped).await?;
-        }
-        Ok(ended)
+        let (inner, near, session) = (self.inner.clone(), self.near.clone(), session.clone());
+        to_the_end(async move {
+            let ended = inner.create(&session, keep_at_most).await?;
+            if !ended.is_empty() {
+                let dropped = Dropped::Sessions(ended.clone());
+                near.forget_everywhere(&dropped).await?;
+            }
+            Ok(ended)
+        })
+        .await
     }
 
     async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
@@ -71,12 +76,14 @@ impl SessionStore for NearSessions {
     }
 
     async fn delete(&self, id: SessionId) -> Result<bool, StoreError> {
-        let existed = self.inner.delete(id).await?;
-        // Even when it was gone already: a racing delete may still be dropping it elsewhere.
-        self.near
-            .forget_everywhere(&Dropped::Sessions(vec![id]))
-            .await?;
-        Ok(existed)
+        let (inner, near) = (self.inner.clone(), self.near.clone());
+        to_the_end(async move {
+            let existed = inner.delete(id).await?;
+            // Even when it was gone already: a racing delete may still be dropping it elsewhere.
+            near.forget_everywhere(&Dropped::Sessions(vec![id])).await?;
+            Ok(existed)
+        })
+        .await
     }
 
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Session>, StoreError> {
@@ -84,9 +91,13 @@ impl SessionStore for NearSessions {
     }
 
     async fn delete_all_for_user(&self, user: UserId) -> Result<u64, StoreError> {
-        let ended = self.inner.delete_all_for_user(user).await?;
-        self.near.forget_everywhere(&Dropped::Account(user)).await?;
-        Ok(ended)
+        let (inner, near) = (self.inner.clone(), self.near.clone());
+        to_the_end(async move {
+            let ended = inner.delete_all_for_user(user).await?;
+            near.forget_everywhere(&Dropped::Account(user)).await?;
+            Ok(ended)
+        })
+        .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
