@@ -9,7 +9,7 @@ pub struct Pools {
     db: DatabaseConnection,
     readers: Option<DatabaseConnection>,
     /// Redis, and the near cache whose lease it ends first.
-    redis: Option<(RedisPool, Option<NearCache>)>,
+    redis: Option<(RedisPool, NearCache)>,
 }
 
 impl Pools {
@@ -17,7 +17,7 @@ impl Pools {
         Self {
             db: db.clone(),
             readers: None,
-            redis: redis.map(|(pool, near)| (pool.clone(), Some(near.clone()))),
+            redis: redis.map(|(pool, near)| (pool.clone(), near.clone())),
         }
     }
 
@@ -32,9 +32,7 @@ impl Pools {
     pub async fn close(self) {
         if let Some((redis, near)) = self.redis {
             // Changes made on the other instances stop waiting for this one's lease.
-            if let Some(near) = near {
-                near.stop().await;
-            }
+            near.stop().await;
             redis.close();
         }
         if let Some(readers) = self.readers

@@ -55,6 +55,8 @@ pub const RENEW_EVERY: Duration = Duration::from_millis(250);
 pub const MARGIN: Duration = Duration::from_millis(100);
 /// The longest an entry is kept.
 pub const KEEP_FOR: Duration = Duration::from_secs(10);
+/// How long a stopping server tries to end its lease before leaving it to end by itself.
+const STOP_WITHIN: Duration = Duration::from_millis(500);
 /// Entries of each kind; when full, everything goes (a miss costs one Redis read).
 const CAPACITY: usize = 100_000;
 /// Heartbeats remembered while they travel.
@@ -204,8 +206,11 @@ impl NearCache {
                 .await
                 .map_err(|e| crate::unavailable::store_error(e, "ending the near cache's lease"))
         };
-        if let Err(err) = ended.await {
-            tracing::debug!(error = %err, "near cache: the lease ends by itself");
+        // Bounded: a stopping server does not wait on an unreachable Redis.
+        match tokio::time::timeout(STOP_WITHIN, ended).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::debug!(error = %err, "near cache: the lease ends by itself"),
+            Err(_) => tracing::debug!("near cache: Redis is slow; the lease ends by itself"),
         }
     }
 
