@@ -20,6 +20,8 @@ use crate::redis::pool::redis_connection;
 
 /// Subscribing again after a lost subscription waits this long first.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(200);
+/// A subscription that delivers nothing for this long is dropped and made again.
+const SILENT_FOR: Duration = Duration::from_secs(3);
 /// Connecting and subscribing give up after this long.
 const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -69,13 +71,23 @@ async fn listen(weak: Weak<Shared>) {
                     }
                 });
                 let mut messages = pubsub.into_on_message();
-                while let Some(message) = messages.next().await {
-                    let Some(shared) = weak.upgrade() else { return };
-                    shared.hear(&message);
-                }
+                // Heartbeats arrive every `RENEW_EVERY` on a live subscription: this long without
+                // a message, the connection is taken for dead even if TCP has not said so.
+                let ended = loop {
+                    match tokio::time::timeout(SILENT_FOR, messages.next()).await {
+                        Ok(Some(message)) => {
+                            let Some(shared) = weak.upgrade() else { return };
+                            shared.hear(&message);
+                        }
+                        Ok(None) => break "was lost",
+                        Err(_) => break "went silent",
+                    }
+                };
                 let Some(shared) = weak.upgrade() else { return };
                 shared.restart(false);
-                tracing::warn!("near cache: the subscription was lost; answering from Redis");
+                if !shared.state().stopped {
+                    tracing::warn!("near cache: the subscription {ended}; answering from Redis");
+                }
             }
             Err(err) => {
                 drop(shared);
