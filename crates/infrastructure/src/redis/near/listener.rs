@@ -16,7 +16,7 @@ use redis::{Msg, aio::PubSub};
 use uuid::Uuid;
 
 use super::{Dropped, HEARTBEATS_IN_FLIGHT, LEASE, MARGIN, RENEW_EVERY, Shared};
-use crate::redis::pool::redis_connection;
+use crate::{redis::pool::redis_connection, unavailable::StoreContext};
 
 /// Subscribing again after a lost subscription waits this long first.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(200);
@@ -65,11 +65,7 @@ async fn listen(weak: Weak<Shared>) {
             Ok(pubsub) => {
                 shared.restart(true);
                 // The first heartbeat at once, not at the next tick: in force within a round trip.
-                tokio::spawn(async move {
-                    if let Err(err) = shared.renew_lease().await {
-                        tracing::debug!(error = %err, "near cache: the lease could not be renewed");
-                    }
-                });
+                tokio::spawn(async move { shared.renew_lease().await });
                 let mut messages = pubsub.into_on_message();
                 // Heartbeats arrive every `RENEW_EVERY` on a live subscription: this long without
                 // a message, the connection is taken for dead even if TCP has not said so.
@@ -104,9 +100,7 @@ async fn renew(weak: Weak<Shared>) {
     loop {
         tick.tick().await;
         let Some(shared) = weak.upgrade() else { return };
-        if let Err(err) = shared.renew_lease().await {
-            tracing::debug!(error = %err, "near cache: the lease could not be renewed");
-        }
+        shared.renew_lease().await;
     }
 }
 
@@ -200,7 +194,7 @@ impl Shared {
                     .arg(format!("ack {nonce} {}", shared.instance))
                     .query_async(&mut conn)
                     .await
-                    .map_err(|e| crate::unavailable::store_error(e, "acknowledging a change"))?;
+                    .store_context("acknowledging a change")?;
                 Ok::<_, application::StoreError>(())
             };
             if let Err(err) = sent.await {
@@ -209,8 +203,15 @@ impl Shared {
         });
     }
 
-    /// Records the lease and sends a heartbeat, while subscribed.
-    async fn renew_lease(&self) -> Result<(), application::StoreError> {
+    /// Records the lease and sends a heartbeat, while subscribed. A failure is logged: the
+    /// lease then lapses by itself.
+    async fn renew_lease(&self) {
+        if let Err(err) = self.try_renew_lease().await {
+            tracing::debug!(error = %err, "near cache: the lease could not be renewed");
+        }
+    }
+
+    async fn try_renew_lease(&self) -> Result<(), application::StoreError> {
         let number = {
             let mut state = self.state();
             if !state.subscribed || state.stopped {
@@ -234,7 +235,7 @@ impl Shared {
             .arg(format!("hb {number}"))
             .invoke_async(&mut conn)
             .await
-            .map_err(|e| crate::unavailable::store_error(e, "renewing the near cache's lease"))?;
+            .store_context("renewing the near cache's lease")?;
         Ok(())
     }
 }

@@ -46,6 +46,7 @@ pub use roles::NearRoles;
 pub use sessions::NearSessions;
 
 use super::pool::{RedisPool, redis_connection};
+use crate::unavailable::StoreContext;
 
 /// How long a lease recorded in Redis lasts.
 pub const LEASE: Duration = Duration::from_millis(1000);
@@ -204,7 +205,7 @@ impl NearCache {
                 .arg(self.0.instance)
                 .query_async::<i64>(&mut conn)
                 .await
-                .map_err(|e| crate::unavailable::store_error(e, "ending the near cache's lease"))
+                .store_context("ending the near cache's lease")
         };
         // Bounded: a stopping server does not wait on an unreachable Redis.
         match tokio::time::timeout(STOP_WITHIN, ended).await {
@@ -305,12 +306,15 @@ impl Shared {
     }
 
     async fn forget_everywhere(&self, dropped: &Dropped) -> Result<(), StoreError> {
-        self.state().forget(dropped);
         let nonce = rand::random::<u64>();
         let notify = Arc::new(Notify::new());
-        self.state()
-            .waits
-            .insert(nonce, (HashSet::new(), Arc::clone(&notify)));
+        {
+            let mut state = self.state();
+            state.forget(dropped);
+            state
+                .waits
+                .insert(nonce, (HashSet::new(), Arc::clone(&notify)));
+        }
         let published = self
             .publish(&listener::change(self.instance, nonce, dropped))
             .await;
@@ -339,7 +343,7 @@ impl Shared {
                     .arg(message)
                     .invoke_async(&mut conn)
                     .await
-                    .map_err(|e| crate::unavailable::store_error(e, "publishing a change"))?;
+                    .store_context("publishing a change")?;
                 Ok::<_, StoreError>(answer)
             };
             match attempt.await {
