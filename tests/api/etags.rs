@@ -237,3 +237,53 @@ async fn a_public_profile_etag_does_not_reveal_changes_it_does_not_show() {
     assert_eq!(renamed.status(), StatusCode::OK);
     assert_eq!(unchanged().await, StatusCode::OK, "username change");
 }
+
+#[tokio::test]
+async fn the_callers_record_shows_a_role_change_at_once_under_a_new_tag() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let member = app.member().await;
+    let tag_of = |response: &reqwest::Response| {
+        response.headers()["etag"]
+            .to_str()
+            .expect("ascii")
+            .to_owned()
+    };
+    let before = app.get_bearer("/api/users/me", member.token()).await;
+    let old_tag = tag_of(&before);
+    let as_admin = app
+        .get_bearer(&format!("/api/users/{}", member.id), admin.token())
+        .await;
+    assert_eq!(tag_of(&as_admin), old_tag, "one tag for one record");
+
+    let roles = app
+        .send(
+            Method::PUT,
+            &format!("/api/users/{}/roles", member.id),
+            admin.token(),
+            Some(json!({"roles": ["moderator"]})),
+        )
+        .await;
+    assert_eq!(roles.status(), StatusCode::OK);
+
+    let after = app
+        .request(Method::GET, "/api/users/me")
+        .bearer_auth(member.token())
+        .header("If-None-Match", &old_tag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        after.status(),
+        StatusCode::OK,
+        "the old tag no longer matches"
+    );
+    let new_tag = tag_of(&after);
+    assert_ne!(new_tag, old_tag);
+    let body: serde_json::Value = after.json().await.expect("json");
+    assert_eq!(body["roles"], json!(["user", "moderator"]));
+    let as_admin = app
+        .get_bearer(&format!("/api/users/{}", member.id), admin.token())
+        .await;
+    assert_eq!(tag_of(&as_admin), new_tag);
+}

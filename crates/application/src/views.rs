@@ -2,7 +2,7 @@
 //! HTTP layer's ETags).
 
 use chrono::{DateTime, Utc};
-use domain::{Comment, Post, PostId, PostTitle, User, UserId};
+use domain::{Comment, Post, PostId, PostTitle, Role, User, UserId};
 use sha2::{Digest, Sha256};
 
 /// A user as shown next to their content.
@@ -109,12 +109,17 @@ impl FullUser {
 }
 
 /// The full record's tag, for `FullUser` and `UserView::Full` alike.
+/// It covers the roles as well: `me` answers with the roles the access check read, and a
+/// change of roles committed between that read and the row's must not leave a client holding
+/// the old roles under the new row's tag.
 fn full_tag(user: &User) -> String {
+    let roles: Vec<&str> = user.roles().iter().map(Role::as_str).collect();
     tag(&[
         b"user/full",
         user.id().as_uuid().as_bytes(),
         &user.updated_at().timestamp_micros().to_be_bytes(),
         user.username().as_ref().as_bytes(),
+        roles.join(",").as_bytes(),
     ])
 }
 
@@ -162,5 +167,41 @@ impl IfMatch {
             IfMatch::Any => true,
             IfMatch::Tags(tags) => tags.iter().any(|t| t == current),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use domain::{Email, PasswordHash, Username};
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn the_full_tag_covers_the_roles() {
+        let now = Utc::now();
+        let account = |roles: Vec<Role>| {
+            User::with_roles(
+                UserId::from_uuid(Uuid::nil()),
+                Username::parse("alice").expect("valid"),
+                Email::parse("alice@example.com").expect("valid"),
+                PasswordHash::new("x".into()),
+                roles,
+                now,
+            )
+        };
+        let user = FullUser::new(account(vec![]));
+        let admin = FullUser::new(account(vec![Role::Admin]));
+        assert_eq!(
+            user.version_tag(),
+            FullUser::new(account(vec![])).version_tag()
+        );
+        assert_ne!(user.version_tag(), admin.version_tag());
+        assert_eq!(
+            admin.version_tag(),
+            UserView::Full(account(vec![Role::Admin])).version_tag(),
+            "the account's own record and an admin's view of it share the tag"
+        );
     }
 }

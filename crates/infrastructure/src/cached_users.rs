@@ -97,6 +97,11 @@ impl_user_repository! {
     pass_through {
         fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError>;
         fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError>;
+        fn find_by_id_holding(
+            &self,
+            id: UserId,
+            roles: &[Role],
+        ) -> Result<Option<User>, RepositoryError>;
         fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError>;
         fn ping(&self) -> Result<(), RepositoryError>;
         fn list(

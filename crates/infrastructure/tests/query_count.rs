@@ -5,7 +5,7 @@
 mod common;
 
 use std::sync::{
-    Arc,
+    Arc, Mutex,
     atomic::{AtomicUsize, Ordering},
 };
 
@@ -31,6 +31,8 @@ struct Fixture {
     posts: SqlPosts,
     comments: SqlComments,
     statements: Arc<AtomicUsize>,
+    /// The SQL of every statement sent, in order.
+    sent: Arc<Mutex<Vec<String>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -39,9 +41,11 @@ async fn fixture() -> Fixture {
     let mut db = connect_database(&settings).await.expect("connect");
     migrate(&db).await.expect("migrate");
     let statements = Arc::new(AtomicUsize::new(0));
-    let counter = statements.clone();
-    db.set_metric_callback(move |_| {
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let (counter, log) = (statements.clone(), sent.clone());
+    db.set_metric_callback(move |info| {
         counter.fetch_add(1, Ordering::SeqCst);
+        log.lock().expect("log").push(info.statement.sql.clone());
     });
     Fixture {
         users: common::sql_users(db.clone()),
@@ -49,6 +53,7 @@ async fn fixture() -> Fixture {
         comments: SqlComments::new(db.clone()),
         db,
         statements,
+        sent,
         _dir: dir,
     }
 }
@@ -255,4 +260,34 @@ async fn an_account_and_its_roles_are_one_statement() {
     let (none, none_cost) = f.count(f.users.find_by_id(nobody)).await;
     assert!(none.expect("reads").is_none());
     assert_eq!(none_cost, 1);
+}
+
+#[tokio::test]
+async fn an_account_whose_roles_are_known_is_its_row_alone() {
+    let f = fixture().await;
+    f.seed(1, 0).await;
+    let user = f
+        .users
+        .list(&UserFilter::default(), &PageRequest::first(1))
+        .await
+        .expect("lists")
+        .items
+        .remove(0);
+    let known = [Role::User, Role::Moderator];
+
+    let sent_before = f.sent.lock().expect("log").len();
+    let (found, cost) = f.count(f.users.find_by_id_holding(user.id(), &known)).await;
+    let found = found.expect("reads").expect("exists");
+    assert_eq!(found.roles(), known, "the roles given, not read again");
+    assert_eq!(found.username(), user.username());
+    assert_eq!(found.email(), user.email());
+    assert_eq!(cost, 1);
+    let sql = f.sent.lock().expect("log")[sent_before].clone();
+    assert!(
+        !sql.contains("user_roles") && !sql.contains("JOIN"),
+        "the account's row alone: {sql}"
+    );
+    let nobody = UserId::from_uuid(Uuid::now_v7());
+    let (none, _) = f.count(f.users.find_by_id_holding(nobody, &known)).await;
+    assert!(none.expect("reads").is_none());
 }

@@ -25,6 +25,18 @@ pub trait UserRepository: Send + Sync {
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError>;
 
+    /// The account by id, taken to hold `roles`: the roles the caller's access check has just
+    /// read, which an adapter need not read again (on SQL: the account's row alone, without
+    /// the join on its roles). The default reads them with the account.
+    async fn find_by_id_holding(
+        &self,
+        id: UserId,
+        roles: &[Role],
+    ) -> Result<Option<User>, RepositoryError> {
+        let _ = roles;
+        self.find_by_id(id).await
+    }
+
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError>;
 
     /// Succeeds only when the store answers a query.

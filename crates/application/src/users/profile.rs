@@ -15,11 +15,12 @@ crate::use_case_error! {
 }
 
 impl UserService {
-    /// The caller's full record: everyone may see their own.
+    /// The caller's full record: everyone may see their own. Its roles are those the access
+    /// check has just read (and the version tag covers them), so they are not read again.
     pub async fn me(&self, actor: &Actor) -> Result<FullUser, ProfileError> {
         self.ports
             .users
-            .find_by_id(actor.user_id)
+            .find_by_id_holding(actor.user_id, &actor.roles)
             .await?
             .map(FullUser::new)
             .ok_or(ProfileError::Gone)

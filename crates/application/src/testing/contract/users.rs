@@ -66,6 +66,36 @@ pub async fn user_repository(users: &impl UserRepository) {
     );
     let nobody = UserId::from_uuid(Uuid::now_v7());
     assert!(users.find_by_id(nobody).await.expect("find").is_none());
+    // Given the roles it holds, the account reads back as `find_by_id` reads it.
+    let holding = users
+        .find_by_id_holding(alice.id(), found.roles())
+        .await
+        .expect("find holding")
+        .expect("found holding its roles");
+    assert_eq!(
+        (
+            holding.id(),
+            holding.username(),
+            holding.email(),
+            holding.roles()
+        ),
+        (found.id(), found.username(), found.email(), found.roles())
+    );
+    assert_eq!(
+        (holding.email_verified(), holding.password_hash().as_ref()),
+        (found.email_verified(), found.password_hash().as_ref())
+    );
+    assert_eq!(
+        (holding.created_at(), holding.updated_at()),
+        (found.created_at(), found.updated_at())
+    );
+    assert!(
+        users
+            .find_by_id_holding(nobody, &[Role::User])
+            .await
+            .expect("find holding")
+            .is_none()
+    );
     assert_eq!(users.roles_of(nobody).await.expect("roles"), None);
 
     // Uniqueness.

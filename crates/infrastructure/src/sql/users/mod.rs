@@ -47,6 +47,8 @@ pub struct SqlUsers {
     /// An account with its roles, by id and by the email's blind index (`rows::find_one`).
     by_id: Prepared,
     by_email: Prepared,
+    /// The account's row alone, by id (`find_by_id_holding`: its roles are known).
+    row_by_id: Prepared,
 }
 
 impl SqlUsers {
@@ -58,6 +60,7 @@ impl SqlUsers {
         };
         Self {
             by_id: account(users::Entity::find_by_id(Uuid::nil())),
+            row_by_id: Prepared::new(users::Entity::find_by_id(Uuid::nil()).build(backend)),
             by_email: account(
                 users::Entity::find().filter(users::Column::EmailBlindIndex.eq(String::new())),
             ),
@@ -146,6 +149,24 @@ impl UserRepository for SqlUsers {
         .await
     }
 
+    async fn find_by_id_holding(
+        &self,
+        id: UserId,
+        roles: &[Role],
+    ) -> Result<Option<User>, RepositoryError> {
+        const WHAT: &str = "finding a user by id";
+        let row = self
+            .db
+            .query_one_raw(self.row_by_id.bind([id.as_uuid().into()]))
+            .await
+            .db_context(WHAT)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let model = users::Model::from_query_result(&row, "").db_context(WHAT)?;
+        self.to_domain(model, roles.to_vec()).map(Some)
+    }
+
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
         self.find_one(
             self.by_email.bind([self.emails.index(email).into()]),
@@ -192,7 +213,7 @@ impl UserRepository for SqlUsers {
                 let model = users::Model::from_query_result(row, "").db_context("listing users")?;
                 let names: Option<String> =
                     row.try_get("", "role_names").db_context("listing users")?;
-                self.to_domain(model, &split_role_names(names))
+                self.to_domain(model, parse_roles(&split_role_names(names))?)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(users, page.limit, Cursor::after_user))

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use application::RepositoryError;
-use domain::{Email, PasswordHash, User, UserId, Username};
+use domain::{Email, PasswordHash, Role, User, UserId, Username};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, IdenStatic, SelectA, SelectB, Statement};
 
 use super::SqlUsers;
@@ -17,7 +17,7 @@ impl SqlUsers {
     pub(super) fn to_domain(
         &self,
         model: users::Model,
-        role_names: &[String],
+        roles: Vec<Role>,
     ) -> Result<User, RepositoryError> {
         // One unreadable address must not take down every read of the row (and every list
         // holding it): the account is returned without it, and the cause is logged.
@@ -28,7 +28,7 @@ impl SqlUsers {
                 None
             }
         };
-        to_domain(model, email, role_names)
+        to_domain(model, email, roles)
     }
 
     /// The sealed email and its blind index, as stored; `None` for an unreadable address,
@@ -74,14 +74,14 @@ impl SqlUsers {
             .chain(rows.filter_map(|(_, role)| role))
             .map(|role| role.name)
             .collect();
-        self.to_domain(model, &names).map(Some)
+        self.to_domain(model, parse_roles(&names)?).map(Some)
     }
 }
 
 fn to_domain(
     model: users::Model,
     email: Option<Email>,
-    role_names: &[String],
+    roles: Vec<Role>,
 ) -> Result<User, RepositoryError> {
     Ok(User::restore(
         UserId::from_uuid(model.id),
@@ -89,7 +89,7 @@ fn to_domain(
         email,
         model.email_verified,
         PasswordHash::new(model.password_hash),
-        parse_roles(role_names)?,
+        roles,
         model.created_at,
         model.updated_at,
     ))
