@@ -154,16 +154,13 @@ impl UserRepository for SqlUsers {
         id: UserId,
         roles: &[Role],
     ) -> Result<Option<User>, RepositoryError> {
-        const WHAT: &str = "finding a user by id";
-        let row = self
-            .db
-            .query_one_raw(self.row_by_id.bind([id.as_uuid().into()]))
+        let model = users::Model::find_by_statement(self.row_by_id.bind([id.as_uuid().into()]))
+            .one(&self.db)
             .await
-            .db_context(WHAT)?;
-        let Some(row) = row else {
+            .db_context("finding a user by id")?;
+        let Some(model) = model else {
             return Ok(None);
         };
-        let model = users::Model::from_query_result(&row, "").db_context(WHAT)?;
         self.to_domain(model, roles.to_vec()).map(Some)
     }
 
