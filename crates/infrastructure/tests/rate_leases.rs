@@ -1,6 +1,7 @@
 //! Two Redis rate limiters on one Redis, as two instances are, racing one busy budget: leasing
 //! it in chunks never lets them admit more than the limit together, and costs the client at
-//! most one unspent lease per instance. Runs in `.ci/run`'s PostgreSQL + Redis pass
+//! most one unspent lease per instance; many connections of one client cost Redis about one
+//! call per lease. Runs in `.ci/run`'s PostgreSQL + Redis pass
 //! (`--include-ignored`); run alone without `REDIS_URL` it fails, so a skip is always visible.
 
 mod common;
@@ -91,4 +92,102 @@ async fn refusal(limiter: &RedisRateLimiter, policy: &RatePolicy) -> RateDecisio
             return decision;
         }
     }
+}
+
+/// Counts Redis's writes of one key: keyspace notifications for string commands (`K$`, turned
+/// on for the test and restored after), one per call of the rate script that spends units.
+struct Writes {
+    conn: redis::aio::MultiplexedConnection,
+    before: String,
+    seen: Arc<AtomicU32>,
+}
+
+impl Writes {
+    async fn of(key: &str) -> Self {
+        let url = std::env::var("REDIS_URL").expect("REDIS_URL names a Redis server");
+        let client = redis::Client::open(url).expect("client");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connects");
+        let (_, before): (String, String) = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("notify-keyspace-events")
+            .query_async(&mut conn)
+            .await
+            .expect("config get");
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("notify-keyspace-events")
+            .arg(format!("{before}K$"))
+            .query_async(&mut conn)
+            .await
+            .expect("config set");
+        let mut pubsub = client.get_async_pubsub().await.expect("pubsub");
+        pubsub
+            .subscribe(format!("__keyspace@0__:{key}"))
+            .await
+            .expect("subscribes");
+        let seen = Arc::new(AtomicU32::new(0));
+        let counter = seen.clone();
+        tokio::spawn(async move {
+            let mut messages = pubsub.into_on_message();
+            while let Some(message) = futures_util::StreamExt::next(&mut messages).await {
+                if message.get_payload::<String>().ok().as_deref() == Some("set") {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        Self { conn, before, seen }
+    }
+
+    /// The writes seen, once none has come for 200 ms; restores the server's setting.
+    async fn count(mut self) -> u32 {
+        let mut last = u32::MAX;
+        while self.seen.load(Ordering::SeqCst) != last {
+            last = self.seen.load(Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("notify-keyspace-events")
+            .arg(&self.before)
+            .query_async(&mut self.conn)
+            .await
+            .expect("config restored");
+        last
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs Redis: .ci/run runs it"]
+async fn many_connections_of_one_client_cost_redis_about_one_call_per_lease() {
+    let (pool, prefix) = common::redis();
+    let limiter = Arc::new(RedisRateLimiter::new(pool, &prefix));
+    let writes = Writes::of(&format!("{prefix}:ratelimit:busy-client")).await;
+    let policy = RatePolicy::per_minute("general", 1_000_000);
+    const CONNECTIONS: usize = 64;
+    const EACH: usize = 50;
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let (limiter, policy) = (limiter.clone(), policy.clone());
+            tokio::spawn(async move {
+                for _ in 0..EACH {
+                    let decision = limiter.hit("busy-client", &policy).await.expect("hit");
+                    assert!(decision.allowed, "{decision:?}");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("no panic");
+    }
+    let calls = writes.count().await;
+    let hits = u32::try_from(CONNECTIONS * EACH).expect("small");
+    // One call per lease of 32 would be 100, plus the first, growing ones; a request that
+    // finds no unit asks for itself only after waiting WAIT_AT_MOST in all.
+    assert!(
+        calls > 0 && calls <= hits / 8,
+        "{calls} calls of the rate script for {hits} requests"
+    );
 }

@@ -10,6 +10,13 @@
 //! again at one unit otherwise, so a client that makes a request now and then spends its budget
 //! exactly as without leases, and a small budget (the authentication one) is never leased.
 //!
+//! While one request of a key asks Redis for a lease, the others of that key that find no
+//! unit here wait for its answer (at most [`WAIT_AT_MOST`]) and take their units from it,
+//! instead of each asking Redis for one unit of its own: many connections of one client cost
+//! Redis one call per lease, not one per request that arrives while a lease is asked for. A
+//! request whose waits add up to [`WAIT_AT_MOST`] asks Redis itself, as before. If a lease
+//! request fails, so do the requests that waited for it.
+//!
 //! A refusal is kept until its `retry_after`: the other instances only ever spend, so none can
 //! bring budget back sooner, and a client flooding past its limit costs Redis one call per
 //! emission interval instead of one per request.
@@ -24,6 +31,7 @@ use std::{
 };
 
 use application::throttle::{RateDecision, RatePolicy};
+use tokio::sync::watch;
 
 /// Units leased and not spent within this long are dropped.
 pub const LEASE_LIFETIME: Duration = Duration::from_millis(500);
@@ -31,6 +39,8 @@ pub const LEASE_LIFETIME: Duration = Duration::from_millis(500);
 pub const GROW_WITHIN: Duration = Duration::from_millis(100);
 /// The most units one lease may hold.
 pub const MAX_LEASE: u32 = 32;
+/// The longest a request waits, in all, for leases other requests of its key are asking for.
+pub const WAIT_AT_MOST: Duration = Duration::from_millis(100);
 /// A lease request under way for longer than this (its request was dropped mid-call) no
 /// longer keeps other requests for the key to leases of one unit.
 const FETCH_ABANDONED: Duration = Duration::from_secs(3);
@@ -62,11 +72,23 @@ pub struct Fetch {
     owner: bool,
 }
 
+/// How a lease request ended, for the requests that waited for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetched {
+    Granted,
+    Failed,
+}
+
+/// Changes when the key's lease request under way ends, with how it ended.
+pub type Waiting = watch::Receiver<Option<Fetched>>;
+
 /// What [`Leases::take`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Take {
     /// Decided here: a unit of a lease spent, or a refusal still in force.
     Decided(RateDecision),
+    /// Another request of the key is asking Redis for a lease: wait for it, then take again.
+    Wait(Waiting),
     /// Redis must be asked.
     Fetch(Fetch),
 }
@@ -83,6 +105,18 @@ struct Lease {
     size: u32,
     refused_until: Option<Instant>,
     fetching_since: Option<Instant>,
+    /// Told how the lease request under way ended, once a request waits for it.
+    fetched: Option<watch::Sender<Option<Fetched>>>,
+}
+
+impl Lease {
+    /// Tells the requests waiting for the lease request under way how it ended.
+    fn ended(&mut self, how: Fetched) {
+        self.fetching_since = None;
+        if let Some(fetched) = &self.fetched {
+            fetched.send_replace(Some(how));
+        }
+    }
 }
 
 impl Lease {
@@ -122,8 +156,9 @@ impl Leases {
         f(leases.entry(key.to_owned()).or_default())
     }
 
-    /// Spends a unit of `key`'s lease, or says what to ask Redis for.
-    pub fn take(&self, key: &str, policy: &RatePolicy, now: Instant) -> Take {
+    /// Spends a unit of `key`'s lease, or says what to ask Redis for, or (when `may_wait`)
+    /// to wait for the lease another request of the key is asking for.
+    pub fn take(&self, key: &str, policy: &RatePolicy, now: Instant, may_wait: bool) -> Take {
         self.with(key, now, |lease| {
             let since = lease.since(now);
             match lease.refused_until {
@@ -153,6 +188,10 @@ impl Leases {
             let fetching = lease
                 .fetching_since
                 .is_some_and(|at| now.saturating_duration_since(at) < FETCH_ABANDONED);
+            if fetching && may_wait {
+                let fetched = lease.fetched.get_or_insert_with(|| watch::channel(None).0);
+                return Take::Wait(fetched.subscribe());
+            }
             if fetching {
                 return Take::Fetch(Fetch {
                     size: 1,
@@ -176,7 +215,7 @@ impl Leases {
     pub fn granted(&self, key: &str, fetch: Fetch, grant: Grant, now: Instant) -> RateDecision {
         self.with(key, now, |lease| {
             if fetch.owner {
-                lease.fetching_since = None;
+                lease.ended(Fetched::Granted);
             }
             if lease.since(now) >= LEASE_LIFETIME {
                 lease.units = 0;
@@ -210,7 +249,7 @@ impl Leases {
     /// Redis could not be asked: the next request for the key may ask again at once.
     pub fn failed(&self, key: &str, fetch: Fetch, now: Instant) {
         if fetch.owner {
-            self.with(key, now, |lease| lease.fetching_since = None);
+            self.with(key, now, |lease| lease.ended(Fetched::Failed));
         }
     }
 }

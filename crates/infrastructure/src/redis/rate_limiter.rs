@@ -12,7 +12,7 @@ use application::{
 use async_trait::async_trait;
 use redis::Script;
 
-use super::leases::{Grant, Leases, Take};
+use super::leases::{Fetched, Grant, Leases, Take, WAIT_AT_MOST};
 use super::pool::{RedisPool, redis_connection};
 use crate::unavailable::StoreContext;
 
@@ -85,9 +85,24 @@ fn micros(d: Duration) -> u64 {
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
     async fn hit(&self, key: &str, policy: &RatePolicy) -> Result<RateDecision, StoreError> {
-        let fetch = match self.leases.take(key, policy, Instant::now()) {
-            Take::Decided(decision) => return Ok(decision),
-            Take::Fetch(fetch) => fetch,
+        // Waits for the leases other requests of the key are asking for, WAIT_AT_MOST in all:
+        // whatever ends a wait (an answer, the bound, a waited-for request dropped mid-call),
+        // the lease is looked at again. Only a failure is passed on to the requests waiting.
+        let deadline = tokio::time::Instant::now() + WAIT_AT_MOST;
+        let fetch = loop {
+            let may_wait = tokio::time::Instant::now() < deadline;
+            match self.leases.take(key, policy, Instant::now(), may_wait) {
+                Take::Decided(decision) => return Ok(decision),
+                Take::Fetch(fetch) => break fetch,
+                Take::Wait(mut waiting) => {
+                    let ended = tokio::time::timeout_at(deadline, waiting.changed()).await;
+                    if matches!(ended, Ok(Ok(()))) && *waiting.borrow() == Some(Fetched::Failed) {
+                        return Err(StoreError::Unavailable(anyhow::anyhow!(
+                            "the lease request this request waited for failed"
+                        )));
+                    }
+                }
+            }
         };
         match self.lease(key, policy, fetch.size).await {
             Ok(grant) => Ok(self.leases.granted(key, fetch, grant, Instant::now())),
