@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod cpu;
 pub mod fixed_rate;
 pub mod report;
 pub mod wrk;

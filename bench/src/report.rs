@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use serde::Serialize;
 
-use crate::wrk::Outcome;
+use crate::{cpu::CpuPerRequest, wrk::Outcome};
 
 #[derive(Debug, Serialize)]
 pub struct Fixed {
@@ -31,6 +31,8 @@ pub struct RouteResult {
     pub ratio: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Medians over the rounds of each process's CPU per request.
+    pub cpu: Option<CpuPerRequest>,
     pub fixed: Option<Fixed>,
 }
 
@@ -51,6 +53,14 @@ impl RouteResult {
             ratio: 0.0,
             p50_ms: mid(|o| o.p50_ms),
             p99_ms: mid(|o| o.p99_ms),
+            cpu: rounds
+                .iter()
+                .all(|o| o.cpu.is_some())
+                .then(|| CpuPerRequest {
+                    app_us: mid(|o| o.cpu.map_or(f64::NAN, |c| c.app_us)),
+                    database_us: mid(|o| o.cpu.map_or(f64::NAN, |c| c.database_us)),
+                    redis_us: mid(|o| o.cpu.map_or(f64::NAN, |c| c.redis_us)),
+                }),
             fixed: None,
             rounds,
         }
@@ -131,6 +141,32 @@ impl Report {
                 fixed,
                 r.rounds.iter().map(|o| o.errors).sum::<u64>()
             );
+        }
+        if self.routes.iter().any(|r| r.cpu.is_some()) {
+            md += "\nCPU per request, by process (microseconds, medians of the rounds; read from \
+                   `/proc` around each run; wrk's own share is not counted). The application is \
+                   the server, or the floor for the floor's routes; the database is \
+                   PostgreSQL's processes (SQLite runs inside the server).\n\n\
+                   | route | application | database | Redis | total | total / floor's |\n\
+                   |---|---|---|---|---|---|\n";
+            let floor = self
+                .routes
+                .first()
+                .and_then(|r| r.cpu)
+                .map_or(f64::NAN, |c| c.total_us());
+            for r in &self.routes {
+                if let Some(c) = r.cpu {
+                    md += &format!(
+                        "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} |\n",
+                        r.name,
+                        c.app_us,
+                        c.database_us,
+                        c.redis_us,
+                        c.total_us(),
+                        c.total_us() / floor
+                    );
+                }
+            }
         }
         if let Some(f) = &self.flood {
             md += &format!(

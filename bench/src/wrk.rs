@@ -6,6 +6,8 @@ use std::{path::Path, process::Command};
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::cpu::CpuPerRequest;
+
 /// One request shape, written as a wrk Lua script.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -70,6 +72,9 @@ pub struct Outcome {
     pub requests: u64,
     /// Non-2xx/3xx answers plus socket errors.
     pub errors: u64,
+    /// CPU per request by process (`cpu`), when the driver measured it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuPerRequest>,
 }
 
 pub struct Load {

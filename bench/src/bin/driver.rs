@@ -6,7 +6,7 @@
 use std::{collections::HashMap, path::PathBuf, time::Duration};
 
 use agora_bench::{
-    ADMIN_EMAIL, BENCH_PASSWORD, Setup, fixed_rate,
+    ADMIN_EMAIL, BENCH_PASSWORD, Setup, cpu, fixed_rate,
     report::{Flood, Report, RouteResult, Rss},
     user_email,
     wrk::{self, Load, Outcome, Target},
@@ -247,6 +247,7 @@ async fn main() -> anyhow::Result<()> {
         connections: (a.hash_concurrency as u32 * 2).max(2),
         seconds: a.seconds,
     };
+    let hz = cpu::ticks_per_second();
     let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); targets.len()];
     for round in 0..a.rounds {
         // Interleaved: every round visits every route, starting one further along.
@@ -269,15 +270,26 @@ async fn main() -> anyhow::Result<()> {
             };
             // wrk stops sending, not the server: let what it queued drain before the next run.
             std::thread::sleep(Duration::from_secs(if a.smoke { 0 } else { 2 }));
-            let outcome = wrk::run(base, &target, l, &scripts, BENCH_PASSWORD)?;
+            let app = if *base == a.floor {
+                "agora-floor"
+            } else {
+                "agora"
+            };
+            let before = cpu::snapshot(app);
+            let mut outcome = wrk::run(base, &target, l, &scripts, BENCH_PASSWORD)?;
+            let spent = before.per_request(&cpu::snapshot(app), outcome.requests, hz);
+            outcome.cpu = Some(spent);
             println!(
-                "round {} {:<45} {:>9.0} rps  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}",
+                "round {} {:<45} {:>9.0} rps  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}  cpu/request: app {:.1} us, database {:.1} us, Redis {:.1} us",
                 round + 1,
                 target.name,
                 outcome.rps,
                 outcome.p50_ms,
                 outcome.p99_ms,
-                outcome.errors
+                outcome.errors,
+                spent.app_us,
+                spent.database_us,
+                spent.redis_us
             );
             let bad = target.random_login.is_none() && outcome.errors * 100 > outcome.requests;
             anyhow::ensure!(
