@@ -39,6 +39,8 @@ pub enum Posts {
     CreatedAt,
     UpdatedAt,
     CommentCount,
+    Excerpt,
+    BodyLength,
 }
 
 #[derive(DeriveIden)]

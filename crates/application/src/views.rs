@@ -38,6 +38,13 @@ pub struct PostSummary {
 impl PostSummary {
     /// At most this many characters of the body appear in a list.
     pub const EXCERPT_CHARS: usize = 300;
+
+    /// What a list shows of `body`: its first `EXCERPT_CHARS` characters, and its length in
+    /// characters.
+    pub fn excerpt_of(body: &str) -> (String, u64) {
+        let excerpt = body.chars().take(Self::EXCERPT_CHARS).collect();
+        (excerpt, body.chars().count() as u64)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,8 @@
 //! `PostRepository` with sea-orm. A post and a page of posts are each one statement: the posts
 //! joined with their authors. The number of comments is the post's `comment_count` column,
 //! kept exact by triggers on `comments` (migration `m20261127_000012`), not counted per read.
-//! A page reads only the start of each body and its length, computed by the database.
+//! A page reads only the start of each body and its length, stored beside the body when it is
+//! written (migration `m20261128_000014`).
 
 use application::{
     RepositoryError,
@@ -15,8 +16,8 @@ use domain::{Post, PostBody, PostId, PostTitle, UserId};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Select, Statement,
-    sea_query::{BinOper, Expr, ExprTrait, Func, Query},
+    QueryOrder, Select, Statement,
+    sea_query::{BinOper, Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -111,12 +112,9 @@ impl SqlPosts {
         rows.into_iter().map(to_view).collect()
     }
 
-    /// `SUBSTR` and `LENGTH` count characters on both engines (PostgreSQL on `text`, SQLite on
-    /// UTF-8 text), as `PostBody` does.
+    /// A list reads what it shows of each body from the columns written with it (`excerpt`,
+    /// `body_length`), never the body.
     fn summaries_select(condition: Condition) -> Select<posts::Entity> {
-        let body = || Expr::col((posts::Entity, posts::Column::Body));
-        // `integer`, not `bigint`: PostgreSQL has no `substr(text, integer, bigint)`.
-        let excerpt_chars = i32::try_from(PostSummary::EXCERPT_CHARS).unwrap_or(i32::MAX);
         with_author::<posts::Entity>(
             [
                 posts::Column::Id,
@@ -125,15 +123,11 @@ impl SqlPosts {
                 posts::Column::CreatedAt,
                 posts::Column::UpdatedAt,
                 posts::Column::CommentCount,
+                posts::Column::Excerpt,
+                posts::Column::BodyLength,
             ],
             posts::Relation::Author,
         )
-        .column_as(
-            Expr::expr(Func::cust("SUBSTR").arg(body()).arg(1).arg(excerpt_chars)),
-            "excerpt",
-        )
-        // `integer` on both engines: a body has at most 50,000 characters.
-        .column_as(Expr::expr(Func::cust("LENGTH").arg(body())), "body_length")
         .filter(condition)
         .order_by_desc(posts::Column::CreatedAt)
         .order_by_desc(posts::Column::Id)
@@ -211,6 +205,7 @@ fn title_search_candidates(q: &str) -> Option<Expr> {
 }
 
 fn active(post: &Post) -> posts::ActiveModel {
+    let (excerpt, body_length) = excerpt_of(post);
     posts::ActiveModel {
         id: Set(post.id().as_uuid()),
         author_id: Set(post.author_id().as_uuid()),
@@ -219,7 +214,15 @@ fn active(post: &Post) -> posts::ActiveModel {
         created_at: Set(post.created_at()),
         updated_at: Set(post.updated_at()),
         comment_count: NotSet,
+        excerpt: Set(excerpt),
+        body_length: Set(body_length),
     }
+}
+
+/// The excerpt and length stored beside the body (a body has at most 50,000 characters).
+fn excerpt_of(post: &Post) -> (String, i32) {
+    let (excerpt, length) = PostSummary::excerpt_of(post.body().as_ref());
+    (excerpt, i32::try_from(length).unwrap_or(i32::MAX))
 }
 
 fn to_view(row: PostRow) -> Result<PostView, RepositoryError> {
@@ -272,9 +275,12 @@ impl PostRepository for SqlPosts {
         post: &Post,
         expected: Option<DateTime<Utc>>,
     ) -> Result<bool, RepositoryError> {
+        let (excerpt, body_length) = excerpt_of(post);
         let changes = posts::Entity::update_many()
             .col_expr(posts::Column::Title, Expr::value(post.title().as_ref()))
             .col_expr(posts::Column::Body, Expr::value(post.body().as_ref()))
+            .col_expr(posts::Column::Excerpt, Expr::value(excerpt))
+            .col_expr(posts::Column::BodyLength, Expr::value(body_length))
             .col_expr(posts::Column::UpdatedAt, Expr::value(post.updated_at()));
         Ok(
             update_guarded(&self.db, changes, post.id().as_uuid(), expected)

@@ -161,6 +161,20 @@ pub async fn post_repository(users: &impl UserRepository, posts: &impl PostRepos
     let saved = stored(posts.find(expected[1]).await);
     assert_eq!(saved.post.title().as_ref(), "edited");
     assert_eq!(saved.post.body().as_ref(), "new body");
+    let listed = posts
+        .list(&by_writer, &PageRequest::first(10))
+        .await
+        .expect("list");
+    let summary = listed
+        .items
+        .iter()
+        .find(|s| s.id == expected[1])
+        .expect("listed");
+    assert_eq!(
+        (summary.excerpt.as_str(), summary.body_length),
+        ("new body", 8),
+        "a list shows the edited body's excerpt and length"
+    );
     let ghost = post(writer.id(), "ghost", "ghost", 0);
     assert!(
         !posts.update(&ghost, None).await.expect("update"),

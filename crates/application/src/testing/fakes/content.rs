@@ -55,12 +55,12 @@ impl FakeContent {
     }
 
     fn summary(&self, post: &Post) -> PostSummary {
-        let body = post.body().as_ref();
+        let (excerpt, body_length) = PostSummary::excerpt_of(post.body().as_ref());
         PostSummary {
             id: post.id(),
             title: post.title().clone(),
-            excerpt: body.chars().take(PostSummary::EXCERPT_CHARS).collect(),
-            body_length: body.chars().count() as u64,
+            excerpt,
+            body_length,
             author: self.author(post.author_id()),
             comment_count: self.comment_count(post.id()),
             created_at: post.created_at(),

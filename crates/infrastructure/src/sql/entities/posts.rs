@@ -12,6 +12,10 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Kept exact by triggers on `comments` (migration `m20261127_000012`); never written here.
     pub comment_count: i64,
+    /// What a list shows of the body, written with it (migration `m20261128_000014`).
+    pub excerpt: String,
+    /// The body's length in characters, written with it.
+    pub body_length: i32,
 }
 
 written_by_a_user!();
