@@ -16,7 +16,7 @@ use domain::{Post, PostBody, PostId, PostTitle, UserId};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, Select, Statement,
+    QueryOrder, QueryTrait, Select, Statement,
     sea_query::{BinOper, Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
@@ -69,7 +69,7 @@ impl SqlPosts {
         let db = db.into();
         let by_id = Condition::all().add(posts::Column::Id.eq(Uuid::nil()));
         Self {
-            by_id: Prepared::new(limited(&Self::views_select(by_id), 1, &db)),
+            by_id: Prepared::new(Self::view_select(by_id).build(db.get_database_backend())),
             db,
         }
     }
@@ -86,7 +86,9 @@ impl SqlPosts {
         insert_in_thousands::<posts::Entity, _, _>(&self.db, posts, active, "inserting posts").await
     }
 
-    fn views_select(condition: Condition) -> Select<posts::Entity> {
+    /// A post with its author's name: one row by primary key, so no order and no limit (on
+    /// PostgreSQL an `ORDER BY` here planned a sort of the one row).
+    fn view_select(condition: Condition) -> Select<posts::Entity> {
         with_author::<posts::Entity>(
             [
                 posts::Column::Id,
@@ -100,8 +102,6 @@ impl SqlPosts {
             posts::Relation::Author,
         )
         .filter(condition)
-        .order_by_desc(posts::Column::CreatedAt)
-        .order_by_desc(posts::Column::Id)
     }
 
     async fn views(&self, statement: Statement) -> Result<Vec<PostView>, RepositoryError> {
