@@ -117,9 +117,7 @@ impl Lease {
             fetched.send_replace(Some(how));
         }
     }
-}
 
-impl Lease {
     fn since(&self, now: Instant) -> Duration {
         self.at
             .map_or(Duration::MAX, |at| now.saturating_duration_since(at))
