@@ -18,6 +18,9 @@ pub struct Target {
     pub body: Option<String>,
     /// A login for a random one of this many seeded users per request (`body` unused).
     pub random_login: Option<usize>,
+    /// Each request as a random one of these access tokens (`bearer` is then only the
+    /// first request's, the check before the load).
+    pub random_bearers: Vec<String>,
 }
 
 impl Target {
@@ -29,6 +32,7 @@ impl Target {
             bearer: bearer.map(str::to_owned),
             body: None,
             random_login: None,
+            random_bearers: Vec::new(),
         }
     }
 
@@ -40,6 +44,7 @@ impl Target {
             bearer: bearer.map(str::to_owned),
             body: Some(body),
             random_login: None,
+            random_bearers: Vec::new(),
         }
     }
 
@@ -53,6 +58,17 @@ impl Target {
         }
         if let Some(body) = &self.body {
             lua += &format!("wrk.body = [==[{body}]==]\n");
+        }
+        if !self.random_bearers.is_empty() {
+            let tokens: Vec<String> = self
+                .random_bearers
+                .iter()
+                .map(|t| format!("\"Bearer {t}\""))
+                .collect();
+            lua += &format!(
+                "local tokens = {{{}}}\nrequest = function()\n  local headers = {{}}\n  for k, v in pairs(wrk.headers) do headers[k] = v end\n  headers[\"Authorization\"] = tokens[math.random(#tokens)]\n  return wrk.format(nil, nil, headers, nil)\nend\n",
+                tokens.join(", ")
+            );
         }
         if let Some(users) = self.random_login {
             lua += &format!(

@@ -14,6 +14,9 @@ use agora_bench::{
 use anyhow::Context;
 use serde_json::{Value, json};
 
+/// How many accounts write the posts `POST /api/posts` adds under load.
+const WRITERS: usize = 20;
+
 struct Args {
     server: String,
     floor: String,
@@ -137,10 +140,17 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let user = login(&client, &a.server, &user_email(0)).await?;
     let bearer = token(&user, "access_token")?;
-    let writer = token(
-        &login(&client, &a.server, &user_email(1 % setup.users)).await?,
-        "access_token",
-    )?;
+    // The posts written under load come from twenty accounts, as the seeded posts come from
+    // many: page 1 (the newest, written here) and page 1,000 (seeded) then join as many
+    // different authors. From one account, page 1 joined one author twenty times.
+    let mut writers = Vec::new();
+    for i in 1..=WRITERS.min(setup.users.saturating_sub(1)).max(1) {
+        writers.push(token(
+            &login(&client, &a.server, &user_email(i % setup.users)).await?,
+            "access_token",
+        )?);
+    }
+    let writer = writers[0].clone();
     let admin = token(
         &login(&client, &a.server, ADMIN_EMAIL).await?,
         "access_token",
@@ -213,12 +223,16 @@ async fn main() -> anyhow::Result<()> {
         ),
         (
             a.server.clone(),
-            Target::post(
-                "POST /api/posts",
-                "/api/posts",
-                Some(&writer),
-                json!({"title": "A benchmark post", "body": agora_bench::post_body()}).to_string(),
-            ),
+            Target {
+                random_bearers: writers,
+                ..Target::post(
+                    "POST /api/posts",
+                    "/api/posts",
+                    Some(&writer),
+                    json!({"title": "A benchmark post", "body": agora_bench::post_body()})
+                        .to_string(),
+                )
+            },
         ),
         (a.server.clone(), login_target.clone()),
         (
