@@ -41,6 +41,7 @@ pub enum Posts {
     CommentCount,
     Excerpt,
     BodyLength,
+    AuthorUsername,
 }
 
 #[derive(DeriveIden)]
@@ -52,6 +53,7 @@ pub enum Comments {
     Body,
     CreatedAt,
     UpdatedAt,
+    AuthorUsername,
 }
 
 #[derive(DeriveIden)]

@@ -19,6 +19,7 @@ mod m20261127_000011_posts_title_search_index;
 mod m20261127_000012_posts_comment_count;
 mod m20261127_000013_posts_title_trigram_index_without_pending_list;
 mod m20261128_000014_posts_excerpt_and_body_length;
+mod m20261128_000015_authors_username_on_posts_and_comments;
 
 pub use m20261128_000014_posts_excerpt_and_body_length::EXCERPT_CHARS as POSTS_EXCERPT_CHARS;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_posts_comment_count::Migration),
             Box::new(m20261127_000013_posts_title_trigram_index_without_pending_list::Migration),
             Box::new(m20261128_000014_posts_excerpt_and_body_length::Migration),
+            Box::new(m20261128_000015_authors_username_on_posts_and_comments::Migration),
         ]
     }
 }

@@ -126,5 +126,7 @@ async fn content(db: TestDb) {
     let users = sql_users(db.conn.clone());
     let posts = SqlPosts::new(db.conn.clone());
     contract::post_repository(&users, &posts).await;
-    contract::comment_repository(&users, &posts, &SqlComments::new(db.conn.clone())).await;
+    let comments = SqlComments::new(db.conn.clone());
+    contract::comment_repository(&users, &posts, &comments).await;
+    contract::authors_by_current_name(&users, &posts, &comments).await;
 }

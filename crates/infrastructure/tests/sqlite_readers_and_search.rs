@@ -152,7 +152,9 @@ async fn the_repository_contracts_hold_with_reads_on_the_reader_pool() {
     contract::user_repository_admins(&users).await;
     let posts = SqlPosts::new(store.db.clone());
     contract::post_repository(&users, &posts).await;
-    contract::comment_repository(&users, &posts, &SqlComments::new(store.db.clone())).await;
+    let comments = SqlComments::new(store.db.clone());
+    contract::comment_repository(&users, &posts, &comments).await;
+    contract::authors_by_current_name(&users, &posts, &comments).await;
     contract::audit_log(&SqlAudit::new(store.db.clone())).await;
 }
 

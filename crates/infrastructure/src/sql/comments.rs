@@ -1,4 +1,5 @@
-//! `CommentRepository` with sea-orm: comments joined with their authors in one query.
+//! `CommentRepository` with sea-orm: a page of comments is one statement on `comments` alone,
+//! which carries each author's username.
 
 use super::db::Db;
 use application::{
@@ -11,13 +12,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Comment, CommentBody, CommentId, PostId, UserId};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, Select, SqlErr, Statement, sea_query::Expr,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    Select, SqlErr, Statement,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
 use super::{
-    authored::{author_ref, with_author},
+    authored::author_ref,
     batch::insert_in_thousands,
     entities::comments,
     keyset,
@@ -68,20 +71,20 @@ impl SqlComments {
     }
 
     fn select(condition: Condition) -> Select<comments::Entity> {
-        with_author::<comments::Entity>(
-            [
+        comments::Entity::find()
+            .select_only()
+            .columns([
                 comments::Column::Id,
                 comments::Column::PostId,
                 comments::Column::AuthorId,
                 comments::Column::Body,
                 comments::Column::CreatedAt,
                 comments::Column::UpdatedAt,
-            ],
-            comments::Relation::Author,
-        )
-        .filter(condition)
-        .order_by_asc(comments::Column::CreatedAt)
-        .order_by_asc(comments::Column::Id)
+                comments::Column::AuthorUsername,
+            ])
+            .filter(condition)
+            .order_by_asc(comments::Column::CreatedAt)
+            .order_by_asc(comments::Column::Id)
     }
 
     async fn views(
@@ -119,6 +122,7 @@ fn active(comment: &Comment) -> comments::ActiveModel {
         body: Set(comment.body().as_ref().to_owned()),
         created_at: Set(comment.created_at()),
         updated_at: Set(comment.updated_at()),
+        author_username: NotSet,
     }
 }
 

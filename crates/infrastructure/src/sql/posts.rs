@@ -1,5 +1,5 @@
-//! `PostRepository` with sea-orm. A post and a page of posts are each one statement: the posts
-//! joined with their authors. The number of comments is the post's `comment_count` column,
+//! `PostRepository` with sea-orm. A post and a page of posts are each one statement on `posts`
+//! alone, which carries its author's username. The number of comments is the post's `comment_count` column,
 //! kept exact by triggers on `comments` (migration `m20261127_000012`), not counted per read.
 //! A page reads only the start of each body and its length, stored beside the body when it is
 //! written (migration `m20261128_000014`).
@@ -16,14 +16,14 @@ use domain::{Post, PostBody, PostId, PostTitle, UserId};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QueryTrait, Select, Statement,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement,
     sea_query::{BinOper, Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
 use super::db::Db;
 use super::{
-    authored::{author_ref, with_author},
+    authored::author_ref,
     batch::insert_in_thousands,
     entities::posts,
     keyset,
@@ -89,8 +89,9 @@ impl SqlPosts {
     /// A post with its author's name: one row by primary key, so no order and no limit (on
     /// PostgreSQL an `ORDER BY` here planned a sort of the one row).
     fn view_select(condition: Condition) -> Select<posts::Entity> {
-        with_author::<posts::Entity>(
-            [
+        posts::Entity::find()
+            .select_only()
+            .columns([
                 posts::Column::Id,
                 posts::Column::AuthorId,
                 posts::Column::Title,
@@ -98,10 +99,9 @@ impl SqlPosts {
                 posts::Column::CreatedAt,
                 posts::Column::UpdatedAt,
                 posts::Column::CommentCount,
-            ],
-            posts::Relation::Author,
-        )
-        .filter(condition)
+                posts::Column::AuthorUsername,
+            ])
+            .filter(condition)
     }
 
     async fn views(&self, statement: Statement) -> Result<Vec<PostView>, RepositoryError> {
@@ -115,8 +115,9 @@ impl SqlPosts {
     /// A list reads what it shows of each body from the columns written with it (`excerpt`,
     /// `body_length`), never the body.
     fn summaries_select(condition: Condition) -> Select<posts::Entity> {
-        with_author::<posts::Entity>(
-            [
+        posts::Entity::find()
+            .select_only()
+            .columns([
                 posts::Column::Id,
                 posts::Column::AuthorId,
                 posts::Column::Title,
@@ -125,12 +126,11 @@ impl SqlPosts {
                 posts::Column::CommentCount,
                 posts::Column::Excerpt,
                 posts::Column::BodyLength,
-            ],
-            posts::Relation::Author,
-        )
-        .filter(condition)
-        .order_by_desc(posts::Column::CreatedAt)
-        .order_by_desc(posts::Column::Id)
+                posts::Column::AuthorUsername,
+            ])
+            .filter(condition)
+            .order_by_desc(posts::Column::CreatedAt)
+            .order_by_desc(posts::Column::Id)
     }
 
     async fn summaries(
@@ -216,6 +216,7 @@ fn active(post: &Post) -> posts::ActiveModel {
         comment_count: NotSet,
         excerpt: Set(excerpt),
         body_length: Set(body_length),
+        author_username: NotSet,
     }
 }
 

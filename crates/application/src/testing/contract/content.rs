@@ -273,3 +273,54 @@ pub async fn comment_repository(
         "deleted with their post"
     );
 }
+
+/// Posts and comments show their author under the author's current username: in a post, a
+/// page of posts, a comment and a page of comments, for what was written before a rename and
+/// after it.
+pub async fn authors_by_current_name(
+    users: &impl UserRepository,
+    posts: &impl PostRepository,
+    comments: &impl CommentRepository,
+) {
+    let writer = author(users).await;
+    let before = post(writer.id(), "before the rename", "body", 20);
+    posts.insert(&before).await.expect("post");
+    let said = comment(before.id(), writer.id(), "before", 10);
+    comments.insert(&said).await.expect("comment");
+
+    let mut renamed = writer.clone();
+    let new_name = format!("{}x", writer.username().as_ref());
+    renamed.update_profile(
+        Username::parse(&new_name).expect("valid"),
+        writer.email().cloned(),
+        Utc::now(),
+    );
+    assert!(users.update(&renamed, None, None).await.expect("rename"));
+    let after = post(writer.id(), "after the rename", "body", 5);
+    posts.insert(&after).await.expect("post");
+    let said_after = comment(before.id(), writer.id(), "after", 1);
+    comments.insert(&said_after).await.expect("comment");
+
+    for id in [before.id(), after.id()] {
+        assert_eq!(stored(posts.find(id).await).author.username, new_name);
+    }
+    let filter = PostFilter {
+        author: Some(writer.id()),
+        title_contains: None,
+    };
+    let page = posts
+        .list(&filter, &PageRequest::first(5))
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 2);
+    assert!(page.items.iter().all(|s| s.author.username == new_name));
+    for id in [said.id(), said_after.id()] {
+        assert_eq!(stored(comments.find(id).await).author.username, new_name);
+    }
+    let page = comments
+        .list_for_post(before.id(), &PageRequest::first(5))
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 2);
+    assert!(page.items.iter().all(|v| v.author.username == new_name));
+}

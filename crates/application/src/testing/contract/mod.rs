@@ -11,7 +11,7 @@ mod throttle;
 mod users;
 
 pub use audit::audit_log;
-pub use content::{comment_repository, post_repository};
+pub use content::{authors_by_current_name, comment_repository, post_repository};
 pub use sessions::{session_store, session_store_expiry};
 pub use throttle::{login_attempts, rate_limiter};
 pub use users::{user_repository, user_repository_admins};

@@ -217,5 +217,6 @@ mod tests {
         let content = FakeContent::new(users.clone());
         contract::post_repository(users.as_ref(), &content).await;
         contract::comment_repository(users.as_ref(), &content, &content).await;
+        contract::authors_by_current_name(users.as_ref(), &content, &content).await;
     }
 }

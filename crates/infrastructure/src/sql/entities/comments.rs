@@ -10,6 +10,9 @@ pub struct Model {
     pub body: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The author's username, kept by the database (migration `m20261128_000015`); never
+    /// written here.
+    pub author_username: String,
 }
 
 written_by_a_user!();

@@ -15,7 +15,7 @@ macro_rules! belongs_to {
 }
 
 /// The `Relation` of an entity a user writes (posts, comments): its `author_id` belongs to a
-/// user, the relation `with_author` joins along.
+/// user.
 macro_rules! written_by_a_user {
     () => {
         belongs_to!(Author: "Column::AuthorId" -> "super::users::Entity", "super::users::Column::Id");

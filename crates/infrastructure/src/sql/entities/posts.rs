@@ -16,6 +16,9 @@ pub struct Model {
     pub excerpt: String,
     /// The body's length in characters, written with it.
     pub body_length: i32,
+    /// The author's username, kept by the database (migration `m20261128_000015`); never
+    /// written here.
+    pub author_username: String,
 }
 
 written_by_a_user!();
