@@ -13,6 +13,7 @@ pub enum Users {
     CreatedAt,
     UpdatedAt,
     EmailVerified,
+    RoleNames,
 }
 
 #[derive(DeriveIden)]

@@ -20,6 +20,7 @@ mod m20261127_000012_posts_comment_count;
 mod m20261127_000013_posts_title_trigram_index_without_pending_list;
 mod m20261128_000014_posts_excerpt_and_body_length;
 mod m20261128_000015_authors_username_on_posts_and_comments;
+mod m20261128_000016_users_role_names;
 
 pub use m20261128_000014_posts_excerpt_and_body_length::EXCERPT_CHARS as POSTS_EXCERPT_CHARS;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_posts_title_trigram_index_without_pending_list::Migration),
             Box::new(m20261128_000014_posts_excerpt_and_body_length::Migration),
             Box::new(m20261128_000015_authors_username_on_posts_and_comments::Migration),
+            Box::new(m20261128_000016_users_role_names::Migration),
         ]
     }
 }

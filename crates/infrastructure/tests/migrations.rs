@@ -265,3 +265,50 @@ async fn what_is_written_while_its_author_is_renamed_takes_the_new_name() {
         .expect("stored");
     assert_eq!(comment_view.author.username, new_name, "the comment");
 }
+
+/// An account that held roles before `users.role_names` is listed with them after the
+/// migration, and a role taken away by a bare delete on `user_roles` leaves the list at once.
+#[tokio::test]
+async fn accounts_with_roles_before_the_names_column_are_listed_with_them() {
+    use application::{
+        pagination::PageRequest,
+        ports::{UserFilter, UserRepository},
+    };
+    use domain::Role;
+    use sea_orm::{DbBackend, Statement};
+
+    let (settings, _dir) = settings().await;
+    let db = connect_database(&settings).await.expect("connect");
+    migrate(&db).await.expect("up");
+    down_to_before(&db, "m20261128_000016_users_role_names").await;
+    let users = common::sql_users(db.clone());
+    let name = format!("old{}", &uuid::Uuid::now_v7().simple().to_string()[24..]);
+    let account = common::register(&users, &name, chrono::Utc::now()).await;
+    Migrator::up(&db, None).await.expect("up again");
+
+    let listed = async || {
+        let filter = UserFilter {
+            email: account.email().cloned(),
+            ..UserFilter::default()
+        };
+        let page = users
+            .list(&filter, &PageRequest::first(2))
+            .await
+            .expect("list");
+        assert_eq!(page.items.len(), 1);
+        page.items[0].roles().to_vec()
+    };
+    assert_eq!(listed().await, [Role::User]);
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => "DELETE FROM user_roles WHERE user_id = $1",
+        _ => "DELETE FROM user_roles WHERE user_id = ?",
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [account.id().as_uuid().into()],
+    ))
+    .await
+    .expect("take the roles away");
+    assert_eq!(listed().await, Vec::<Role>::new());
+}

@@ -133,6 +133,16 @@ const REVIEWED: &[(&str, &str)] = &[
         "migrations/src/m20261128_000015_authors_username_on_posts_and_comments.rs",
         "db.execute_unprepared(&statement).await?;",
     ),
+    // Fixed DDL (the accounts' role names: backfill, triggers and their drops), no value from
+    // outside.
+    (
+        "migrations/src/m20261128_000016_users_role_names.rs",
+        "db.execute_unprepared(&statement).await?;",
+    ),
+    (
+        "migrations/src/m20261128_000016_users_role_names.rs",
+        "db.execute_unprepared(statement).await?;",
+    ),
     // Fixed DDL (the trigram index without its pending list), no value from outside.
     (
         "migrations/src/m20261127_000013_posts_title_trigram_index_without_pending_list.rs",

@@ -8,40 +8,17 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, JoinType,
     PaginatorTrait, QueryFilter, QuerySelect, RelationTrait,
-    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
 
 use super::entities::{roles, user_roles, users};
 
-/// A column of each account's role names as one text, `,`-separated (`NULL`: no role), from a
-/// correlated subquery on `user_roles`' primary key: a page of accounts and their roles is one
-/// statement. Role names are fixed words without commas (`Role::as_str`).
-pub(super) fn role_names_of_each(backend: DbBackend) -> Expr {
-    let name = Expr::col((roles::Entity, roles::Column::Name));
-    let joined = match backend {
-        DbBackend::Postgres => Func::cust("string_agg").arg(name).arg(ROLE_SEPARATOR),
-        _ => Func::cust("group_concat").arg(name).arg(ROLE_SEPARATOR),
-    };
-    let names = Query::select()
-        .expr(joined)
-        .from(user_roles::Entity)
-        .inner_join(
-            roles::Entity,
-            Expr::col((roles::Entity, roles::Column::Id))
-                .equals((user_roles::Entity, user_roles::Column::RoleId)),
-        )
-        .and_where(
-            Expr::col((user_roles::Entity, user_roles::Column::UserId))
-                .equals((users::Entity, users::Column::Id)),
-        )
-        .to_owned();
-    Expr::SubQuery(None, Box::new(names.into()))
-}
-
+/// Between the names in `users.role_names` (migration `m20261128_000016`). Role names are fixed
+/// words without commas (`Role::as_str`).
 const ROLE_SEPARATOR: &str = ",";
 
-/// The names `role_names_of_each` joined.
+/// The names in `users.role_names`.
 pub(super) fn split_role_names(joined: Option<String>) -> Vec<String> {
     joined
         .map(|names| names.split(ROLE_SEPARATOR).map(str::to_owned).collect())

@@ -316,6 +316,10 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
         users.roles_of(member.id()).await.expect("roles"),
         Some(vec![Role::User, Role::Admin])
     );
+    assert_eq!(
+        listed_roles(users, &member).await,
+        [Role::User, Role::Admin]
+    );
     let demoted = with(&promoted, &[]);
     users
         .set_roles(
@@ -324,6 +328,15 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
         )
         .await
         .expect("set roles");
+    assert_eq!(
+        listed_roles(users, &member).await,
+        users
+            .roles_of(member.id())
+            .await
+            .expect("roles")
+            .expect("an account"),
+        "a list shows the roles as they are after a change"
+    );
     users
         .delete(first.id(), AdminGuard::new(None, &changed(), &|_| false))
         .await
@@ -448,6 +461,20 @@ pub async fn user_repository_admins(users: &impl UserRepository) {
         users.insert(&next, &event(&next)).await.expect("insert");
         pair = [left[0], next.id()];
     }
+}
+
+/// The roles a list of accounts shows for `user` (found by email).
+async fn listed_roles(users: &impl UserRepository, user: &User) -> Vec<Role> {
+    let filter = UserFilter {
+        email: user.email().cloned(),
+        ..UserFilter::default()
+    };
+    let page = users
+        .list(&filter, &PageRequest::first(2))
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 1, "one account has the email");
+    page.items[0].roles().to_vec()
 }
 
 /// Makes the account an administrator if it is not one.

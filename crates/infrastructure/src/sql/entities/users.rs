@@ -13,6 +13,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub email_verified: bool,
+    /// The account's role names, `,`-separated (`NULL`: none): a copy of `user_roles` kept by
+    /// the database (migration `m20261128_000016`); never written here.
+    pub role_names: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

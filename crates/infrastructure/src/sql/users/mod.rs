@@ -16,8 +16,9 @@ use application::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, TransactionTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Statement, TransactionTrait,
     sea_query::Expr,
 };
 use uuid::Uuid;
@@ -28,10 +29,7 @@ use super::{
     keyset,
     limit::limited,
     prepared::Prepared,
-    roles::{
-        grant, holders_of, is_admin, parse_roles, role_ids, role_names_of_each, split_role_names,
-        with_roles,
-    },
+    roles::{grant, holders_of, is_admin, parse_roles, role_ids, split_role_names, with_roles},
     versioned::{delete_guarded, update_guarded},
 };
 use crate::{crypto::EmailProtection, unavailable::DbContext};
@@ -97,10 +95,6 @@ impl SqlUsers {
             ));
         }
         users::Entity::find()
-            .column_as(
-                role_names_of_each(self.db.get_database_backend()),
-                "role_names",
-            )
             .filter(condition)
             .order_by_desc(users::Column::CreatedAt)
             .order_by_desc(users::Column::Id)
@@ -123,6 +117,7 @@ impl UserRepository for SqlUsers {
             created_at: Set(user.created_at()),
             updated_at: Set(user.updated_at()),
             email_verified: Set(user.email_verified()),
+            role_names: NotSet,
         })
         .exec_without_returning(&txn)
         .await
@@ -207,10 +202,10 @@ impl UserRepository for SqlUsers {
         let users = rows
             .iter()
             .map(|row| {
-                let model = users::Model::from_query_result(row, "").db_context("listing users")?;
-                let names: Option<String> =
-                    row.try_get("", "role_names").db_context("listing users")?;
-                self.to_domain(model, parse_roles(&split_role_names(names))?)
+                let mut model =
+                    users::Model::from_query_result(row, "").db_context("listing users")?;
+                let names = split_role_names(model.role_names.take());
+                self.to_domain(model, parse_roles(&names)?)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(users, page.limit, Cursor::after_user))
