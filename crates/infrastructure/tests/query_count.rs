@@ -260,6 +260,13 @@ async fn an_account_and_its_roles_are_one_statement() {
     let (none, none_cost) = f.count(f.users.find_by_id(nobody)).await;
     assert!(none.expect("reads").is_none());
     assert_eq!(none_cost, 1);
+    let sent = f.sent.lock().expect("log").clone();
+    for sql in &sent[sent.len() - 5..] {
+        assert!(
+            !sql.contains("user_roles") && !sql.contains("JOIN"),
+            "an account's row carries its roles: {sql}"
+        );
+    }
 }
 
 #[tokio::test]

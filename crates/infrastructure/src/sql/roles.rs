@@ -1,4 +1,4 @@
-//! The roles of accounts: read with the accounts in the same statement, granted, and the
+//! The roles of accounts: their names as `users.role_names` holds them, granted, and the
 //! administrator queries behind the last-admin rule.
 
 use anyhow::Context;
@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{roles, user_roles, users};
+use super::entities::{roles, user_roles};
 
 /// Between the names in `users.role_names` (migration `m20261128_000016`). Role names are fixed
 /// words without commas (`Role::as_str`).
@@ -25,26 +25,16 @@ pub(super) fn split_role_names(joined: Option<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The roles named, in `Role`'s order (as an account holds them), each once.
 pub(super) fn parse_roles(names: &[String]) -> Result<Vec<Role>, RepositoryError> {
-    Ok(names
+    let mut roles = names
         .iter()
         .map(|name| name.parse::<Role>())
         .collect::<Result<Vec<_>, _>>()
-        .context("a stored role is unknown to this version")?)
-}
-
-/// `users` LEFT JOIN their roles: one row for each role the account holds, or one row with
-/// no role, so an account and its roles come in one statement.
-pub(super) fn with_roles<S: QuerySelect>(select: S) -> S {
-    select
-        .join_rev(
-            JoinType::LeftJoin,
-            user_roles::Entity::belongs_to(users::Entity)
-                .from(user_roles::Column::UserId)
-                .to(users::Column::Id)
-                .into(),
-        )
-        .join(JoinType::LeftJoin, user_roles::Relation::Role.def())
+        .context("a stored role is unknown to this version")?;
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
 }
 
 /// `SELECT user_id` of every holder of `role`, for an `IN (...)` filter.

@@ -25,11 +25,11 @@ use uuid::Uuid;
 
 use super::{
     audit::append,
-    entities::{roles, user_roles, users},
+    entities::{user_roles, users},
     keyset,
     limit::limited,
     prepared::Prepared,
-    roles::{grant, holders_of, is_admin, parse_roles, role_ids, split_role_names, with_roles},
+    roles::{grant, holders_of, is_admin, parse_roles, role_ids, split_role_names},
     versioned::{delete_guarded, update_guarded},
 };
 use crate::{crypto::EmailProtection, unavailable::DbContext};
@@ -42,23 +42,19 @@ use self::writes::{abandon, finish, write_error};
 pub struct SqlUsers {
     db: Db,
     emails: Arc<EmailProtection>,
-    /// An account with its roles, by id and by the email's blind index (`rows::find_one`).
+    /// An account's row, by id and by the email's blind index: it carries the role names
+    /// (`users.role_names`), so no read of an account joins its roles.
     by_id: Prepared,
     by_email: Prepared,
-    /// The account's row alone, by id (`find_by_id_holding`: its roles are known).
-    row_by_id: Prepared,
 }
 
 impl SqlUsers {
     pub fn new(db: impl Into<Db>, emails: Arc<EmailProtection>) -> Self {
         let db = db.into();
         let backend = db.get_database_backend();
-        let account = |select: Select<users::Entity>| {
-            Prepared::new(with_roles(select).select_also(roles::Entity).build(backend))
-        };
+        let account = |select: Select<users::Entity>| Prepared::new(select.build(backend));
         Self {
             by_id: account(users::Entity::find_by_id(Uuid::nil())),
-            row_by_id: Prepared::new(users::Entity::find_by_id(Uuid::nil()).build(backend)),
             by_email: account(
                 users::Entity::find().filter(users::Column::EmailBlindIndex.eq(String::new())),
             ),
@@ -149,7 +145,7 @@ impl UserRepository for SqlUsers {
         id: UserId,
         roles: &[Role],
     ) -> Result<Option<User>, RepositoryError> {
-        let model = users::Model::find_by_statement(self.row_by_id.bind([id.as_uuid().into()]))
+        let model = users::Model::find_by_statement(self.by_id.bind([id.as_uuid().into()]))
             .one(&self.db)
             .await
             .db_context("finding a user by id")?;
@@ -173,20 +169,16 @@ impl UserRepository for SqlUsers {
     }
 
     async fn roles_of(&self, id: UserId) -> Result<Option<Vec<Role>>, RepositoryError> {
-        // One row per role, or one row with a NULL name; no row: no account.
-        let rows: Vec<(Uuid, Option<String>)> = with_roles(users::Entity::find_by_id(id.as_uuid()))
+        // No row: no account; a row with `NULL`: no role.
+        let row: Option<Option<String>> = users::Entity::find_by_id(id.as_uuid())
             .select_only()
-            .column(users::Column::Id)
-            .column(roles::Column::Name)
+            .column(users::Column::RoleNames)
             .into_tuple()
-            .all(&self.db)
+            .one(&self.db)
             .await
             .db_context("reading a user's roles")?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let names: Vec<String> = rows.into_iter().filter_map(|(_, name)| name).collect();
-        Ok(Some(parse_roles(&names)?))
+        row.map(|names| parse_roles(&split_role_names(names)))
+            .transpose()
     }
 
     async fn list(
@@ -202,10 +194,8 @@ impl UserRepository for SqlUsers {
         let users = rows
             .iter()
             .map(|row| {
-                let mut model =
-                    users::Model::from_query_result(row, "").db_context("listing users")?;
-                let names = split_role_names(model.role_names.take());
-                self.to_domain(model, parse_roles(&names)?)
+                let model = users::Model::from_query_result(row, "").db_context("listing users")?;
+                self.account(model)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(users, page.limit, Cursor::after_user))

@@ -1,15 +1,15 @@
-//! Users as rows: the account read back with its roles and its email opened, and the
+//! Users as rows: the account read back with the roles its row names and its email opened, and the
 //! email sealed with its blind index on the way in.
 
 use anyhow::Context;
 use application::RepositoryError;
 use domain::{Email, PasswordHash, Role, User, UserId, Username};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, IdenStatic, SelectA, SelectB, Statement};
+use sea_orm::{FromQueryResult, Statement};
 
 use super::SqlUsers;
 use crate::sql::{
-    entities::{roles, users},
-    roles::parse_roles,
+    entities::users,
+    roles::{parse_roles, split_role_names},
 };
 use crate::unavailable::DbContext;
 
@@ -44,37 +44,24 @@ impl SqlUsers {
         Ok(Some((sealed, self.emails.index(email))))
     }
 
-    /// The one account a `with_roles(..).select_also(roles)` statement finds, with its roles:
-    /// one row per role, or one row with no role.
+    /// The account a statement on `users` finds (its row carries the role names).
     pub(super) async fn find_one(
         &self,
         statement: Statement,
         what: &'static str,
     ) -> Result<Option<User>, RepositoryError> {
-        let rows = self
-            .db
-            .query_all_raw(statement)
+        users::Model::find_by_statement(statement)
+            .one(&self.db)
             .await
             .db_context(what)?
-            .iter()
-            .map(|row| {
-                Ok((
-                    users::Model::from_query_result(row, SelectA.as_str())?,
-                    roles::Model::from_query_result_optional(row, SelectB.as_str())?,
-                ))
-            })
-            .collect::<Result<Vec<_>, DbErr>>()
-            .db_context(what)?;
-        let mut rows = rows.into_iter();
-        let Some((model, first)) = rows.next() else {
-            return Ok(None);
-        };
-        let names: Vec<String> = first
-            .into_iter()
-            .chain(rows.filter_map(|(_, role)| role))
-            .map(|role| role.name)
-            .collect();
-        self.to_domain(model, parse_roles(&names)?).map(Some)
+            .map(|model| self.account(model))
+            .transpose()
+    }
+
+    /// An account read from its row, with the roles its row names.
+    pub(super) fn account(&self, mut model: users::Model) -> Result<User, RepositoryError> {
+        let names = split_role_names(model.role_names.take());
+        self.to_domain(model, parse_roles(&names)?)
     }
 }
 
