@@ -23,6 +23,25 @@ async fn settings_with(connections: u32) -> (DatabaseSettings, Option<tempfile::
     }
 }
 
+/// The first posts of `author`, as a list shows them.
+async fn posts_of(
+    db: &sea_orm::DatabaseConnection,
+    author: domain::UserId,
+) -> application::pagination::Page<application::views::PostSummary> {
+    use application::{
+        pagination::PageRequest,
+        ports::{PostFilter, PostRepository},
+    };
+    let filter = PostFilter {
+        author: Some(author),
+        title_contains: None,
+    };
+    infrastructure::SqlPosts::new(db.clone())
+        .list(&filter, &PageRequest::first(5))
+        .await
+        .expect("lists")
+}
+
 /// Undoes `name` and every migration after it.
 async fn down_to_before(db: &sea_orm::DatabaseConnection, name: &str) {
     let names: Vec<String> = Migrator::migrations()
@@ -54,9 +73,7 @@ async fn the_latest_migrations_go_down_and_up_again() {
 
 #[tokio::test]
 async fn posts_written_before_the_stored_excerpt_get_it_from_their_bodies() {
-    use application::{
-        pagination::PageRequest, ports::PostFilter, ports::PostRepository, views::PostSummary,
-    };
+    use application::views::PostSummary;
     use sea_orm::sea_query::{Alias, Query};
 
     assert_eq!(
@@ -104,15 +121,7 @@ async fn posts_written_before_the_stored_excerpt_get_it_from_their_bodies() {
     db.execute(&insert).await.expect("a post in the old schema");
     Migrator::up(&db, None).await.expect("up again");
 
-    let posts = infrastructure::SqlPosts::new(db.clone());
-    let filter = PostFilter {
-        author: Some(author.id()),
-        title_contains: None,
-    };
-    let page = posts
-        .list(&filter, &PageRequest::first(5))
-        .await
-        .expect("lists");
+    let page = posts_of(&db, author.id()).await;
     assert_eq!(page.items.len(), 1);
     let summary = &page.items[0];
     assert_eq!(summary.excerpt, "é".repeat(PostSummary::EXCERPT_CHARS));
@@ -121,10 +130,7 @@ async fn posts_written_before_the_stored_excerpt_get_it_from_their_bodies() {
 
 #[tokio::test]
 async fn posts_and_comments_written_before_the_author_column_get_their_authors_name() {
-    use application::{
-        pagination::PageRequest,
-        ports::{CommentRepository, PostFilter, PostRepository},
-    };
+    use application::{pagination::PageRequest, ports::CommentRepository};
     use domain::PostId;
     use sea_orm::sea_query::{Alias, Query, SimpleExpr};
 
@@ -174,15 +180,7 @@ async fn posts_and_comments_written_before_the_author_column_get_their_authors_n
         .expect("a comment in the old schema");
     Migrator::up(&db, None).await.expect("up again");
 
-    let posts = infrastructure::SqlPosts::new(db.clone());
-    let filter = PostFilter {
-        author: Some(author.id()),
-        title_contains: None,
-    };
-    let page = posts
-        .list(&filter, &PageRequest::first(5))
-        .await
-        .expect("lists");
+    let page = posts_of(&db, author.id()).await;
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].author.username, name);
     let comments = infrastructure::SqlComments::new(db.clone());
