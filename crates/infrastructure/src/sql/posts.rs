@@ -1,6 +1,7 @@
 //! `PostRepository` with sea-orm. A post and a page of posts are each one statement on `posts`
-//! alone, which carries its author's username. The number of comments is the post's `comment_count` column,
-//! kept exact by triggers on `comments` (migration `m20261127_000012`), not counted per read.
+//! alone, which carries its author's username. The number of comments is the post's
+//! `comment_count` column, kept exact by triggers on `comments` (migration `m20261127_000012`),
+//! not counted per read.
 //! A page reads only the start of each body and its length, stored beside the body when it is
 //! written (migration `m20261128_000014`).
 

@@ -18,18 +18,13 @@ use super::entities::{roles, user_roles};
 /// words without commas (`Role::as_str`).
 const ROLE_SEPARATOR: &str = ",";
 
-/// The names in `users.role_names`.
-pub(super) fn split_role_names(joined: Option<String>) -> Vec<String> {
-    joined
-        .map(|names| names.split(ROLE_SEPARATOR).map(str::to_owned).collect())
-        .unwrap_or_default()
-}
-
-/// The roles named, in `Role`'s order (as an account holds them), each once.
-pub(super) fn parse_roles(names: &[String]) -> Result<Vec<Role>, RepositoryError> {
-    let mut roles = names
-        .iter()
-        .map(|name| name.parse::<Role>())
+/// The roles `users.role_names` names (`NULL`: none), in `Role`'s order (as an account holds
+/// them), each once.
+pub(super) fn roles_named(joined: Option<&str>) -> Result<Vec<Role>, RepositoryError> {
+    let mut roles = joined
+        .into_iter()
+        .flat_map(|names| names.split(ROLE_SEPARATOR))
+        .map(str::parse::<Role>)
         .collect::<Result<Vec<_>, _>>()
         .context("a stored role is unknown to this version")?;
     roles.sort();

@@ -29,7 +29,7 @@ use super::{
     keyset,
     limit::limited,
     prepared::Prepared,
-    roles::{grant, holders_of, is_admin, parse_roles, role_ids, split_role_names},
+    roles::{grant, holders_of, is_admin, role_ids, roles_named},
     versioned::{delete_guarded, update_guarded},
 };
 use crate::{crypto::EmailProtection, unavailable::DbContext};
@@ -145,14 +145,13 @@ impl UserRepository for SqlUsers {
         id: UserId,
         roles: &[Role],
     ) -> Result<Option<User>, RepositoryError> {
-        let model = users::Model::find_by_statement(self.by_id.bind([id.as_uuid().into()]))
-            .one(&self.db)
-            .await
-            .db_context("finding a user by id")?;
-        let Some(model) = model else {
-            return Ok(None);
-        };
-        self.to_domain(model, roles.to_vec()).map(Some)
+        self.row(
+            self.by_id.bind([id.as_uuid().into()]),
+            "finding a user by id",
+        )
+        .await?
+        .map(|model| self.to_domain(model, roles.to_vec()))
+        .transpose()
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
@@ -177,8 +176,7 @@ impl UserRepository for SqlUsers {
             .one(&self.db)
             .await
             .db_context("reading a user's roles")?;
-        row.map(|names| parse_roles(&split_role_names(names)))
-            .transpose()
+        row.map(|names| roles_named(names.as_deref())).transpose()
     }
 
     async fn list(

@@ -1,5 +1,5 @@
-//! Users as rows: the account read back with the roles its row names and its email opened, and the
-//! email sealed with its blind index on the way in.
+//! Users as rows: the account read back with the roles its row names and its email opened,
+//! and the email sealed with its blind index on the way in.
 
 use anyhow::Context;
 use application::RepositoryError;
@@ -7,10 +7,7 @@ use domain::{Email, PasswordHash, Role, User, UserId, Username};
 use sea_orm::{FromQueryResult, Statement};
 
 use super::SqlUsers;
-use crate::sql::{
-    entities::users,
-    roles::{parse_roles, split_role_names},
-};
+use crate::sql::{entities::users, roles::roles_named};
 use crate::unavailable::DbContext;
 
 impl SqlUsers {
@@ -44,24 +41,34 @@ impl SqlUsers {
         Ok(Some((sealed, self.emails.index(email))))
     }
 
+    /// The row a statement on `users` finds.
+    pub(super) async fn row(
+        &self,
+        statement: Statement,
+        what: &'static str,
+    ) -> Result<Option<users::Model>, RepositoryError> {
+        users::Model::find_by_statement(statement)
+            .one(&self.db)
+            .await
+            .db_context(what)
+    }
+
     /// The account a statement on `users` finds (its row carries the role names).
     pub(super) async fn find_one(
         &self,
         statement: Statement,
         what: &'static str,
     ) -> Result<Option<User>, RepositoryError> {
-        users::Model::find_by_statement(statement)
-            .one(&self.db)
-            .await
-            .db_context(what)?
+        self.row(statement, what)
+            .await?
             .map(|model| self.account(model))
             .transpose()
     }
 
     /// An account read from its row, with the roles its row names.
-    pub(super) fn account(&self, mut model: users::Model) -> Result<User, RepositoryError> {
-        let names = split_role_names(model.role_names.take());
-        self.to_domain(model, parse_roles(&names)?)
+    pub(super) fn account(&self, model: users::Model) -> Result<User, RepositoryError> {
+        let roles = roles_named(model.role_names.as_deref())?;
+        self.to_domain(model, roles)
     }
 }
 
