@@ -200,7 +200,10 @@ async fn posts_and_comments_written_before_the_author_column_get_their_authors_n
 async fn what_is_written_while_its_author_is_renamed_takes_the_new_name() {
     use application::ports::{CommentRepository, PostRepository};
     use domain::{Comment, CommentBody, CommentId, Post, PostBody, PostId, PostTitle};
-    use sea_orm::{DbBackend, Statement, TransactionTrait};
+    use sea_orm::{
+        TransactionTrait,
+        sea_query::{Alias, Expr, ExprTrait, Query},
+    };
 
     let (settings, _dir) = settings_with(4).await;
     let db = connect_database(&settings).await.expect("connect");
@@ -224,16 +227,13 @@ async fn what_is_written_while_its_author_is_renamed_takes_the_new_name() {
 
     let new_name = format!("n{tag}");
     let rename = db.begin().await.expect("begin");
-    let sql = match db.get_database_backend() {
-        DbBackend::Postgres => "UPDATE users SET username = $1 WHERE id = $2",
-        _ => "UPDATE users SET username = ? WHERE id = ?",
-    };
     rename
-        .execute_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            sql,
-            [new_name.clone().into(), author.id().as_uuid().into()],
-        ))
+        .execute(
+            Query::update()
+                .table(Alias::new("users"))
+                .value(Alias::new("username"), new_name.clone())
+                .and_where(Expr::col(Alias::new("id")).eq(author.id().as_uuid())),
+        )
         .await
         .expect("rename, not yet committed");
     let raced = post("raced");
@@ -273,7 +273,7 @@ async fn accounts_with_roles_before_the_names_column_are_listed_with_them() {
         ports::{UserFilter, UserRepository},
     };
     use domain::Role;
-    use sea_orm::{DbBackend, Statement};
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 
     let (settings, _dir) = settings().await;
     let db = connect_database(&settings).await.expect("connect");
@@ -297,15 +297,11 @@ async fn accounts_with_roles_before_the_names_column_are_listed_with_them() {
         page.items[0].roles().to_vec()
     };
     assert_eq!(listed().await, [Role::User]);
-    let sql = match db.get_database_backend() {
-        DbBackend::Postgres => "DELETE FROM user_roles WHERE user_id = $1",
-        _ => "DELETE FROM user_roles WHERE user_id = ?",
-    };
-    db.execute_raw(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        sql,
-        [account.id().as_uuid().into()],
-    ))
+    db.execute(
+        Query::delete()
+            .from_table(Alias::new("user_roles"))
+            .and_where(Expr::col(Alias::new("user_id")).eq(account.id().as_uuid())),
+    )
     .await
     .expect("take the roles away");
     assert_eq!(listed().await, Vec::<Role>::new());
