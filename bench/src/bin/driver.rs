@@ -194,6 +194,14 @@ async fn main() -> anyhow::Result<()> {
             ),
         ),
         (
+            a.floor.clone(),
+            Target::get(
+                "bare list of 20 as one JSON row (floor binary)",
+                "/floor/posts-json",
+                b,
+            ),
+        ),
+        (
             a.server.clone(),
             Target::get(&format!("same list, page {}", setup.deep_page), deep, r),
         ),
