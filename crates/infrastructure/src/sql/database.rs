@@ -139,7 +139,7 @@ pub async fn connect_readers(
 /// connection while the statement and every row cross between that thread and the worker, so
 /// most of a connection's time is spent waiting for threads to be scheduled, not in SQLite.
 /// With one per core the pool was the limit: on 2 cores a third of the CPU stayed idle under
-/// load; eight per core used it (README "Performance": `GET /api/posts/{id}` 7.8K -> 15-18K
+/// load; eight per core used it (docs/performance.md: `GET /api/posts/{id}` 7.8K -> 15-18K
 /// rps). Connections beyond the first open on demand.
 pub const READERS_PER_CORE: usize = 8;
 
