@@ -29,6 +29,9 @@ pub struct RouteResult {
     pub max_rps: f64,
     /// Median rps over the floor's median rps.
     pub ratio: f64,
+    /// Each round's rps over the floor's in the same round, lowest first: how far the ratio
+    /// itself moves between rounds on a shared machine.
+    pub round_ratios: Vec<f64>,
     pub p50_ms: f64,
     pub p99_ms: f64,
     /// Medians over the rounds of each process's CPU per request.
@@ -51,6 +54,7 @@ impl RouteResult {
             min_rps: rps.first().copied().unwrap_or(0.0),
             max_rps: rps.last().copied().unwrap_or(0.0),
             ratio: 0.0,
+            round_ratios: Vec::new(),
             p50_ms: mid(|o| o.p50_ms),
             p99_ms: mid(|o| o.p99_ms),
             cpu: rounds
@@ -64,6 +68,21 @@ impl RouteResult {
             fixed: None,
             rounds,
         }
+    }
+}
+
+impl RouteResult {
+    /// Sets `ratio` and `round_ratios` against the floor's rounds, in the same order.
+    pub fn compare_to_floor(&mut self, floor_median: f64, floor_rounds: &[f64]) {
+        self.ratio = self.median_rps / floor_median.max(f64::MIN_POSITIVE);
+        let mut ratios: Vec<f64> = self
+            .rounds
+            .iter()
+            .zip(floor_rounds)
+            .map(|(o, floor)| o.rps / floor.max(f64::MIN_POSITIVE))
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        self.round_ratios = ratios;
     }
 }
 
@@ -108,9 +127,10 @@ impl Report {
     pub fn markdown(&self) -> String {
         let mut md = format!(
             "Commit `{}`, {} cores, {} backend, {} ({} users, {} posts, {} comments). wrk, \
-             {} connections, {} rounds of {} s interleaved; medians, spread min-max. {}\n\n\
-             | route | rps (median) | spread | ratio to floor | p50 ms | p99 ms | p99 ms at half rate | errors |\n\
-             |---|---|---|---|---|---|---|---|\n",
+             {} connections, {} rounds of {} s interleaved; medians, spread min-max; \
+             \"by round\": each round's rate over the floor's in that round, min-max. {}\n\n\
+             | route | rps (median) | spread | ratio to floor | by round | p50 ms | p99 ms | p99 ms at half rate | errors |\n\
+             |---|---|---|---|---|---|---|---|---|\n",
             self.commit,
             self.cores,
             self.backend,
@@ -129,13 +149,18 @@ impl Report {
                 .as_ref()
                 .map(|f| format!("{:.1} (at {} rps; max {:.1})", f.p99_ms, f.rate, f.max_ms))
                 .unwrap_or_else(|| "-".into());
+            let by_round = match (r.round_ratios.first(), r.round_ratios.last()) {
+                (Some(low), Some(high)) => format!("{low:.2}-{high:.2}"),
+                _ => "-".into(),
+            };
             md += &format!(
-                "| {} | {:.0} | {:.0}-{:.0} | {:.2} | {:.2} | {:.2} | {} | {} |\n",
+                "| {} | {:.0} | {:.0}-{:.0} | {:.2} | {} | {:.2} | {:.2} | {} | {} |\n",
                 r.name,
                 r.median_rps,
                 r.min_rps,
                 r.max_rps,
                 r.ratio,
+                by_round,
                 r.p50_ms,
                 r.p99_ms,
                 fixed,

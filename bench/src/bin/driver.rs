@@ -329,9 +329,10 @@ async fn main() -> anyhow::Result<()> {
         .zip(outcomes)
         .map(|((_, t), o)| RouteResult::new(&t.name, o))
         .collect();
-    let floor_rps = routes[0].median_rps.max(f64::MIN_POSITIVE);
+    let floor_rps = routes[0].median_rps;
+    let floor_rounds: Vec<f64> = routes[0].rounds.iter().map(|o| o.rps).collect();
     for r in &mut routes {
-        r.ratio = r.median_rps / floor_rps;
+        r.compare_to_floor(floor_rps, &floor_rounds);
     }
 
     // Latency at a given load: half of each read route's maximum.
