@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A CPU profile of the server under one route's load (README "Performance"):
 #   bash bench/profile.sh [--backend embedded|postgres] [--seconds 6] [--binary PATH]
-#                         [--machine | --flood [--services-nice N]] ROUTE OUT.svg
+#                         [--machine | --flood] [--services-nice N] ROUTE OUT.svg
 # ROUTE is a path (`/api/users/me`, `/api/posts/{id}` with the seeded post's id filled in,
 # `/api/posts?limit=20`). Seeds the default data set (as bench/run.sh: 1,000 users, 20,000 posts,
 # 100,000 comments), starts the release server, drives ROUTE with wrk (2 threads, 64
@@ -14,9 +14,10 @@
 # their shares are printed in cores (WORKERS=N in the environment reaches the server).
 # --flood: --machine with a login flood beside ROUTE's load, as bench/run.sh's (the reads on one
 # wrk thread, logins of a seeded user on PASSWORD_HASH_CONCURRENCY x 2 connections).
-# --services-nice N: during the recording, PostgreSQL's and Redis's processes on this machine
-# run at nice N (restored to 0 after), as if they had hosts of their own and did not compete
-# with the password hashers; with WORKER_NICE=N too, only the load generator still does.
+# --services-nice N (with --machine or --flood): while recording, PostgreSQL's and Redis's
+# processes on this machine run at nice N (set back to 0 after), as if they had hosts of their
+# own and did not compete with the password hashers; with WORKER_NICE=N too, only the load
+# generator still does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,8 +40,10 @@ bin="${CARGO_TARGET_DIR:-target}/release"
 [ -x "$bin/agora-seed" ] && [ -x "$bin/agora" ] || nice cargo build -q --release --locked -p agora -p agora-bench
 binary="${binary:-$bin/agora}"
 work="$(mktemp -d /tmp/agora-profile.XXXXXX)"
-server_pid=""
+server_pid="" reniced=""
 cleanup() {
+  # shellcheck disable=SC2086 # one pid per word
+  if [ -n "$reniced" ]; then renice -n 0 -p $reniced >/dev/null 2>&1 || true; fi
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   if [ -n "${bench_db:-}" ]; then psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $bench_db" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
@@ -94,6 +97,7 @@ LUA
   pids+=("$!")
   services="$(pgrep -d' ' -x postgres || true) $(pgrep -d' ' -x redis-server || true)"
   if [ -n "$services_nice" ] && [ -n "${services// /}" ]; then
+    reniced="$services" # set back to 0 by cleanup, however the script ends
     # shellcheck disable=SC2086 # one pid per word
     renice -n "$services_nice" -p $services >/dev/null
     what="$what, PostgreSQL and Redis at nice $services_nice"
@@ -101,10 +105,6 @@ LUA
   sleep 1
   perf record -q -a -F 499 -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null
   wait "${pids[@]}"
-  if [ -n "$services_nice" ] && [ -n "${services// /}" ]; then
-    # shellcheck disable=SC2086
-    renice -n 0 -p $services >/dev/null 2>&1 || true
-  fi
   echo "reads:  $(grep -E 'Requests/sec' "$work/wrk.txt")"
   if [ "$flood" = 1 ]; then
     echo "logins: $(grep -E 'Requests/sec' "$work/flood.txt") (ceiling: $hashers / the bcrypt time)"

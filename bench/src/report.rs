@@ -69,9 +69,7 @@ impl RouteResult {
             rounds,
         }
     }
-}
 
-impl RouteResult {
     /// Sets `ratio` and `round_ratios` against the floor's rounds, in the same order.
     pub fn compare_to_floor(&mut self, floor_median: f64, floor_rounds: &[f64]) {
         self.ratio = self.median_rps / floor_median.max(f64::MIN_POSITIVE);

@@ -9,11 +9,12 @@
 //! with sea-orm and the twenty written as JSON; no middleware, session, cursor or envelope. It
 //! shows what actix and sea-orm themselves pay for a page of twenty (issue 10's target 2).
 //!
-//! `/floor/posts-json` is the cheapest page of twenty we know how to read through sea-orm: the
-//! same statement, its rows folded by the database into one JSON text (`json_group_array` on
-//! SQLite, `json_agg` on PostgreSQL), so one row crosses the driver instead of twenty-one, then
-//! parsed with serde and written as the same JSON. Not what the server does: it shows how near
-//! 0.5 of the floor a list could come with the database building the page.
+//! `/floor/posts-json` is the same page read as one row: the same statement, its rows folded
+//! by the database into one JSON text (`json_group_array` on SQLite, `json_agg` on
+//! PostgreSQL), so one row crosses the driver instead of twenty-one, then parsed with serde
+//! and written as the same JSON. Not what the server does: it measures what folding would
+//! save (on SQLite the cheapest page we found; on PostgreSQL `json_agg` costs the database more
+//! than it saves).
 //! It reads the server's settings from the environment and listens on FLOOR_ADDR.
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
