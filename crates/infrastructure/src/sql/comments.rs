@@ -13,16 +13,18 @@ use chrono::{DateTime, Utc};
 use domain::{Comment, CommentBody, CommentId, PostId, UserId};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    Select, SqlErr, Statement,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Select, SqlErr, Statement,
     sea_query::Expr,
 };
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
     authored::author_ref,
     batch::insert_in_thousands,
     entities::comments,
+    folded::Rows,
     keyset,
     limit::limited,
     versioned::{delete_guarded, update_guarded},
@@ -31,9 +33,11 @@ use crate::unavailable::{DbContext, repository_error};
 
 pub struct SqlComments {
     db: Db,
+    /// How a page's rows are read (folded on SQLite).
+    page: Rows,
 }
 
-#[derive(FromQueryResult)]
+#[derive(FromQueryResult, Deserialize)]
 struct CommentRow {
     id: Uuid,
     post_id: Uuid,
@@ -46,7 +50,11 @@ struct CommentRow {
 
 impl SqlComments {
     pub fn new(db: impl Into<Db>) -> Self {
-        Self { db: db.into() }
+        let db = db.into();
+        Self {
+            page: Rows::of::<CommentRow, comments::Entity>(db.get_database_backend()),
+            db,
+        }
     }
 
     /// The statement `list_for_post` runs, for the query-plan test (`EXPLAIN`).
@@ -87,13 +95,17 @@ impl SqlComments {
             .order_by_asc(comments::Column::Id)
     }
 
+    /// The comments `condition` finds, oldest first, at most `limit`.
     async fn views(
         &self,
         condition: Condition,
         limit: u64,
     ) -> Result<Vec<CommentView>, RepositoryError> {
-        CommentRow::find_by_statement(limited(&Self::select(condition), limit, &self.db))
-            .all(&self.db)
+        let statement = limited(&Self::select(condition), limit, &self.db);
+        self.page
+            .all(&self.db, statement, |a: &CommentRow, b| {
+                (a.created_at, a.id).cmp(&(b.created_at, b.id))
+            })
             .await
             .db_context("reading comments")?
             .into_iter()
@@ -162,7 +174,12 @@ impl CommentRepository for SqlComments {
 
     async fn find(&self, id: CommentId) -> Result<Option<CommentView>, RepositoryError> {
         let condition = Condition::all().add(comments::Column::Id.eq(id.as_uuid()));
-        Ok(self.views(condition, 1).await?.pop())
+        CommentRow::find_by_statement(limited(&Self::select(condition), 1, &self.db))
+            .one(&self.db)
+            .await
+            .db_context("reading a comment")?
+            .map(to_view)
+            .transpose()
     }
 
     async fn list_for_post(

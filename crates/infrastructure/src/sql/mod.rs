@@ -11,6 +11,7 @@ mod database;
 mod db;
 mod email_rotation;
 mod entities;
+mod folded;
 mod keyset;
 mod limit;
 mod mail_outbox;

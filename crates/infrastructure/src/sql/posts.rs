@@ -20,6 +20,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, Select, Statement,
     sea_query::{BinOper, Expr, ExprTrait, Query},
 };
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::db::Db;
@@ -27,6 +28,7 @@ use super::{
     authored::author_ref,
     batch::insert_in_thousands,
     entities::posts,
+    folded::Rows,
     keyset,
     limit::limited,
     prepared::Prepared,
@@ -38,9 +40,11 @@ pub struct SqlPosts {
     db: Db,
     /// A post by id (`find`).
     by_id: Prepared,
+    /// How a page's rows are read (folded on SQLite).
+    summaries: Rows,
 }
 
-#[derive(FromQueryResult)]
+#[derive(FromQueryResult, Deserialize)]
 struct SummaryRow {
     id: Uuid,
     author_id: Uuid,
@@ -69,8 +73,10 @@ impl SqlPosts {
     pub fn new(db: impl Into<Db>) -> Self {
         let db = db.into();
         let by_id = Condition::all().add(posts::Column::Id.eq(Uuid::nil()));
+        let backend = db.get_database_backend();
         Self {
-            by_id: Prepared::new(Self::view_select(by_id).build(db.get_database_backend())),
+            by_id: Prepared::new(Self::view_select(by_id).build(backend)),
+            summaries: Rows::of::<SummaryRow, posts::Entity>(backend),
             db,
         }
     }
@@ -140,8 +146,11 @@ impl SqlPosts {
         limit: u64,
     ) -> Result<Vec<PostSummary>, RepositoryError> {
         let statement = limited(&Self::summaries_select(condition), limit, &self.db);
-        let rows = SummaryRow::find_by_statement(statement)
-            .all(&self.db)
+        let rows = self
+            .summaries
+            .all(&self.db, statement, |a: &SummaryRow, b| {
+                (b.created_at, b.id).cmp(&(a.created_at, a.id))
+            })
             .await
             .db_context("reading posts")?;
         Ok(rows

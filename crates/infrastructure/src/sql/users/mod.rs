@@ -17,8 +17,8 @@ use application::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Statement, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select, Statement, TransactionTrait,
     sea_query::Expr,
 };
 use uuid::Uuid;
@@ -26,6 +26,7 @@ use uuid::Uuid;
 use super::{
     audit::append,
     entities::{user_roles, users},
+    folded::Rows,
     keyset,
     limit::limited,
     prepared::Prepared,
@@ -46,6 +47,8 @@ pub struct SqlUsers {
     /// (`users.role_names`), so no read of an account joins its roles.
     by_id: Prepared,
     by_email: Prepared,
+    /// How a page's rows are read (folded on SQLite).
+    page: Rows,
 }
 
 impl SqlUsers {
@@ -58,6 +61,7 @@ impl SqlUsers {
             by_email: account(
                 users::Entity::find().filter(users::Column::EmailBlindIndex.eq(String::new())),
             ),
+            page: Rows::of::<users::Model, users::Entity>(backend),
             db,
             emails,
         }
@@ -184,17 +188,17 @@ impl UserRepository for SqlUsers {
         filter: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, RepositoryError> {
-        let rows = self
-            .db
-            .query_all_raw(self.list_statement(filter, page))
+        let users = self
+            .page
+            .all(
+                &self.db,
+                self.list_statement(filter, page),
+                |a: &users::Model, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)),
+            )
             .await
-            .db_context("listing users")?;
-        let users = rows
-            .iter()
-            .map(|row| {
-                let model = users::Model::from_query_result(row, "").db_context("listing users")?;
-                self.account(model)
-            })
+            .db_context("listing users")?
+            .into_iter()
+            .map(|model| self.account(model))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(users, page.limit, Cursor::after_user))
     }
