@@ -6,7 +6,7 @@
 
 use application::pagination::Cursor;
 use sea_orm::{
-    ColumnTrait, Condition,
+    ColumnTrait, Condition, DbBackend,
     sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr},
 };
 
@@ -45,7 +45,54 @@ pub fn escape_like(raw: &str) -> String {
 
 /// `lower(column) LIKE '<prefix>text<suffix>' ESCAPE '\'`: a case-insensitive match of
 /// `text` (already lower-cased) taken literally, between the given `%` wildcards.
-pub fn lower_like(column: impl IntoColumnRef, prefix: &str, text: &str, suffix: &str) -> Expr {
+///
+/// On SQLite it is written `like(pattern, lower(column), '\')`, the escape bound as a
+/// parameter. SQLite marks a statement whose `LIKE` pattern is a bare parameter, with a literal
+/// escape, to be compiled again whenever that parameter is bound (for its `LIKE`
+/// optimisation, which `lower(column)` never takes anyway), so every search parsed and planned
+/// its SQL anew: 37% of the CPU of a search matching nothing, in the profile. With the escape
+/// a parameter too, SQLite does not look at the pattern while planning. Same function, same
+/// matches.
+pub fn lower_like(
+    backend: DbBackend,
+    column: impl IntoColumnRef,
+    prefix: &str,
+    text: &str,
+    suffix: &str,
+) -> Expr {
     let pattern = format!("{prefix}{}{suffix}", escape_like(text));
-    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('\\'))
+    let lowered = Expr::expr(Func::lower(Expr::col(column)));
+    if backend == DbBackend::Sqlite {
+        return Func::cust("like")
+            .args([Expr::val(pattern), lowered, Expr::val("\\")])
+            .into();
+    }
+    lowered.like(LikeExpr::new(pattern).escape('\\'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sea_query::{Alias, Query, SqliteQueryBuilder, Value};
+
+    #[test]
+    fn sqlite_binds_the_like_escape_so_a_search_is_not_compiled_again() {
+        let (sql, values) = Query::select()
+            .column(Alias::new("title"))
+            .from(Alias::new("posts"))
+            .and_where(lower_like(
+                DbBackend::Sqlite,
+                Alias::new("title"),
+                "%",
+                "50%_off",
+                "%",
+            ))
+            .build(SqliteQueryBuilder);
+        assert!(
+            sql.ends_with(r#"WHERE like(?, LOWER("title"), ?)"#),
+            "{sql}"
+        );
+        let pattern: Value = r"%50\%\_off%".into();
+        assert_eq!(values.0, vec![pattern, r"\".into()]);
+    }
 }

@@ -185,7 +185,7 @@ fn list_condition(backend: DbBackend, filter: &PostFilter, page: &PageRequest) -
             condition = condition.add(candidates);
         }
         let title = (posts::Entity, posts::Column::Title);
-        condition = condition.add(keyset::lower_like(title, "%", &q, "%"));
+        condition = condition.add(keyset::lower_like(backend, title, "%", &q, "%"));
     }
     if let Some(cursor) = &page.after {
         condition = condition.add(keyset::before(

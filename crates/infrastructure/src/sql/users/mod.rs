@@ -79,7 +79,13 @@ impl SqlUsers {
         if let Some(prefix) = &filter.username_prefix {
             let prefix = prefix.as_ref().to_lowercase();
             let username = (users::Entity, users::Column::Username);
-            condition = condition.add(keyset::lower_like(username, "", &prefix, "%"));
+            condition = condition.add(keyset::lower_like(
+                self.db.get_database_backend(),
+                username,
+                "",
+                &prefix,
+                "%",
+            ));
         }
         if let Some(email) = &filter.email {
             condition = condition.add(users::Column::EmailBlindIndex.eq(self.emails.index(email)));
