@@ -3,15 +3,16 @@
 //! while readers on the other keep filling its entries; a lease holder that never acknowledges
 //! holds a change back until its lease has ended; a change whose caller goes away still ends
 //! the session everywhere; losing every subscription serves nothing
-//! stale, and the cache comes back into force; a stopped instance ends its lease. Needs Redis
-//! (`.ci/run`).
+//! stale, and the cache comes back into force; so does a subscription that goes silent behind
+//! a dead link; a stopped instance ends its lease. Needs Redis (`.ci/run`).
 
 mod common;
 
 use std::{
+    net::SocketAddr,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -20,7 +21,11 @@ use application::ports::SessionStore;
 use chrono::Utc;
 use domain::{Session, SessionId, TokenDigest, UserId};
 use futures_util::FutureExt;
-use infrastructure::{NearCache, NearSessions, RedisSessions};
+use infrastructure::{NearCache, NearSessions, RedisSessions, redis_pool};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
 use uuid::Uuid;
 
 /// One instance: its near cache, its sessions through it, and Redis's sessions behind its back.
@@ -40,8 +45,12 @@ async fn pair() -> (Instance, Instance, String) {
 
 async fn instance(prefix: &str) -> Instance {
     let (pool, _) = common::redis();
-    let behind = Arc::new(RedisSessions::new(pool.clone(), prefix));
-    let near = common::near_cache(pool, prefix).await;
+    let near = common::near_cache(pool.clone(), prefix).await;
+    with_near(pool, near, prefix)
+}
+
+fn with_near(pool: infrastructure::RedisPool, near: NearCache, prefix: &str) -> Instance {
+    let behind = Arc::new(RedisSessions::new(pool, prefix));
     let sessions = Arc::new(NearSessions::new(behind.clone(), near.clone()));
     Instance {
         near,
@@ -208,11 +217,15 @@ async fn a_holder_that_never_acknowledges_holds_a_change_back_until_its_lease_en
     );
 }
 
+/// Held by the test that kills every subscription on the server, and by those it would disturb.
+static KILLING_SUBSCRIPTIONS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Every subscription on the server is killed (as a Redis failover or a proxy restart would):
 /// a change made meanwhile is still in force on B at once, and B's cache comes back.
 #[tokio::test]
 #[ignore = "needs Redis: .ci/run runs it"]
 async fn losing_every_subscription_serves_nothing_stale_and_the_cache_comes_back() {
+    let _alone = KILLING_SUBSCRIPTIONS.lock().await;
     let (a, b, _prefix, session) = kept_on_b().await;
     let killed: i64 = on_redis(redis::cmd("CLIENT").arg(&["KILL", "TYPE", "pubsub"])).await;
     assert!(killed >= 2, "killed {killed} subscriptions");
@@ -297,4 +310,153 @@ async fn a_stopped_instance_ends_its_lease_and_answers_from_redis() {
         !b.near.in_force(),
         "a stopped instance came back into force"
     );
+}
+
+/// A TCP relay to the Redis server `REDIS_URL` names. `go_silent` stops every connection open
+/// at that moment for good, without closing it: nothing more crosses, as behind a link that
+/// died with no reset. Connections opened afterwards relay as before.
+struct Relay {
+    /// `REDIS_URL` with the relay's address in place of the server's.
+    url: String,
+    /// Connections numbered up to this one are silent.
+    silent_up_to: Arc<AtomicU64>,
+    opened: Arc<AtomicU64>,
+}
+
+impl Relay {
+    async fn start() -> Self {
+        let url = std::env::var("REDIS_URL").expect("REDIS_URL (.ci/run starts Redis)");
+        let client = redis::Client::open(url.as_str()).expect("a Redis URL");
+        let redis::ConnectionAddr::Tcp(host, port) = client.get_connection_info().addr().clone()
+        else {
+            panic!("the relay speaks plain TCP only");
+        };
+        let server: SocketAddr = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .expect("resolvable")
+            .next()
+            .expect("an address");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let relay = Self {
+            url: url.replacen(
+                &format!("{host}:{port}"),
+                &listener.local_addr().expect("addr").to_string(),
+                1,
+            ),
+            silent_up_to: Arc::default(),
+            opened: Arc::default(),
+        };
+        let (silent_up_to, opened) = (relay.silent_up_to.clone(), relay.opened.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let number = opened.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::spawn(relay_one(client, server, number, silent_up_to.clone()));
+            }
+        });
+        relay
+    }
+
+    fn go_silent(&self) {
+        self.silent_up_to
+            .store(self.opened.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+}
+
+async fn relay_one(
+    client: TcpStream,
+    server: SocketAddr,
+    number: u64,
+    silent_up_to: Arc<AtomicU64>,
+) {
+    let Ok(server) = TcpStream::connect(server).await else {
+        return;
+    };
+    let (mut from_client, mut to_client) = client.into_split();
+    let (mut from_server, mut to_server) = server.into_split();
+    let (mut up, mut down) = ([0u8; 8192], [0u8; 8192]);
+    loop {
+        let (read, upward) = tokio::select! {
+            read = from_client.read(&mut up) => (read, true),
+            read = from_server.read(&mut down) => (read, false),
+        };
+        let Ok(n @ 1..) = read else { return };
+        if number <= silent_up_to.load(Ordering::SeqCst) {
+            // Held open, never closed: the sockets live as long as this task, which never ends.
+            std::future::pending::<()>().await;
+        }
+        let written = if upward {
+            to_server.write_all(&up[..n]).await
+        } else {
+            to_client.write_all(&down[..n]).await
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+}
+
+/// B's near cache reaches Redis through a relay whose connections then go silent, as behind a
+/// link that died without a reset: B's subscription delivers nothing more, and the change that
+/// ends a session through A never reaches it. B answers from Redis once its lease lapses, takes
+/// the subscription for dead, subscribes again over a new connection and comes back into
+/// force, without the session ended meanwhile.
+#[tokio::test]
+#[ignore = "needs Redis: .ci/run runs it"]
+async fn a_subscription_gone_silent_is_replaced_and_serves_nothing_stale() {
+    // A subscription killed meanwhile would be replaced at once, and its answer would not be
+    // the silent one's.
+    let _alone = KILLING_SUBSCRIPTIONS.lock().await;
+    let relay = Relay::start().await;
+    let (_, prefix) = common::redis();
+    let a = instance(&prefix).await;
+    let (direct, _) = common::redis();
+    let relayed = redis_pool(&relay.url).expect("pool");
+    let b = with_near(direct, common::near_cache(relayed, &prefix).await, &prefix);
+    let session = session_of(user());
+    a.sessions.create(&session, 100).await.expect("create");
+    // B keeps a read only if it was in force from the read's start to its end; under load the
+    // first may not be: read until one is.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        checked(&b, session.id()).await;
+        b.behind.delete(session.id()).await.expect("delete");
+        let kept = checked(&b, session.id()).await.is_some();
+        b.behind.create(&session, 100).await.expect("create");
+        if kept {
+            break;
+        }
+        assert!(Instant::now() < deadline, "B never kept the session");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    relay.go_silent();
+    // No heartbeat comes back: within a lease (1 s) B answers from Redis, long before it takes
+    // the subscription for dead (3 s).
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(
+        !b.near.in_force(),
+        "B kept answering from its entries with no heartbeat back"
+    );
+    assert_eq!(checked(&b, session.id()).await, Some(session.id()));
+    // A's change waits for B's acknowledgement, which never comes, or for B's lease to end:
+    // B renews it over new connections until it drops the silent subscription.
+    a.sessions.delete(session.id()).await.expect("delete");
+    assert_eq!(
+        checked(&b, session.id()).await,
+        None,
+        "B served a stale session"
+    );
+
+    assert!(
+        b.near.wait_in_force(Duration::from_secs(10)).await,
+        "B never subscribed again"
+    );
+    assert_eq!(
+        checked(&b, session.id()).await,
+        None,
+        "B served the session ended while its subscription was silent"
+    );
+    let next = session_of(user());
+    a.sessions.create(&next, 100).await.expect("create");
+    assert_kept(&b, &next).await;
 }
