@@ -159,18 +159,9 @@ async fn folded_pages(db: TestDb) {
         assert_eq!(*listed, found);
     }
 
-    let all = users
-        .list(&UserFilter::default(), &page(100))
-        .await
-        .expect("list users")
-        .items;
     for account in &accounts {
-        let listed = all.iter().find(|u| u.id() == account.id()).expect("listed");
-        let found = users
-            .find_by_id(account.id())
-            .await
-            .expect("find")
-            .expect("stored");
+        let (listed, found) = listed_and_found(&users, account.id()).await;
+        let listed = &listed;
         for user in [listed, &found] {
             assert_eq!(user.username(), account.username());
             assert_eq!(user.email(), account.email());
@@ -194,19 +185,21 @@ async fn folded_pages(db: TestDb) {
         .set_roles(&bare, AdminGuard::new(None, &changed, &keep))
         .await
         .expect("roles set");
+    let (listed, found) = listed_and_found(&users, bare.id()).await;
+    assert_eq!(sorted(listed.roles()), sorted(found.roles()));
+    assert_eq!(listed.updated_at(), found.updated_at());
+}
+
+/// The account `id` as a page of accounts shows it, and as a read of its row does.
+async fn listed_and_found(users: &impl UserRepository, id: UserId) -> (User, User) {
     let all = users
         .list(&UserFilter::default(), &page(100))
         .await
         .expect("list users")
         .items;
-    let listed = all.iter().find(|u| u.id() == bare.id()).expect("listed");
-    let found = users
-        .find_by_id(bare.id())
-        .await
-        .expect("find")
-        .expect("stored");
-    assert_eq!(sorted(listed.roles()), sorted(found.roles()));
-    assert_eq!(listed.updated_at(), found.updated_at());
+    let listed = all.into_iter().find(|u| u.id() == id).expect("listed");
+    let found = users.find_by_id(id).await.expect("find").expect("stored");
+    (listed, found)
 }
 
 fn sorted(roles: &[Role]) -> Vec<String> {

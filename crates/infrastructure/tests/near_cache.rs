@@ -229,20 +229,30 @@ async fn losing_every_subscription_serves_nothing_stale_and_the_cache_comes_back
     let (a, b, _prefix, session) = kept_on_b().await;
     let killed: i64 = on_redis(redis::cmd("CLIENT").arg(&["KILL", "TYPE", "pubsub"])).await;
     assert!(killed >= 2, "killed {killed} subscriptions");
+    end_and_come_back(&a, &b, &session, Duration::from_secs(5)).await;
+}
+
+/// A ends `session` while B's subscription is gone: B serves nothing stale, subscribes again
+/// within `within`, still without the session, and keeps what is made afterwards.
+async fn end_and_come_back(a: &Instance, b: &Instance, session: &Session, within: Duration) {
     a.sessions.delete(session.id()).await.expect("delete");
     assert_eq!(
-        checked(&b, session.id()).await,
+        checked(b, session.id()).await,
         None,
         "B served a stale session"
     );
-
     assert!(
-        b.near.wait_in_force(Duration::from_secs(5)).await,
+        b.near.wait_in_force(within).await,
         "B never subscribed again"
+    );
+    assert_eq!(
+        checked(b, session.id()).await,
+        None,
+        "B served the session ended while its subscription was gone"
     );
     let next = session_of(user());
     a.sessions.create(&next, 100).await.expect("create");
-    assert_kept(&b, &next).await;
+    assert_kept(b, &next).await;
 }
 
 /// The caller of a logout goes away (a client that hung up) once the change has begun: the
@@ -440,23 +450,5 @@ async fn a_subscription_gone_silent_is_replaced_and_serves_nothing_stale() {
     assert_eq!(checked(&b, session.id()).await, Some(session.id()));
     // A's change waits for B's acknowledgement, which never comes, or for B's lease to end:
     // B renews it over new connections until it drops the silent subscription.
-    a.sessions.delete(session.id()).await.expect("delete");
-    assert_eq!(
-        checked(&b, session.id()).await,
-        None,
-        "B served a stale session"
-    );
-
-    assert!(
-        b.near.wait_in_force(Duration::from_secs(10)).await,
-        "B never subscribed again"
-    );
-    assert_eq!(
-        checked(&b, session.id()).await,
-        None,
-        "B served the session ended while its subscription was silent"
-    );
-    let next = session_of(user());
-    a.sessions.create(&next, 100).await.expect("create");
-    assert_kept(&b, &next).await;
+    end_and_come_back(&a, &b, &session, Duration::from_secs(10)).await;
 }
