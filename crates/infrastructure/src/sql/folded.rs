@@ -11,7 +11,9 @@
 //! The row type names the columns: its fields, in order, are read from its `Deserialize`
 //! (serde lists a struct's fields), so a field added to it is folded too and no list of names
 //! can drift from it. Each field is a column of the entity, spelled for JSON by its type: a
-//! UUID (a blob) as hex, a boolean (an integer) as JSON's `true` or `false`.
+//! UUID (a blob) as hex, a boolean (an integer) as JSON's `true` or `false`. Neither may be
+//! `NULL` (`hex(NULL)` is `''`, and a `NULL` flag would read `false`): no page reads such a
+//! column today, and one that does needs its own spelling here and a row in `folded_pages`.
 
 use std::cmp::Ordering;
 
