@@ -5,16 +5,17 @@
 //! SQLite, `connect_readers`' read-only pool, where the server's reads go).
 //!
 //! `/floor/posts` is the same for a list: the token checked, then the very statement the
-//! server's `GET /api/posts?limit=20` runs (`SqlPosts::list_statement`), each row read by name
-//! with sea-orm and the twenty written as JSON; no middleware, session, cursor or envelope. It
+//! server's `GET /api/posts?limit=20` builds (`SqlPosts::list_statement`), each row read by
+//! name with sea-orm (as the server reads it on PostgreSQL) and the twenty written as JSON; no middleware, session, cursor or envelope. It
 //! shows what actix and sea-orm themselves pay for a page of twenty (issue 10's target 2).
 //!
 //! `/floor/posts-json` is the same page read as one row: the same statement, its rows folded
 //! by the database into one JSON text (`json_group_array` on SQLite, `json_agg` on
 //! PostgreSQL), so one row crosses the driver instead of twenty-one, then parsed with serde
-//! and written as the same JSON. Not what the server does: it measures what folding would
-//! save (on SQLite the cheapest page we found; on PostgreSQL `json_agg` costs the database more
-//! than it saves).
+//! and written as the same JSON. On SQLite the server reads its pages that way too
+//! (`infrastructure`'s `sql/folded.rs`, which takes the columns from its row types); this route
+//! keeps a fixed spelling of its own so it measures `json_agg` on PostgreSQL as well, where the
+//! server reads row by row (`json_agg` costs the database more than it saves).
 //! It reads the server's settings from the environment and listens on FLOOR_ADDR.
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
