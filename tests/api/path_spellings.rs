@@ -3,7 +3,7 @@
 //! dodge the authentication budget. Every spelling either is not routed (404/400/405) or spends
 //! the authentication budget like the plain one.
 
-use agora_tests::{TestApp, spawn_app_with};
+use agora_tests::{TestApp, spawn_app, spawn_app_with};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tokio::{
@@ -194,4 +194,46 @@ async fn password_checks_on_account_routes_spend_the_authentication_budget() {
         .await
         .expect("sent");
     assert_eq!(still_there.status(), StatusCode::OK);
+}
+
+/// Routes with a path parameter are matched by the `regex` crate (actix-web's `unicode`
+/// feature): a parameter in an odd spelling (other scripts, encoded bytes that are not UTF-8,
+/// an encoded slash, a very long segment) names its own route or none, answered 404 or 400,
+/// never a server error and never another route.
+#[tokio::test]
+async fn a_path_parameter_in_any_spelling_names_its_own_route_or_none() {
+    let app = spawn_app().await;
+    let author = app.member().await;
+    let post = app.create_post(&author, "Routed").await;
+    let id = post["id"].as_str().expect("post id").to_owned();
+
+    for path in [
+        format!("/api/posts/{id}"),
+        format!("/api/posts/{}", id.to_uppercase()),
+        format!("/api/posts/%{:02X}{}", id.as_bytes()[0], &id[1..]),
+        format!("/api/posts/{id}/comments"),
+    ] {
+        let status = raw_status(&app, "GET", &path, "", author.token()).await;
+        assert_eq!(status, 200, "GET {path}");
+    }
+    let long = "é".repeat(4_000);
+    for path in [
+        "/api/posts/é".to_owned(),
+        "/api/posts/%C3%A9".to_owned(),
+        "/api/posts/%FF%FE".to_owned(),
+        "/api/posts/\u{1F980}".to_owned(),
+        "/api/posts/e\u{301}".to_owned(),
+        format!("/api/posts/{id}%2Fcomments"),
+        format!("/api/posts/{id}%00"),
+        format!("/api/posts/{id}/comments/é"),
+        format!("/api/posts/{long}"),
+        format!("/api/posts/{id}/{long}"),
+    ] {
+        let status = raw_status(&app, "GET", &path, "", author.token()).await;
+        assert!(
+            matches!(status, 404 | 400),
+            "GET {} got {status}",
+            path.chars().take(80).collect::<String>()
+        );
+    }
 }
