@@ -161,8 +161,7 @@ async fn folded_pages(db: TestDb) {
 
     for account in &accounts {
         let (listed, found) = listed_and_found(&users, account.id()).await;
-        let listed = &listed;
-        for user in [listed, &found] {
+        for user in [&listed, &found] {
             assert_eq!(user.username(), account.username());
             assert_eq!(user.email(), account.email());
             assert_eq!(user.email_verified(), account.email_verified());
